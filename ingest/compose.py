@@ -1,0 +1,127 @@
+"""Decide an article from a feed entry and its extracted page: pure, time passed in.
+
+Title: the feed entry's title, else the page's. Lead: the feed description (HTML
+stripped, publisher tails cut), else the page's meta description. Body: the page's
+paragraphs, unless the page gave none, was an error page, or gave much less than the
+feed's own full content (a teaser or a paywall stub): then the feed's content, and
+`text_source` says so. Date: the entry's date when plausible, else the page's, else
+the fetch time marked as inferred.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+
+from ingest.clean import html_to_paragraphs, lead_from_summary
+from ingest.config import FeedSpec
+from ingest.dates import plausible
+from ingest.errors import Skip
+from ingest.types import ArticleDraft, EntryData, PageContent
+from ingest.urls import canonical_url, same_site
+from storage.document import clean_text
+
+# A feed body shorter than this is a summary, not an article we could store on its own.
+MIN_FEED_BODY_CHARS = 400
+# The page body must reach this share of the feed's full content to be preferred.
+TEASER_RATIO = 0.5
+# A lead longer than this is the whole article pasted into <description>.
+MAX_LEAD_CHARS = 1000
+_PUNCT_RE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def _key(text: str) -> str:
+    """Comparison form: case, accents' composition, punctuation and spaces ignored."""
+    return _PUNCT_RE.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def choose_url(final_url: str, page: PageContent | None) -> str:
+    """The canonical URL: the page's rel=canonical/og:url when on the same site."""
+    stated = page.canonical_url if page else None
+    if stated and stated.startswith(("http://", "https://")) and same_site(final_url, stated):
+        return canonical_url(stated)
+    return canonical_url(final_url)
+
+
+def choose_body(
+    entry: EntryData, page: PageContent | None, full_content: bool
+) -> tuple[tuple[str, ...], str]:
+    """(paragraphs, "page" | "feed"); raises Skip when neither gives a body."""
+    feed_body = tuple(html_to_paragraphs(entry.content)) if entry.content else ()
+    feed_chars = sum(map(len, feed_body))
+    page_body = page.paragraphs if page and not page.is_error_page else ()
+    page_chars = sum(map(len, page_body))
+    if full_content and feed_body:
+        return feed_body, "feed"
+    if page_body and page_chars >= TEASER_RATIO * feed_chars:
+        return page_body, "page"
+    if feed_chars >= MIN_FEED_BODY_CHARS or (feed_body and feed_chars > page_chars):
+        return feed_body, "feed"
+    if page is not None and page.is_error_page:
+        raise Skip("page:error_page", "the page is an error page and the feed has no full text")
+    raise Skip("page:no_body", "no article text in the page nor in the feed")
+
+
+def choose_date(
+    entry: EntryData, page: PageContent | None, now: datetime
+) -> tuple[datetime, bool]:
+    """(published, inferred): the entry's date, else the page's, else now."""
+    for candidate in (entry.published, entry.updated, page.published if page else None):
+        if (when := plausible(candidate, now)) is not None:
+            return (when if when.tzinfo else when.replace(tzinfo=UTC)), False
+    return now, True
+
+
+def drop_repeats(paragraphs: tuple[str, ...], *repeats: str | None) -> tuple[str, ...]:
+    """Drop leading body paragraphs that repeat a headline or a lead (feed's or page's)."""
+    repeated = {_key(r) for r in repeats if r}
+    body = list(paragraphs)
+    while body and _key(body[0]) in repeated:
+        body.pop(0)
+    return tuple(body)
+
+
+def compose(
+    spec: FeedSpec,
+    entry: EntryData,
+    page: PageContent | None,
+    final_url: str,
+    now: datetime,
+    feed_language: str | None = None,
+) -> ArticleDraft:
+    """An ArticleDraft ready to store, or Skip with the reason."""
+    title = clean_text(entry.title or "") or clean_text(page.title or "" if page else "")
+    if not title:
+        raise Skip("no_title", "neither the feed entry nor the page has a title")
+    paragraphs, source = choose_body(entry, page, spec.full_content)
+    lead = lead_from_summary(entry.summary)
+    if lead and (len(lead) > MAX_LEAD_CHARS or _key(lead) == _key(" ".join(paragraphs))):
+        lead = None
+    if not lead and page and page.lead and len(page.lead) <= MAX_LEAD_CHARS:
+        lead = clean_text(page.lead)
+    if lead and _key(lead) == _key(title):
+        lead = None
+    paragraphs = drop_repeats(
+        paragraphs, title, lead, page.title if page else None, page.lead if page else None
+    )
+    if not paragraphs and not lead:
+        raise Skip("page:no_body", "nothing left after removing the headline")
+    published, inferred = choose_date(entry, page, now)
+    language = (page.language if page else None) or entry.language or feed_language
+    return ArticleDraft(
+        canonical_url=choose_url(final_url, page),
+        url=entry.link or final_url,
+        title=title,
+        lead=lead,
+        paragraphs=paragraphs,
+        published=published,
+        date_inferred=inferred,
+        language=(language or spec.language or "").split("-")[0].lower() or None,
+        text_source=source,
+        feed_name=spec.name,
+        entry_key=entry.key,
+        guid=entry.guid,
+        tags=tuple(spec.tags),
+    )
+

@@ -1,0 +1,278 @@
+"""feeds.yaml -> a typed, validated `Config`, loaded once and passed in.
+
+The file is read with ruamel.yaml's round-trip loader only because it remembers where
+every key stands, so a validation error can name the file, the line, the feed and the
+field. Unknown keys are errors: a typo must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from ingest import __version__
+from ingest.errors import ConfigError
+
+DEFAULT_CONFIG = "feeds.yaml"
+CONFIG_ENV = "INGEST_CONFIG"
+PROJECT_URL = "https://github.com/news-ingest/news-ingest"
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "k": 1000, "m": 1000**2, "g": 1000**3}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number or "90s", "15m", "2h", "1d"."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90s, 15m, 2h")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, str) and (m := _DURATION_RE.match(value)):
+        seconds = float(m[1]) * _DURATION_UNITS[(m[2] or "s").lower()]
+    else:
+        raise ValueError(f"expected a duration such as 90s, 15m, 2h, not {value!r}")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from a number or "512KB", "10MB", "1GiB"."""
+    if isinstance(value, bool):
+        raise ValueError("expected a size such as 512KB or 10MB")
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str) and (m := _SIZE_RE.match(value)):
+        unit = (m[2] or "b").lower()
+        base = 1024 if "i" in unit else 1
+        factor = base ** " kmg".index(unit[0]) if base == 1024 else _SIZE_UNITS[unit[0]]
+        size = int(float(m[1]) * factor)
+    else:
+        raise ValueError(f"expected a size such as 512KB or 10MB, not {value!r}")
+    if size <= 0:
+        raise ValueError("a size must be positive")
+    return size
+
+
+def _networks(value: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    if not isinstance(value, list):
+        raise ValueError('expected a list of networks such as ["127.0.0.1/32"]')
+    try:
+        return [ipaddress.ip_network(str(v), strict=False) for v in value]
+    except ValueError as exc:
+        raise ValueError(f"not a network in CIDR form: {exc}") from None
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+Networks = Annotated[
+    list[ipaddress.IPv4Network | ipaddress.IPv6Network], BeforeValidator(_networks)
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Settings(_Strict):
+    store: str = "store"
+    database_url: str | None = None
+    user_agent: str | None = None
+    interval: Duration = 1800.0
+    concurrency: int = Field(16, ge=1, le=1000)
+    per_host: int = Field(2, ge=1, le=100)
+    timeout: Duration = 30.0
+    max_feed_bytes: Size = 10_000_000
+    max_page_bytes: Size = 5_000_000
+    max_pages_per_poll: int = Field(200, ge=1)
+    max_redirects: int = Field(10, ge=0, le=50)
+    max_age: Duration | None = None  # entries older than this are not imported
+    allow_addresses: Networks = Field(default_factory=list)
+    title_max_chars: int = Field(80, ge=0)
+    workers: int | None = Field(None, ge=1, le=256)  # extraction processes; default: CPUs
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        if v.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return v.upper()
+
+    @property
+    def agent(self) -> str:
+        return self.user_agent or f"news-ingest/{__version__} (+{PROJECT_URL})"
+
+
+class FeedSpec(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    url: str
+    interval: Duration | None = None
+    enabled: bool = True
+    language: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    full_content: bool = False
+    max_age: Duration | None = None
+    allow_addresses: Networks = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", v.strip(), re.IGNORECASE):
+            raise ValueError("expected an http:// or https:// URL")
+        return v.strip()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if v != v.strip() or any(c in v for c in "\n\r\t/"):
+            raise ValueError("a feed name has no slashes, tabs, newlines or edge spaces")
+        return v
+
+
+class Config(_Strict):
+    settings: Settings = Field(default_factory=Settings)
+    feeds: list[FeedSpec] = Field(default_factory=list)
+    path: Path = Path(DEFAULT_CONFIG)  # set by load_config, not read from the file
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        seen: set[str] = set()
+        for feed in self.feeds:
+            if feed.name in seen:
+                raise ValueError(f"feed name {feed.name!r} is used twice; names must be unique")
+            seen.add(feed.name)
+        return self
+
+    @property
+    def store_dir(self) -> Path:
+        return (self.path.parent / self.settings.store).resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.settings.database_url or f"sqlite:///{self.store_dir / 'ingest.db'}"
+
+    def feed(self, name: str) -> FeedSpec:
+        for feed in self.feeds:
+            if feed.name == name:
+                return feed
+        known = ", ".join(f.name for f in self.feeds) or "none"
+        raise ConfigError(f"no feed named {name!r} in {self.path} (feeds: {known})")
+
+    def interval_of(self, feed: FeedSpec) -> float:
+        return feed.interval if feed.interval is not None else self.settings.interval
+
+    def allowed_networks(
+        self, feed: FeedSpec | None = None
+    ) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        extra = feed.allow_addresses if feed else []
+        return [*self.settings.allow_addresses, *extra]
+
+
+def config_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """--config, else $INGEST_CONFIG, else ./feeds.yaml."""
+    return Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    file = config_path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{file}: no such file. Create it (see README: feeds.yaml) or pass --config PATH"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from None
+    return parse_config(text, file)
+
+
+def parse_config(text: str, file: Path) -> Config:
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{file}:{mark.line + 1}" if mark else str(file)
+        raise ConfigError(f"{where}: invalid YAML: {exc.problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file}:1: expected a mapping with 'settings:' and 'feeds:'")
+    if data.get("feeds") is None and "feeds" in data:
+        data["feeds"] = []
+    try:
+        return Config.model_validate({**data, "path": file.absolute()})
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, data, file)) from None
+
+
+def _explain(exc: ValidationError, data: Any, file: Path) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = err["loc"]
+        line = _line_of(data, loc)
+        where = f"{file}:{line}" if line else str(file)
+        lines.append(f"{where}: {_describe(data, loc)}: {_message(err)}")
+    return "\n".join(lines)
+
+
+def _message(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check the spelling; see README: feeds.yaml)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def _describe(data: Any, loc: tuple[Any, ...]) -> str:
+    """'feeds[2] (name: gazzetta) field interval' from a pydantic location."""
+    if len(loc) >= 2 and loc[0] == "feeds" and isinstance(loc[1], int):
+        feed = data["feeds"][loc[1]] if _has(data.get("feeds"), loc[1]) else None
+        name = feed.get("name") if isinstance(feed, dict) else None
+        who = f"feed #{loc[1] + 1}" + (f" ({name})" if name else "")
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{who} field '{rest}'" if rest else who
+    return "field '" + ".".join(str(p) for p in loc) + "'" if loc else "file"
+
+
+def _has(seq: Any, index: int) -> bool:
+    return isinstance(seq, list) and 0 <= index < len(seq)
+
+
+def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest node of `loc` that exists in the YAML document."""
+    node, line = data, None
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            if isinstance(node, (CommentedMap, CommentedSeq)) and line is None:
+                line = node.lc.line + 1
+            break
+    return line

@@ -1,0 +1,331 @@
+"""Article page HTML -> clean structured content (PageContent).
+
+trafilatura finds the main text; this module turns its XML body into one-line paragraphs,
+drops the boilerplate trafilatura lets through (share/newsletter/cookie lines, "read more"
+teasers, related-article lists, copyright lines) and reads the page metadata we need
+(canonical URL, publication datetime with its offset, language) straight from the markup,
+because trafilatura only gives a bare date and no canonical/lang.
+
+Pure and CPU-bound: no I/O, safe to run in a process pool. Never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from ingest.types import PageContent
+
+# trafilatura logs every discarded page at WARNING; for us an empty body is a normal outcome.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
+logging.getLogger("htmldate").setLevel(logging.ERROR)
+
+EMPTY = PageContent(title=None, lead=None, paragraphs=())
+
+# --- text cleaning -------------------------------------------------------------------------
+
+# Invisible format characters that break substring search and word matching. ZWJ/ZWNJ are
+# kept: they carry meaning in Persian/Indic scripts and emoji sequences.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u00ad\u200b\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"
+        "\u2066\u2067\u2068\u2069"),
+    None,
+)
+_WS = re.compile(r"\s+")
+
+
+def clean_text(text: str | None) -> str:
+    """NFC, no control or invisible characters, whitespace collapsed to single spaces."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    # Control characters become spaces (not deleted) so words on either side stay apart.
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return _WS.sub(" ", text).strip()
+
+
+# --- body: trafilatura XML -> paragraphs ----------------------------------------------------
+
+# Elements of trafilatura's output tree that start a new paragraph. Everything else
+# (hi, ref, del, span ...) is inline and flows into the surrounding paragraph.
+_BLOCK_TAGS = frozenset(
+    {"p", "head", "list", "item", "quote", "table", "row", "code", "div", "graphic", "lb",
+     "body", "doc", "main", "section", "article"}
+)
+_BREAK = "\x00"  # paragraph separator while linearizing; Cc, so it cannot survive clean_text
+
+
+def _linearize(el: etree._Element, out: list[str], kinds: list[str], kind: str) -> None:
+    """Depth-first text of `el` with _BREAK around block elements.
+
+    `kinds` records, for each _BREAK-delimited chunk, the tag of the block it started in,
+    so filters can treat headings and list items differently from running text.
+    """
+    tag = el.tag if isinstance(el.tag, str) else ""
+    is_block = tag in _BLOCK_TAGS
+    if is_block:
+        out.append(_BREAK)
+        kinds.append(tag)
+        kind = tag
+    if tag == "cell" and el.getprevious() is not None:
+        out.append(" ")  # table cells of one row share a paragraph, spaced apart
+    if el.text and tag != "graphic":
+        out.append(el.text)
+    for child in el:
+        _linearize(child, out, kinds, kind)
+        if isinstance(child.tag, str) and child.tag in _BLOCK_TAGS:
+            # text after a nested block belongs to the enclosing block again
+            out.append(_BREAK)
+            kinds.append(kind)
+        if child.tail:
+            out.append(child.tail)
+    if is_block:
+        out.append(_BREAK)
+        kinds.append("")
+
+
+def body_blocks(body: etree._Element | None) -> list[tuple[str, str]]:
+    """(kind, text) for each non-empty paragraph of a trafilatura body, in order."""
+    if body is None:
+        return []
+    out: list[str] = []
+    kinds: list[str] = []
+    _linearize(body, out, kinds, "body")
+    chunks = "".join(out).split(_BREAK)
+    # chunk i (i >= 1) was opened by the i-th _BREAK, whose kind is kinds[i - 1]
+    blocks: list[tuple[str, str]] = []
+    for i, chunk in enumerate(chunks):
+        text = clean_text(chunk)
+        if text:
+            blocks.append((kinds[i - 1] if i else "body", text))
+    return blocks
+
+
+
+# --- boilerplate filters --------------------------------------------------------------------
+# trafilatura keeps whatever sits inside the article container it picked; these rules catch
+# the widgets publishers put *inside* that container. Every rule is limited to short
+# paragraphs: real prose is long, widget text is short, and a length cap keeps a rule that
+# matches a word from deleting a genuine paragraph.
+
+_TEASER_WORDS = (
+    r"read more|read also|also read|read next|see also|related|more|"
+    r"lesen sie (?:auch|hier|mehr|dazu|weiter)|auch (?:interessant|lesen)|mehr (?:zum thema|dazu|lesen)|"
+    r"das könnte (?:sie|dich) (?:auch )?interessieren|(?:zum )?weiterlesen|schon gelesen\??|"
+    r"lea (?:también|más|además)|lee también|lea|le puede interesar|te puede interesar|"
+    r"puede interesarte|puedes ver|vea también|ver también|mira|mire|"
+    r"à lire (?:aussi|également)|lire aussi|à voir aussi|voir aussi|à lire|"
+    r"leggi anche|leggi anche|czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)|"
+    r"dowiedz się więcej|polecamy|leia também|veja também|saiba mais"
+)
+# "Read more: <other article's title>" -- the phrase must be followed by a separator, so a
+# sentence that merely starts with "More" or "Mira" survives.
+_TEASER_PREFIX = re.compile(rf"^(?:>+\s*)?(?:{_TEASER_WORDS})\s*(?:[:»>|]|$)", re.IGNORECASE)
+
+# Headings of related-article / recommendation boxes; the teaser titles after them go too.
+_RELATED_HEADING = re.compile(
+    r"^(?:>+\s*)?(?:related|recommended|you (?:may|might) also like|more (?:from|stories|news|on)|"
+    r"read next|most (?:read|popular)|popular|next article|previous article|"
+    r"weitere (?:artikel|beiträge|themen|nachrichten|meldungen|informationen|infos|"
+    r"aktuelle themen|tourentipps)|mehr (?:themen|zum thema|aus|news|artikel)|top-themen|"
+    r"meist(?:gelesen|-gelesen|diskutiert|-diskutiert|geklickt)|auch interessant|auch lesen|"
+    r"das könnte (?:sie|dich)|(?:das thema )?könnte (?:sie|dich) auch|schon gelesen|lesen sie auch|"
+    r"empfohlen|empfehlungen|kommentierte artikel|beiträge aus dem forum|vorschau auf den|"
+    r"nächster artikel|vorheriger artikel|(?:zum )?weiterlesen|"
+    r"(?:noticias|notas|artículos) relacionad|contenido relacionado|más (?:noticias|sobre|leídas)|"
+    r"te puede interesar|le puede interesar|"
+    r"à lire aussi|sur le même sujet|à voir aussi|articles? similaires|"
+    r"leggi anche|articoli correlati|czytaj (?:też|także)|zobacz (?:też|także)|polecamy|"
+    r"najczęściej czytane|veja também|leia também|"
+    r"kontakt|pressekontakt|ansprechpartner|contact)",
+    re.IGNORECASE,
+)
+
+_BOILERPLATE = [
+    # share / follow / messenger-channel calls to action
+    (60, re.compile(r"\b(?:share|teilen|compartir|partager|condividi|udostępnij|tweet|pin it)\b", re.I)),
+    (300, re.compile(
+        r"\b(?:follow|folgen sie|folge uns|síguenos|siguenos|suivez|seguici|obserwuj|únete|join)\b"
+        r".{0,200}\b(?:facebook|twitter|instagram|telegram|youtube|linkedin|whatsapp|tiktok)\b",
+        re.I)),
+    (200, re.compile(r"\b(?:canal|channel|kanal) (?:de |on |auf )?(?:telegram|whatsapp|youtube)", re.I)),
+    # newsletter and sign-up boxes
+    (200, re.compile(r"newsletter", re.I)),
+    (160, re.compile(r"\bsign(?:ing)? ?up\b.*\b(?:our|free|here|now|today|email|inbox)\b"
+                     r"|\b(?:free|now|here) sign ?up\b", re.I)),
+    # paywall and subscription prompts
+    (200, re.compile(
+        r"(?:subscribe|subscription|subscriber|abonnieren|abonnement|suscr[ií]b|suscripci|"
+        r"abonne|abbona|subskrypc|prenumerat|assine|hazte miembro|unterstütze)", re.I)),
+    (200, re.compile(
+        r"^(?:pour (?:lire la suite|accéder)|to (?:view|read|continue reading) (?:the full|this|the rest)|"
+        r"ten tekst przeczytasz|czytasz właśnie|wählen sie ihren zugang|jetzt weiterlesen|"
+        r"if you enjoyed reading)", re.I)),
+    # cookie banners and consent placeholders for embeds
+    (300, re.compile(r"\bcookies?\b.*\b(?:accept|akzeptier|zustimm|einverstanden|consent|einwillig|"
+                     r"datenschutz|privacy|acept|utiliz|verwende|use)", re.I)),
+    (250, re.compile(r"(?:inhalt|content|inhalte) (?:von|from) .{0,80}(?:zu )?(?:laden|load)|"
+                     r"externe[nr]? (?:inhalt|content|medien)", re.I)),
+    # copyright and reprint lines, photo credits
+    (300, re.compile(r"^(?:©|\(c\)|copyright\b)", re.I)),
+    (400, re.compile(
+        r"all rights reserved|alle rechte vorbehalten|todos los derechos reservados|"
+        r"tous droits réservés|tutti i diritti riservati|wszelkie prawa zastrzeżone|"
+        r"copyrighted property|chroniony prawem autorskim|nachdruck nur mit", re.I)),
+    (200, re.compile(r"©")),
+    (150, re.compile(
+        r"^\(?(?:fotos?|bild(?:er)?|photos?|images?|credits?|crédits?(?: photos?)?|titelbild|"
+        r"beitragsbild|headerbild|aufmacherbild|image illustrative|fot\.|grafik|illustration|"
+        r"quelle|source|fuente|foto ?credit)\s*[:©]", re.I)),
+    (300, re.compile(r"\((?:foto|photo|bild|image|imagen|credit|crédit|fuente)s?\s*:[^)]*\)\.?$",
+                     re.I)),
+    # advertising labels and affiliate disclaimers
+    (120, re.compile(r"^\*?(?:anzeige|werbung|advertisement|publicidad|publicité|reklama|sponsored|"
+                     r"pubblicità|gesponsert)\b", re.I)),
+    (400, re.compile(r"\baffiliate[- ]?links?\b|\bwe may (?:receive|earn) (?:a )?(?:compensation|"
+                     r"commission)", re.I)),
+    # comment widgets, log-in prompts, UI labels
+    (120, re.compile(
+        r"^(?:keine|no|\d+) (?:kommentare?|comments?)\b|view comments|kommentare insgesamt|"
+        r"leave a (?:comment|reply)|kommentar schreiben|comments are closed|"
+        r"eingeloggt|logged in|log in to|einloggen|in den kommentaren", re.I)),
+    (40, re.compile(
+        r"^(?:wird geladen|loading|print|drucken|mehr anzeigen|show more|load more|back to top|"
+        r"nach oben|inhaltsverzeichnis|table of contents|índice|sommaire|spis treści|"
+        r"temas|tags|schlagworte|schlagwörter|themen|kategorie|category|categories|merken|"
+        r"bewerten|rate this|gefällt mir|werbung|anzeige)\b", re.I)),
+    # "click here" link lines
+    (150, re.compile(
+        r"^(?:hier geht(?:'s| es) zu|hier (?:klicken|gibt es|finden sie|findest du)|"
+        r"klicken sie hier|click here|weitere infos? (?:unter|auf|hier)|mehr infos? (?:unter|auf|hier))"
+        r"|(?:findest du|finden sie|gibt(?:'s| es)) hier\.?$", re.I)),
+    (60, re.compile(r"^(?:tel(?:efon)?\.?|phone|fax|e-?mail|mobil)\s*[:.]?\s*[+\d(]", re.I)),
+]
+
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "januar februar märz mai juni juli oktober dezember jän "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre "
+    "janvier février mars avril juin juillet août septembre octobre novembre décembre "
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
+    "listopada grudnia"
+).split()
+_DATE_LABELS = set(_MONTHS) | set(
+    "am pm uhr um at on de el le du the of "
+    "updated update aktualisiert veröffentlicht published posted publicado actualizado publié "
+    "mis à jour letzte änderung stand release date datum fecha zuletzt last modified "
+    "montag dienstag mittwoch donnerstag freitag samstag sonntag monday tuesday wednesday "
+    "thursday friday saturday sunday".split()
+)
+
+
+def _is_date_line(text: str) -> bool:
+    """A dateline or "Updated: ..." stamp standing alone (not prose that mentions a date)."""
+    if len(text) > 80:
+        return False
+    tokens = re.findall(r"\w+", text.lower())
+    return bool(tokens) and all(t.isdigit() or t in _DATE_LABELS for t in tokens)
+
+
+def _is_boilerplate(text: str) -> bool:
+    if _TEASER_PREFIX.match(text) and len(text) <= 300:
+        return True
+    if _is_date_line(text):
+        return True
+    return any(len(text) <= limit and rx.search(text) for limit, rx in _BOILERPLATE)
+
+
+def _is_related_heading(text: str) -> bool:
+    return len(text) <= 80 and bool(_RELATED_HEADING.match(text))
+
+
+def _looks_like_teaser(kind: str, text: str) -> bool:
+    """A linked headline: short and not closed like a sentence."""
+    return len(text) <= 160 and (kind in ("item", "head") or not text.endswith((".", ":", "“", '"')))
+
+
+def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop boilerplate paragraphs and related-article boxes (heading + teaser titles)."""
+    kept: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    in_related = 0  # teaser titles still allowed to be skipped after a related heading
+    for kind, text in blocks:
+        if in_related and _looks_like_teaser(kind, text):
+            in_related -= 1
+            continue
+        in_related = 0
+        if _is_related_heading(text):
+            in_related = 10
+            continue
+        if _is_boilerplate(text):
+            continue
+        # repeated captions/pull quotes; short repeats ("***", "Fazit") may be legitimate
+        if len(text) >= 20:
+            if text in seen:
+                continue
+            seen.add(text)
+        kept.append((kind, text))
+    return kept
+
+
+def extract_page(html: bytes | str, url: str | None, *, max_bytes: int = 5_000_000) -> PageContent:
+    """Extract title, lead, body paragraphs and metadata from one article page.
+
+    Returns EMPTY (no paragraphs) for anything that cannot be parsed; never raises.
+    """
+    try:
+        return _extract_page(html, url, max_bytes)
+    except Exception:  # noqa: BLE001 - junk input must never take down the worker pool
+        return EMPTY
+
+
+def extract_text(html: bytes | str, url: str | None) -> str | None:
+    """The body as text, one paragraph per line, or None when there is no body."""
+    paragraphs = extract_page(html, url).paragraphs
+    return "\n".join(paragraphs) if paragraphs else None
+
+
+def _cap(html: bytes | str, max_bytes: int) -> bytes | str:
+    """Truncate to max_bytes before parsing, so a huge page costs bounded CPU and memory."""
+    if isinstance(html, str):
+        data = html.encode("utf-8", "surrogatepass")
+        if len(data) <= max_bytes:
+            return html
+        return data[:max_bytes].decode("utf-8", "ignore")
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        return bytes(html[:max_bytes])
+    raise TypeError(f"html must be bytes or str, not {type(html).__name__}")
+
+
+def _extract_page(html: bytes | str, url: str | None, max_bytes: int) -> PageContent:
+    html = _cap(html, max_bytes)
+    if not html or not html.strip():
+        return EMPTY
+    tree = load_html(html)
+    if tree is None:
+        return EMPTY
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        output_format="python",
+    )
+    blocks = filter_blocks(body_blocks(doc.body if doc is not None else None))
+    paragraphs = tuple(text for _, text in blocks)
+    return PageContent(
+        title=clean_text(doc.title) or None if doc is not None else None,
+        lead=clean_text(doc.description) or None if doc is not None else None,
+        paragraphs=paragraphs,
+    )

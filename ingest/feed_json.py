@@ -1,0 +1,60 @@
+"""JSON Feed 1.0 / 1.1 (https://jsonfeed.org/version/1.1), parsed directly:
+feedparser does not read it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ingest.dates import parse_date
+from ingest.errors import ParseError
+from ingest.types import EntryData, FeedData
+from ingest.urls import resolve
+from storage.document import clean_text
+
+
+def parse_json_feed(url: str, body: bytes, content_type: str | None = None) -> FeedData:
+    data = json.loads(body.decode("utf-8-sig", errors="replace"))
+    if not isinstance(data, dict) or "jsonfeed.org/version/" not in str(data.get("version")):
+        raise ParseError("JSON document is not a JSON Feed (no jsonfeed.org version)")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise ParseError("JSON Feed has no 'items' list")
+    version = str(data["version"]).rstrip("/").rsplit("/", 1)[-1].replace(".", "")
+    base = _str(data.get("home_page_url")) or url
+    language = _str(data.get("language"))
+    return FeedData(
+        format=f"json{version}",
+        title=_str(data.get("title")),
+        link=_str(data.get("home_page_url")),
+        language=language,
+        entries=tuple(_entry(i, base, language) for i in items if isinstance(i, dict)),
+    )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _entry(item: dict[str, Any], base: str, language: str | None) -> EntryData:
+    authors = item.get("authors") or (
+        [item["author"]] if isinstance(item.get("author"), dict) else []
+    )
+    author = ", ".join(a["name"] for a in authors if isinstance(a, dict) and _str(a.get("name")))
+    content = _str(item.get("content_html")) or _str(item.get("content_text"))
+    title = _str(item.get("title"))
+    item_id = item.get("id")
+    published = parse_date(_str(item.get("date_published")))
+    updated = parse_date(_str(item.get("date_modified")))
+    return EntryData(
+        key="",
+        guid=str(item_id)[:2000] if item_id not in (None, "") else None,
+        link=resolve(base, _str(item.get("url")) or _str(item.get("external_url"))),
+        title=clean_text(title) if title else None,
+        summary=_str(item.get("summary")),
+        content=content,
+        published=published or updated,
+        updated=updated,
+        author=author or None,
+        language=_str(item.get("language")) or language,
+    )

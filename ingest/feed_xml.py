@@ -1,0 +1,91 @@
+"""RSS 0.9x / 1.0 (RDF) / 2.0 and Atom, through feedparser, into our EntryData."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import feedparser
+
+from ingest.dates import parse_date
+from ingest.errors import ParseError
+from ingest.types import EntryData, FeedData
+from ingest.urls import resolve
+from storage.document import clean_text
+
+# sy:updatePeriod in seconds (RSS 1.0 syndication module)
+_PERIODS = {
+    "hourly": 3600,
+    "daily": 86400,
+    "weekly": 604800,
+    "monthly": 2592000,
+    "yearly": 31536000,
+}
+
+
+def parse_xml_feed(url: str, body: bytes, content_type: str | None = None) -> FeedData:
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
+    if not parsed.version and not parsed.entries:
+        reason = getattr(parsed.get("bozo_exception"), "getMessage", lambda: None)()
+        raise ParseError("not an RSS or Atom feed" + (f" ({reason})" if reason else ""))
+    meta = parsed.feed
+    base = meta.get("link") or url
+    entries = tuple(_entry(e, url, base) for e in parsed.entries)
+    warnings = ()
+    if parsed.bozo and parsed.get("bozo_exception") is not None:
+        warnings = (f"feed is not well-formed: {parsed.bozo_exception}"[:300],)
+    return FeedData(
+        format=parsed.version or "unknown",
+        title=_text(meta.get("title")),
+        link=meta.get("link"),
+        language=meta.get("language"),
+        entries=entries,
+        ttl=_ttl(meta),
+        warnings=warnings,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return clean_text(value) or None if isinstance(value, str) else None
+
+
+def _entry(e: Any, feed_url: str, base: str) -> EntryData:
+    link = e.get("link") or next(
+        (lk.get("href") for lk in e.get("links", []) if lk.get("href")), None
+    )
+    content = None
+    if e.get("content"):
+        # Atom may carry several; the longest is the full text, not a summary.
+        content = max((c.get("value") or "" for c in e["content"]), key=len) or None
+    summary = e.get("summary")
+    if content and summary == content:
+        summary = None
+    guid = e.get("id") or None
+    # feedparser turns a permalink GUID into the link; keep it as GUID all the same.
+    published = parse_date(e.get("published")) or parse_date(e.get("created"))
+    updated = parse_date(e.get("updated"))
+    return EntryData(
+        key="",  # decided by parse.assign_keys
+        guid=clean_text(guid)[:2000] or None if guid else None,
+        link=resolve(feed_url, link),
+        title=_text(e.get("title")),
+        summary=summary or None,
+        content=content,
+        published=published or updated,
+        updated=updated,
+        author=_text(e.get("author")),
+        language=(e.get("title_detail") or {}).get("language") or None,
+    )
+
+
+def _ttl(meta: Any) -> float | None:
+    ttl = meta.get("ttl")
+    if isinstance(ttl, str) and ttl.strip().isdigit():
+        return int(ttl) * 60.0  # RSS <ttl> is in minutes
+    period = _PERIODS.get(str(meta.get("sy_updateperiod", "")).strip().lower())
+    if period:
+        freq = str(meta.get("sy_updatefrequency", "1")).strip()
+        return period / max(1, int(freq)) if freq.isdigit() else float(period)
+    return None

@@ -1,0 +1,84 @@
+"""SSRF guard: refuse connections to non-public addresses unless the user allowed them.
+
+The check sits where the connection is made (an httpcore network backend), after DNS
+resolution, so it covers every redirect hop and every DNS answer, and the socket is
+opened to the very address that was checked (no second lookup to rebind).
+Anchor: miniflux fetcher/request_builder.go (check in the dialer's Control callback).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import typing
+from collections.abc import Iterable, Sequence
+
+import httpcore
+from httpcore._backends.auto import AutoBackend
+
+from ingest.errors import BlockedAddressError
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def is_allowed(ip: IPAddress, allow: Iterable[Network] = ()) -> bool:
+    """Public unicast addresses pass; anything else only when listed in `allow`."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in net for net in allow if net.version == ip.version):
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+def describe(ip: IPAddress) -> str:
+    for attr in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+        if getattr(ip, f"is_{attr}"):
+            return attr.replace("_", "-")
+    return "non-public"
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolve, check every address against the policy, connect to an allowed one."""
+
+    def __init__(self, allow: Sequence[Network]) -> None:
+        self._allow = tuple(allow)
+        self._inner = AutoBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[typing.Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
+        addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
+        allowed = [ip for ip in addresses if is_allowed(ip, self._allow)]
+        if not allowed:
+            ip = addresses[0]
+            raise BlockedAddressError(
+                f"refused: {host} resolves to {ip}, a {describe(ip)} address "
+                "(add it to allow_addresses in feeds.yaml to permit it)"
+            )
+        return await self._inner.connect_tcp(
+            str(allowed[0]), port, timeout, local_address, socket_options
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[typing.Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddressError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)

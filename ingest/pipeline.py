@@ -1,0 +1,338 @@
+"""The pipeline: `poll_feed` reads as the data's path, `poll` is a loop over feeds.
+
+    fetch feed -> not modified? -> parse entries -> skip known -> fetch pages
+    -> extract -> compose -> deduplicate -> store
+
+CPU-bound work (feed parsing, HTML extraction) runs in a process pool so the event loop
+keeps fetching; database and file writes run on one storage thread, in order.
+Anchors: miniflux handler.go::RefreshFeed, reader _update/base.py::PipelineBase.update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from ingest.compose import compose
+from ingest.config import Config, FeedSpec
+from ingest.errors import (
+    ExtractError,
+    FetchError,
+    HTTPStatusError,
+    IngestError,
+    Skip,
+    StorageError,
+)
+from ingest.extract import extract_page
+from ingest.fetch import FEED_ACCEPT, Fetcher, FetchLimits
+from ingest.parse import parse_feed
+from ingest.report import FeedReport, PollReport, log
+from ingest.types import EntryData, FeedData, PageContent
+from ingest.urls import canonical_url, is_http_url
+from storage.models import Feed, to_utc
+from storage.store import Store, open_store
+
+T = TypeVar("T")
+# Recycle extraction workers: lxml's memory grows over thousands of pages.
+MAX_TASKS_PER_CHILD = 200
+# URLs longer than this are junk or attacks, and would not fit a database index.
+MAX_URL_CHARS = 2000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    """What a poll needs, created once per pass (or once per daemon) and passed in."""
+
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    cpu_pool: Executor | None  # None: extraction in a thread (workers: 1)
+    db_pool: Executor
+    clock: Callable[[], datetime] = utcnow
+    on_progress: Callable[[FeedReport], None] | None = None
+    _closers: list[Callable[[], Any]] = field(default_factory=list)
+
+    async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        if self.cpu_pool is None:
+            return await asyncio.to_thread(fn, *args)
+        return await loop.run_in_executor(self.cpu_pool, partial(fn, *args))
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.db_pool, partial(fn, *args))
+
+
+def make_cpu_pool(workers: int | None) -> Executor | None:
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        return None
+    # forkserver: workers start from a clean, preloaded process (fork from a threaded
+    # parent is unsafe, and max_tasks_per_child needs a non-fork start method).
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["ingest.extract", "ingest.parse"])
+    return ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=MAX_TASKS_PER_CHILD)
+
+
+async def open_context(config: Config, store: Store | None = None) -> Context:
+    s = config.settings
+    fetcher = Fetcher(
+        s.agent,
+        FetchLimits(
+            timeout=s.timeout,
+            concurrency=s.concurrency,
+            per_host=s.per_host,
+            max_redirects=s.max_redirects,
+        ),
+    )
+    return Context(
+        config=config,
+        store=store or open_store(config),
+        fetcher=fetcher,
+        cpu_pool=make_cpu_pool(s.workers),
+        db_pool=ThreadPoolExecutor(1, thread_name_prefix="ingest-store"),
+    )
+
+
+async def close_context(ctx: Context, close_store: bool = True) -> None:
+    await ctx.fetcher.aclose()
+    if ctx.cpu_pool is not None:
+        ctx.cpu_pool.shutdown(wait=True, cancel_futures=True)
+    ctx.db_pool.shutdown(wait=True)
+    if close_store:
+        ctx.store.close()
+
+
+# -- one feed ----------------------------------------------------------------------------
+
+
+async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
+    """Poll one feed and store its new articles; never raises an IngestError."""
+    started = time.monotonic()
+    report = FeedReport(spec.name, spec.url)
+    state = await ctx.db(ctx.store.feed_state, spec.name) or Feed(name=spec.name, url=spec.url)
+    if state.url != spec.url:  # the user changed the URL: old validators do not apply
+        state.url, state.etag, state.last_modified = spec.url, None, None
+    now = ctx.clock()
+    try:
+        fetched = await ctx.fetcher.fetch(
+            spec.url,
+            max_bytes=ctx.config.settings.max_feed_bytes,
+            allow=ctx.config.allowed_networks(spec),
+            etag=state.etag,
+            last_modified=state.last_modified,
+            accept=FEED_ACCEPT,
+        )
+        report.http_status = fetched.status
+        report.retry_after = fetched.retry_after
+        state.permanent_redirect = fetched.permanent_redirect
+        if fetched.not_modified:
+            report.status = "not_modified"
+        else:
+            feed = await ctx.cpu(parse_feed, fetched.final_url, fetched.content,
+                                 fetched.content_type)  # fmt: skip
+            report.ttl = feed.ttl
+            state.title = feed.title
+            entries = await skip_known(spec, fresh_entries(spec, ctx.config, feed, now), ctx)
+            report.known = len(feed.entries) - len(entries)
+            todo = entries[: ctx.config.settings.max_pages_per_poll]
+            report.pending = len(entries) - len(todo)
+            await bounded(
+                (store_entry(spec, entry, feed, ctx, report) for entry in todo),
+                limit=max(2, ctx.config.settings.per_host * 2),
+            )
+            # With items left over, forget the validators so the next poll is not a 304
+            # and drains the rest (nothing is silently dropped).
+            drained = report.pending == 0
+            state.etag = fetched.etag if drained else None
+            state.last_modified = fetched.last_modified if drained else None
+        state.error_count, state.last_error = 0, None
+        state.last_success_at = to_utc(now)
+    except HTTPStatusError as exc:
+        report.http_status = exc.status
+        report.retry_after = exc.retry_after
+        report.status = "blocked" if exc.blocked_by_bot_protection else (
+            "gone" if exc.status == 410 else "error")  # fmt: skip
+        _record_error(state, report, exc)
+    except IngestError as exc:
+        report.status = "error"
+        _record_error(state, report, exc)
+    report.duration = time.monotonic() - started
+    state.last_polled_at = to_utc(now)
+    state.last_status = report.status
+    state.last_http_status = report.http_status
+    state.pending_entries = report.pending
+    await ctx.db(ctx.store.save_feed_state, state)
+    log.info(report.line())
+    if ctx.on_progress:
+        ctx.on_progress(report)
+    return report
+
+
+def _record_error(state: Feed, report: FeedReport, exc: IngestError) -> None:
+    report.error = str(exc) or type(exc).__name__
+    state.error_count += 1
+    state.last_error = f"{type(exc).__name__}: {report.error}"[:2000]
+
+
+def fresh_entries(
+    spec: FeedSpec, config: Config, feed: FeedData, now: datetime
+) -> list[EntryData]:
+    """Entries young enough for `max_age` (per feed, else global); undated ones pass."""
+    max_age = spec.max_age if spec.max_age is not None else config.settings.max_age
+    if not max_age:
+        return list(feed.entries)
+    cutoff = now - timedelta(seconds=max_age)
+    return [e for e in feed.entries if e.published is None or e.published >= cutoff]
+
+
+async def skip_known(spec: FeedSpec, entries: list[EntryData], ctx: Context) -> list[EntryData]:
+    known = await ctx.db(ctx.store.known_entries, spec.name, [e.key for e in entries])
+    return [e for e in entries if e.key not in known]
+
+
+async def store_entry(
+    spec: FeedSpec, entry: EntryData, feed: FeedData, ctx: Context, report: FeedReport
+) -> None:
+    """fetch page -> extract -> compose -> deduplicate -> store, for one new entry."""
+    now = ctx.clock()
+    try:
+        link = entry.link if is_http_url(entry.link) else None
+        if link is None or len(link) > MAX_URL_CHARS:
+            raise Skip("no_link", f"entry has no usable http(s) link: {(entry.link or '')[:100]}")
+        if await _known_url(spec, entry, canonical_url(link), link, ctx, now):
+            report.known += 1
+            return
+        page, final_url = None, link
+        if not spec.full_content:
+            page, final_url = await fetch_page(spec, link, ctx, entry)
+        draft = compose(spec, entry, page, final_url, now, feed.language)
+        result = await ctx.db(ctx.store.save, draft, now)
+        if result.created:
+            report.new += 1
+            report.feed_only += draft.text_source == "feed"
+            if result.file_error:
+                log.error("feed=%s article=%s %s", spec.name, result.article_id, result.file_error)
+        else:
+            report.known += 1
+    except (StorageError, ExtractError) as exc:
+        # One article that cannot be stored must not end the feed's other entries.
+        report.skipped[f"error:{type(exc).__name__}"] += 1
+        log.error("feed=%s entry=%s url=%s error=%s", spec.name, entry.key, entry.link, exc)
+    except Skip as skip:
+        report.skipped[skip.reason] += 1
+        log.debug("feed=%s entry=%s skipped=%s %s", spec.name, entry.key, skip.reason, skip.detail)
+        await ctx.db(ctx.store.record_skip, spec.name, entry.key, entry.link, skip.reason,
+                     skip.detail, _permanent(skip), now)  # fmt: skip
+
+
+def _permanent(skip: Skip) -> bool:
+    """Transient reasons (timeouts, 5xx, refused connections) are retried on later polls."""
+    return not skip.reason.startswith("page:fetch") and skip.reason not in (
+        "page:http_429", "page:http_500", "page:http_502", "page:http_503", "page:http_504",
+    )  # fmt: skip
+
+
+async def _known_url(
+    spec: FeedSpec, entry: EntryData, canonical: str, link: str, ctx: Context, now: datetime
+) -> bool:
+    """A known canonical URL is not fetched again; this entry becomes another source."""
+    found = await ctx.db(ctx.store.find_urls, [canonical])
+    if canonical not in found:
+        return False
+    await ctx.db(ctx.store.add_source, found[canonical], spec.name, entry.key, entry.guid,
+                 link, now)  # fmt: skip
+    return True
+
+
+async def fetch_page(
+    spec: FeedSpec, link: str, ctx: Context, entry: EntryData
+) -> tuple[PageContent | None, str]:
+    """(extracted page or None, final URL). Failures fall back to the feed's content."""
+    settings = ctx.config.settings
+    try:
+        fetched = await ctx.fetcher.fetch(
+            link, max_bytes=settings.max_page_bytes, allow=ctx.config.allowed_networks(spec)
+        )
+    except HTTPStatusError as exc:
+        if entry.content:
+            return None, link
+        raise Skip(f"page:http_{exc.status}", str(exc)) from None
+    except FetchError as exc:
+        if entry.content:
+            return None, link
+        raise Skip("page:fetch_failed", str(exc)) from None
+    extract = partial(extract_page, max_bytes=settings.max_page_bytes)
+    page = await ctx.cpu(extract, fetched.content, fetched.final_url)
+    return page, fetched.final_url
+
+
+async def bounded(coros: Iterable[Awaitable[None]], limit: int) -> None:
+    """Run awaitables with at most `limit` in flight, without creating them all at once."""
+    iterator = iter(coros)
+
+    async def worker() -> None:
+        for coro in iterator:
+            await coro
+
+    await asyncio.gather(*(worker() for _ in range(limit)))
+
+
+# -- a pass over all feeds ----------------------------------------------------------------
+
+
+async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
+    started = time.monotonic()
+    report = PollReport()
+    report.repaired_files = await ctx.db(ctx.store.repair_files)
+    if report.repaired_files:
+        log.warning("repaired %d article files from the database", report.repaired_files)
+
+    async def one(spec: FeedSpec) -> None:
+        report.feeds.append(await poll_feed(spec, ctx))
+
+    await bounded((one(spec) for spec in specs), limit=ctx.config.settings.concurrency)
+    report.duration = time.monotonic() - started
+    log.info(report.summary())
+    return report
+
+
+def select_feeds(config: Config, names: Sequence[str] = ()) -> list[FeedSpec]:
+    """The enabled feeds, or the named ones (enabled or not: asked for explicitly)."""
+    if names:
+        return [config.feed(name) for name in names]
+    return [f for f in config.feeds if f.enabled]
+
+
+async def poll_async(
+    config: Config,
+    feeds: Sequence[str] = (),
+    on_progress: Callable[[FeedReport], None] | None = None,
+) -> PollReport:
+    specs = select_feeds(config, feeds)
+    ctx = await open_context(config)
+    ctx.on_progress = on_progress
+    try:
+        return await poll_all(ctx, specs)
+    finally:
+        await close_context(ctx)
+
+
+def poll(
+    config: Config,
+    feeds: Sequence[str] = (),
+    on_progress: Callable[[FeedReport], None] | None = None,
+) -> PollReport:
+    """One pass over the enabled feeds (or the named ones). The library entry point."""
+    return asyncio.run(poll_async(config, feeds, on_progress))

@@ -1,0 +1,103 @@
+"""Logging setup, one log line per feed, and the counters of a pass."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+
+log = logging.getLogger("ingest")
+
+
+@dataclass
+class FeedReport:
+    """What one poll of one feed did."""
+
+    feed: str
+    url: str
+    status: str = "ok"  # ok | not_modified | error | blocked | gone
+    http_status: int | None = None
+    new: int = 0
+    known: int = 0  # entries already stored (or a known canonical URL / content)
+    sources_added: int = 0  # known articles seen under a new feed entry
+    pending: int = 0  # left for a later poll by max_pages_per_poll
+    skipped: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+    duration: float = 0.0
+    retry_after: float | None = None
+    ttl: float | None = None
+    feed_only: int = 0  # stored with the feed's text because the page gave none
+
+    def line(self) -> str:
+        parts = [
+            f"feed={self.feed}",
+            f"status={self.status}",
+            f"http={self.http_status or '-'}",
+            f"new={self.new}",
+            f"known={self.known}",
+            f"skipped={sum(self.skipped.values())}",
+        ]
+        if self.pending:
+            parts.append(f"pending={self.pending}")
+        parts.append(f"duration={self.duration:.2f}s")
+        if self.error:
+            parts.append(f'url={self.url} error="{self.error}"')
+        return " ".join(parts)
+
+
+@dataclass
+class PollReport:
+    """The summary of one pass over the feeds."""
+
+    feeds: list[FeedReport] = field(default_factory=list)
+    duration: float = 0.0
+    repaired_files: int = 0
+
+    @property
+    def failed(self) -> list[FeedReport]:
+        return [f for f in self.feeds if f.status in ("error", "blocked", "gone")]
+
+    def totals(self) -> dict[str, int]:
+        skipped: Counter[str] = Counter()
+        for f in self.feeds:
+            skipped.update(f.skipped)
+        return {
+            "feeds": len(self.feeds),
+            "ok": sum(f.status == "ok" for f in self.feeds),
+            "not_modified": sum(f.status == "not_modified" for f in self.feeds),
+            "failed": len(self.failed),
+            "new": sum(f.new for f in self.feeds),
+            "known": sum(f.known for f in self.feeds),
+            "skipped": sum(skipped.values()),
+            "pending": sum(f.pending for f in self.feeds),
+        }
+
+    def skipped_by_reason(self) -> Counter[str]:
+        skipped: Counter[str] = Counter()
+        for f in self.feeds:
+            skipped.update(f.skipped)
+        return skipped
+
+    def summary(self) -> str:
+        t = self.totals()
+        reasons = ", ".join(f"{r}={n}" for r, n in sorted(self.skipped_by_reason().items()))
+        return (
+            f"polled {t['feeds']} feeds in {self.duration:.1f}s: {t['ok']} ok, "
+            f"{t['not_modified']} not modified, {t['failed']} failed; articles: {t['new']} new, "
+            f"{t['known']} known, {t['skipped']} skipped"
+            + (f" ({reasons})" if reasons else "")
+            + (f", {t['pending']} left for the next poll" if t["pending"] else "")
+        )
+
+
+def setup_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("ingest")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+    # trafilatura and htmldate are chatty at WARNING about pages they cannot parse.
+    for noisy in ("trafilatura", "htmldate", "courlan", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)

@@ -1,0 +1,93 @@
+"""The article text format, pure: render a document to text and parse it back.
+
+    " date YYYY-MM Title cut to 80 characters ..."
+    ""
+    "Lead paragraph."
+    ""
+    "Body paragraph, one per line, subheadings included."
+
+Line 1 is a space, `date`, a space, the publication month, a space and the title. Then
+the lead and the body paragraphs, each on one line, separated by exactly one blank line;
+no trailing newline, no empty paragraphs, no control characters, Unicode NFC. The format
+does not mark the lead: a reader takes the first paragraph as the lead (a document
+without a lead starts its body there). `render(parse(text)) == text` for every valid text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_HEADER_RE = re.compile(r"^ date (\d{4}-\d{2}) (.+)$")
+# C0/C1 controls, plus line/paragraph separators, which would break "one line each";
+# zero-width and bidi marks are invisible junk in extracted text.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff\ufffe\uffff]")
+_SPACE_RE = re.compile(r"\s+")
+ELLIPSIS = " ..."
+
+
+class DocumentFormatError(ValueError):
+    """The text is not a valid article document; the message says where."""
+
+
+@dataclass(frozen=True)
+class Document:
+    month: str  # YYYY-MM, the publisher's local month
+    title: str
+    lead: str | None
+    paragraphs: tuple[str, ...]
+
+    @property
+    def all_paragraphs(self) -> tuple[str, ...]:
+        return ((self.lead,) if self.lead else ()) + self.paragraphs
+
+
+def clean_text(text: str) -> str:
+    """One line of clean text: NFC, controls removed, whitespace runs collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL_RE.sub(" ", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def cut_title(title: str, max_chars: int) -> str:
+    """At most `max_chars`, cut at a word boundary with " ..." appended (0: never cut)."""
+    if max_chars <= 0 or len(title) <= max_chars:
+        return title
+    room = max_chars - len(ELLIPSIS)
+    head = title[:room]
+    if title[room] != " " and " " in head:
+        head = head[: head.rfind(" ")]
+    return head.rstrip() + ELLIPSIS
+
+
+def render(doc: Document, title_max_chars: int = 80) -> str:
+    if not _MONTH_RE.match(doc.month):
+        raise DocumentFormatError(f"month must be YYYY-MM, got {doc.month!r}")
+    title = cut_title(clean_text(doc.title), title_max_chars)
+    if not title:
+        raise DocumentFormatError("a document needs a title")
+    paragraphs = [p for p in map(clean_text, doc.all_paragraphs) if p]
+    return "\n\n".join([f" date {doc.month} {title}", *paragraphs])
+
+
+def parse(text: str) -> Document:
+    if text.endswith("\n"):
+        raise DocumentFormatError("trailing newline at the end of the document")
+    header, _, rest = text.partition("\n")
+    match = _HEADER_RE.match(header)
+    if not match or not _MONTH_RE.match(match[1]):
+        raise DocumentFormatError(f"line 1 must be ' date YYYY-MM Title', got {header[:80]!r}")
+    paragraphs: list[str] = []
+    if rest:
+        if not rest.startswith("\n"):
+            raise DocumentFormatError("line 2 must be blank")
+        for number, para in enumerate(rest[1:].split("\n\n"), start=1):
+            if not para.strip() or para != clean_text(para):
+                raise DocumentFormatError(
+                    f"paragraph {number} is empty, spans lines or holds control characters"
+                )
+            paragraphs.append(para)
+    lead = paragraphs[0] if paragraphs else None
+    return Document(match[1], match[2], lead, tuple(paragraphs[1:]))

@@ -1,0 +1,78 @@
+"""Article files under <store>/articles/<YYYY-MM>/<NNN>_<id>.txt, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+ARTICLES_DIR = "articles"
+TMP_SUFFIX = ".tmp"
+
+
+def article_id(canonical_url: str) -> str:
+    """Stable 16-hex id: the first 16 hex characters of SHA-256 of the canonical URL."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def content_hash(title: str, paragraphs: tuple[str, ...] | list[str]) -> str:
+    """Hash of the normalized body, for exact re-posts under another URL."""
+    text = json.dumps([p.casefold() for p in paragraphs], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_name(seq: int, id_: str) -> str:
+    return f"{seq:03d}_{id_}.txt"
+
+
+def relative_path(month: str, seq: int, id_: str) -> str:
+    return f"{ARTICLES_DIR}/{month}/{file_name(seq, id_)}"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, fsync, then rename over `path`.
+
+    A reader or a crash sees the old file or the new one, never half of one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=TMP_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temp_files(root: Path, older_than: float = 3600.0) -> int:
+    """Delete temporary files left by a killed writer (never a live one: age-gated)."""
+    removed = 0
+    cutoff = time.time() - older_than
+    for tmp in (root / ARTICLES_DIR).glob(f"*/.*{TMP_SUFFIX}"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed

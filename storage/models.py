@@ -1,0 +1,102 @@
+"""SQLModel tables: feeds (with schedule state), articles, article sources, skips.
+
+Times are aware UTC (SQLModel stores them as UTC on every backend); the publisher's UTC
+offset is kept next to the publication time so the local month and the ISO date with
+offset can be rebuilt exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def to_utc(when: datetime) -> datetime:
+    """Aware UTC; a naive value is taken to be UTC already."""
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+class Feed(SQLModel, table=True):
+    __tablename__ = "feeds"
+
+    name: str = Field(primary_key=True)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: str | None = None  # ok | not_modified | error | blocked | gone
+    last_http_status: int | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    error_count: int = 0
+    next_poll_at: datetime | None = None
+    interval_seconds: float | None = None  # the adaptive interval currently in force
+    permanent_redirect: str | None = Field(default=None, sa_column=Column(Text))
+    pending_entries: int = 0  # items left for later polls by max_pages_per_poll
+
+
+class Article(SQLModel, table=True):
+    __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_published", "published"),)
+
+    id: str = Field(primary_key=True, max_length=16)
+    seq: int = Field(unique=True)
+    canonical_url: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    feed: str = Field(index=True)  # the feed it was first stored from
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    lead: str | None = Field(default=None, sa_column=Column(Text))
+    body: str = Field(sa_column=Column(Text, nullable=False))  # paragraphs joined by "\n"
+    published: datetime  # UTC
+    utc_offset_minutes: int = 0
+    month: str = Field(max_length=7, index=True)  # YYYY-MM, publisher's local month
+    date_inferred: bool = False
+    language: str | None = Field(default=None, index=True)
+    text_source: str = "page"  # page | feed
+    content_hash: str = Field(index=True, max_length=64)
+    path: str = Field(sa_column=Column(Text, nullable=False))  # relative to the store
+    file_written: bool = Field(default=False, index=True)
+    fetched_at: datetime
+    updated_at: datetime | None = None
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(p for p in self.body.split("\n") if p)
+
+    @property
+    def published_local(self) -> datetime:
+        offset = timezone(timedelta(minutes=self.utc_offset_minutes))
+        return to_utc(self.published).astimezone(offset)
+
+
+class ArticleSource(SQLModel, table=True):
+    """Every (feed, entry) under which an article was seen: URL and GUID included."""
+
+    __tablename__ = "article_sources"
+    __table_args__ = (UniqueConstraint("feed", "entry_key", name="uq_source_feed_entry"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(foreign_key="articles.id", index=True, max_length=16)
+    feed: str = Field(index=True)
+    entry_key: str = Field(sa_column=Column(Text, nullable=False))
+    guid: str | None = Field(default=None, sa_column=Column(Text))
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    seen_at: datetime
+
+
+class SkippedEntry(SQLModel, table=True):
+    """An entry that was not stored, with the reason; permanent ones are not retried."""
+
+    __tablename__ = "skipped_entries"
+
+    feed: str = Field(primary_key=True)
+    entry_key: str = Field(primary_key=True)
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    reason: str
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    permanent: bool = False
+    attempts: int = 1
+    last_at: datetime

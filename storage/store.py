@@ -1,0 +1,370 @@
+"""The store: the database (source of truth) plus one text file per article.
+
+Write order, for crash safety: the article row is committed first (with
+`file_written = false`), then the file is written atomically, then the flag is set.
+A crash in between leaves a row whose file is missing; `repair_files()` rewrites it
+from the database at the start of the next run. A file never exists without its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from ingest.errors import StorageError
+from ingest.types import ArticleDraft
+from storage import document, files
+from storage.db import create_schema, make_engine
+from storage.models import Article, ArticleSource, Feed, SkippedEntry, to_utc
+
+T = TypeVar("T")
+_CHUNK = 500  # bound the size of IN (...) lists
+_SAVE_RETRIES = 8
+# A transient skip (timeout, 5xx) is retried on later polls up to this many times.
+MAX_SKIP_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    article_id: str
+    created: bool
+    reason: str  # "new", "known:canonical_url", "known:content"
+    path: str | None = None
+    file_error: str | None = None  # the row is stored; the file will be repaired later
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+class Store:
+    def __init__(self, database_url: str, root: Path, *, title_max_chars: int = 80) -> None:
+        self.root = root
+        self.title_max_chars = title_max_chars
+        try:
+            self.engine: Engine = make_engine(database_url)
+            create_schema(self.engine)
+            sqlite = self.engine.dialect.name == "sqlite"
+            self.read_engine = make_engine(database_url, writer=False) if sqlite else self.engine
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot open the database {database_url}: {exc}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def session(self) -> Session:
+        """A read session: on SQLite it never blocks, nor is blocked by, a writer."""
+        return Session(self.read_engine, expire_on_commit=False)
+
+    # -- reading ------------------------------------------------------------------
+
+    def known_entries(self, feed: str, keys: Sequence[str]) -> set[str]:
+        """Entry keys of `feed` that are stored, or skipped for good (not to fetch again)."""
+        known: set[str] = set()
+        with self.session() as s:
+            for chunk in _chunks(list(keys)):
+                known.update(
+                    s.exec(
+                        select(ArticleSource.entry_key).where(
+                            ArticleSource.feed == feed, col(ArticleSource.entry_key).in_(chunk)
+                        )
+                    )
+                )
+                known.update(
+                    s.exec(
+                        select(SkippedEntry.entry_key).where(
+                            SkippedEntry.feed == feed,
+                            col(SkippedEntry.entry_key).in_(chunk),
+                            (col(SkippedEntry.permanent))
+                            | (col(SkippedEntry.attempts) >= MAX_SKIP_ATTEMPTS),
+                        )
+                    )
+                )
+        return known
+
+    def find_urls(self, canonical_urls: Iterable[str]) -> dict[str, str]:
+        """canonical URL -> article id, for the URLs already stored."""
+        found: dict[str, str] = {}
+        with self.session() as s:
+            for chunk in _chunks(list(set(canonical_urls))):
+                rows = s.exec(
+                    select(Article.canonical_url, Article.id).where(
+                        col(Article.canonical_url).in_(chunk)
+                    )
+                )
+                found.update({url: id_ for url, id_ in rows})
+        return found
+
+    def get(self, article_id: str) -> Article | None:
+        with self.session() as s:
+            return s.get(Article, article_id)
+
+    def sources(self, article_id: str) -> list[ArticleSource]:
+        with self.session() as s:
+            return list(
+                s.exec(
+                    select(ArticleSource)
+                    .where(ArticleSource.article_id == article_id)
+                    .order_by(col(ArticleSource.id))
+                )
+            )
+
+    def latest(self, limit: int = 20, feed: str | None = None) -> list[Article]:
+        with self.session() as s:
+            query = select(Article)
+            if feed:
+                query = query.where(Article.feed == feed)
+            order = (col(Article.published).desc(), col(Article.seq).desc())
+            return list(s.exec(query.order_by(*order).limit(limit)))
+
+    def count_articles(self) -> int:
+        with self.session() as s:
+            return int(s.exec(select(func.count()).select_from(Article)).one())
+
+    def render(self, article: Article) -> str:
+        """The article's document text, rebuilt from the database."""
+        return document.render(
+            document.Document(
+                month=article.month,
+                title=article.title,
+                lead=article.lead,
+                paragraphs=article.paragraphs,
+            ),
+            self.title_max_chars,
+        )
+
+    def path_of(self, article: Article) -> Path:
+        return self.root / article.path
+
+    # -- feeds ----------------------------------------------------------------------
+
+    def feed_state(self, name: str) -> Feed | None:
+        with self.session() as s:
+            return s.get(Feed, name)
+
+    def feed_states(self) -> dict[str, Feed]:
+        with self.session() as s:
+            return {f.name: f for f in s.exec(select(Feed))}
+
+    def save_feed_state(self, feed: Feed) -> None:
+        with self._write("save feed state") as s:
+            s.merge(feed)
+
+    # -- writing --------------------------------------------------------------------
+
+    def _write(self, what: str) -> _WriteSession:
+        return _WriteSession(self, what)
+
+    def add_source(
+        self, article_id: str, feed: str, entry_key: str, guid: str | None, url: str, now: datetime
+    ) -> bool:
+        """Record another place an article was seen; False if it was recorded already."""
+        try:
+            with self._write("add a source") as s:
+                if self._has_source(s, feed, entry_key):
+                    return False
+                s.add(self._source(article_id, feed, entry_key, guid, url, now))
+            return True
+        except IntegrityError:
+            return False  # a concurrent poll recorded it first
+
+    def record_skip(
+        self,
+        feed: str,
+        entry_key: str,
+        url: str | None,
+        reason: str,
+        detail: str,
+        permanent: bool,
+        now: datetime,
+    ) -> None:
+        for _ in range(_SAVE_RETRIES):
+            try:
+                with self._write("record a skipped entry") as s:
+                    row = s.get(SkippedEntry, (feed, entry_key))
+                    if row is None:
+                        row = SkippedEntry(feed=feed, entry_key=entry_key, reason=reason,
+                                           last_at=to_utc(now))  # fmt: skip
+                    else:
+                        row.attempts += 1
+                    row.url, row.reason, row.detail = url, reason, detail[:2000]
+                    row.permanent, row.last_at = permanent, to_utc(now)
+                    s.add(row)
+                return
+            except IntegrityError:
+                continue
+
+    def save(self, draft: ArticleDraft, now: datetime) -> SaveResult:
+        """Store a new article (row, source, file) or record the draft as another source."""
+        id_ = files.article_id(draft.canonical_url)
+        digest = files.content_hash(draft.title, draft.paragraphs)
+        for _ in range(_SAVE_RETRIES):
+            try:
+                with self._write("store an article") as s:
+                    existing = s.exec(
+                        select(Article.id).where(Article.canonical_url == draft.canonical_url)
+                    ).first()
+                    reason = "known:canonical_url"
+                    if existing is None and draft.paragraphs:
+                        existing = s.exec(
+                            select(Article.id).where(Article.content_hash == digest).limit(1)
+                        ).first()
+                        reason = "known:content"
+                    if existing is not None:
+                        if not self._has_source(s, draft.feed_name, draft.entry_key):
+                            s.add(self._source(existing, draft.feed_name, draft.entry_key,
+                                               draft.guid, draft.url, now))  # fmt: skip
+                        return SaveResult(existing, created=False, reason=reason)
+                    seq = s.exec(select(func.coalesce(func.max(Article.seq), -1))).one() + 1
+                    article = self._article(draft, id_, seq, digest, now)
+                    s.add(article)
+                    s.flush()
+                    s.add(self._source(id_, draft.feed_name, draft.entry_key, draft.guid,
+                                       draft.url, now))  # fmt: skip
+                break
+            except IntegrityError:
+                continue  # a concurrent writer took the seq or the URL: look again
+        else:
+            raise StorageError(f"could not store {draft.canonical_url} after retries")
+        error = self.write_file(article)
+        return SaveResult(id_, created=True, reason="new", path=article.path, file_error=error)
+
+    def write_file(self, article: Article) -> str | None:
+        """Write the article's file and mark it written; return the error text on failure."""
+        try:
+            files.write_atomic(self.path_of(article), self.render(article))
+        except OSError as exc:
+            return f"cannot write {self.path_of(article)}: {exc.strerror or exc}"
+        try:
+            with self._write("mark a file written") as s:
+                row = s.get(Article, article.id)
+                if row is not None:
+                    row.file_written = True
+                    s.add(row)
+        except StorageError as exc:
+            return str(exc)
+        return None
+
+    def repair_files(self, full: bool = False) -> int:
+        """Rewrite article files that a crash or a full disk left unwritten.
+
+        The default checks only rows flagged unwritten (cheap at every start); `full`
+        also checks that every file exists and holds what the database says.
+        """
+        repaired = 0
+        files.remove_stale_temp_files(self.root)
+        with self.session() as s:
+            query = select(Article)
+            if not full:
+                query = query.where(col(Article.file_written).is_(False))
+            pending = list(s.exec(query.order_by(col(Article.seq))))
+        for article in pending:
+            path = self.path_of(article)
+            if article.file_written and path.is_file():
+                if path.read_text(encoding="utf-8") == self.render(article):
+                    continue
+            if self.write_file(article) is None:
+                repaired += 1
+        return repaired
+
+    # -- helpers --------------------------------------------------------------------
+
+    @staticmethod
+    def _has_source(s: Session, feed: str, entry_key: str) -> bool:
+        return (
+            s.exec(
+                select(ArticleSource.id).where(
+                    ArticleSource.feed == feed, ArticleSource.entry_key == entry_key
+                )
+            ).first()
+            is not None
+        )
+
+    @staticmethod
+    def _source(
+        article_id: str, feed: str, entry_key: str, guid: str | None, url: str, now: datetime
+    ) -> ArticleSource:
+        return ArticleSource(
+            article_id=article_id, feed=feed, entry_key=entry_key, guid=guid, url=url,
+            seen_at=to_utc(now),
+        )  # fmt: skip
+
+    @staticmethod
+    def _article(draft: ArticleDraft, id_: str, seq: int, digest: str, now: datetime) -> Article:
+        offset = draft.published.utcoffset()
+        month = f"{draft.published.year:04d}-{draft.published.month:02d}"
+        return Article(
+            id=id_,
+            seq=seq,
+            canonical_url=draft.canonical_url,
+            url=draft.url,
+            feed=draft.feed_name,
+            title=draft.title,
+            lead=draft.lead,
+            body="\n".join(draft.paragraphs),
+            published=to_utc(draft.published),
+            utc_offset_minutes=int(offset.total_seconds() // 60) if offset else 0,
+            month=month,
+            date_inferred=draft.date_inferred,
+            language=draft.language,
+            text_source=draft.text_source,
+            content_hash=digest,
+            path=files.relative_path(month, seq, id_),
+            fetched_at=to_utc(now),
+        )
+
+
+class _WriteSession:
+    """`with store._write(what) as s:` commits on success, maps DB errors to StorageError.
+
+    IntegrityError passes through unchanged: callers retry on it.
+    """
+
+    def __init__(self, store: Store, what: str) -> None:
+        self._session = Session(store.engine, expire_on_commit=False)
+        self._what = what
+
+    def __enter__(self) -> Session:
+        return self._session
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        try:
+            if exc_type is None:
+                self._session.commit()
+            else:
+                self._session.rollback()
+        except IntegrityError:
+            self._session.close()
+            raise
+        except (OperationalError, SQLAlchemyError) as err:
+            self._session.close()
+            raise StorageError(f"database error while trying to {self._what}: {err}") from err
+        self._session.close()
+        if isinstance(exc, OperationalError):
+            raise StorageError(f"database error while trying to {self._what}: {exc}") from exc
+        return False
+
+
+def open_store(config: Any) -> Store:
+    """The store of a loaded `ingest.config.Config`."""
+    return Store(
+        config.database_url,
+        config.store_dir,
+        title_max_chars=config.settings.title_max_chars,
+    )
