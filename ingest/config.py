@@ -112,6 +112,20 @@ class Settings(_Strict):
     title_max_chars: int = Field(80, ge=0)
     workers: int | None = Field(None, ge=1, le=256)  # extraction processes; default: CPUs
     log_level: str = "INFO"
+    # `ingest run` scheduling (ingest/schedule.py): a feed without its own `interval:`
+    # follows how often it publishes, within [min_interval, max_interval]; failures back
+    # off exponentially up to max_backoff; SIGTERM waits shutdown_grace for polls to end.
+    adaptive: bool = True
+    min_interval: Duration = 300.0
+    max_interval: Duration = 86400.0
+    max_backoff: Duration = 21600.0
+    shutdown_grace: Duration = 5.0
+
+    @model_validator(mode="after")
+    def _interval_bounds(self) -> Settings:
+        if self.min_interval > self.max_interval:
+            raise ValueError("min_interval must not be larger than max_interval")
+        return self
 
     @field_validator("log_level")
     @classmethod

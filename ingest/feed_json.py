@@ -3,6 +3,7 @@ feedparser does not read it."""
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -36,12 +37,20 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+def _text_as_html(text: str | None) -> str | None:
+    """content_text's blank-line-separated paragraphs as HTML, so one splitter serves both."""
+    if not text:
+        return None
+    blocks = (b.strip() for b in text.replace("\r\n", "\n").split("\n\n"))
+    return "".join(f"<p>{html.escape(b)}</p>" for b in blocks if b)
+
+
 def _entry(item: dict[str, Any], base: str, language: str | None) -> EntryData:
     authors = item.get("authors") or (
         [item["author"]] if isinstance(item.get("author"), dict) else []
     )
     author = ", ".join(a["name"] for a in authors if isinstance(a, dict) and _str(a.get("name")))
-    content = _str(item.get("content_html")) or _str(item.get("content_text"))
+    content = _str(item.get("content_html")) or _text_as_html(_str(item.get("content_text")))
     title = _str(item.get("title"))
     item_id = item.get("id")
     published = parse_date(_str(item.get("date_published")))

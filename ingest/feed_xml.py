@@ -6,6 +6,7 @@ from typing import Any
 
 import feedparser
 
+from ingest.clean import html_to_text
 from ingest.dates import parse_date
 from ingest.errors import ParseError
 from ingest.types import EntryData, FeedData
@@ -38,7 +39,7 @@ def parse_xml_feed(url: str, body: bytes, content_type: str | None = None) -> Fe
         warnings = (f"feed is not well-formed: {parsed.bozo_exception}"[:300],)
     return FeedData(
         format=parsed.version or "unknown",
-        title=_text(meta.get("title")),
+        title=_text(meta.get("title"), meta.get("title_detail")),
         link=meta.get("link"),
         language=meta.get("language"),
         entries=entries,
@@ -47,8 +48,13 @@ def parse_xml_feed(url: str, body: bytes, content_type: str | None = None) -> Fe
     )
 
 
-def _text(value: Any) -> str | None:
-    return clean_text(value) or None if isinstance(value, str) else None
+def _text(value: Any, detail: Any = None) -> str | None:
+    """Plain text of a feed field; HTML-typed fields (Atom type="html") are stripped."""
+    if not isinstance(value, str):
+        return None
+    if detail and "html" in str(detail.get("type", "")):
+        return html_to_text(value) or None
+    return clean_text(value) or None
 
 
 def _entry(e: Any, feed_url: str, base: str) -> EntryData:
@@ -65,12 +71,13 @@ def _entry(e: Any, feed_url: str, base: str) -> EntryData:
     guid = e.get("id") or None
     # feedparser turns a permalink GUID into the link; keep it as GUID all the same.
     published = parse_date(e.get("published")) or parse_date(e.get("created"))
-    updated = parse_date(e.get("updated"))
+    # dict.get: feedparser maps a missing "updated" to "published" with a warning.
+    updated = parse_date(dict.get(e, "updated"))
     return EntryData(
         key="",  # decided by parse.assign_keys
         guid=clean_text(guid)[:2000] or None if guid else None,
         link=resolve(feed_url, link),
-        title=_text(e.get("title")),
+        title=_text(e.get("title"), e.get("title_detail")),
         summary=summary or None,
         content=content,
         published=published or updated,
