@@ -25,11 +25,12 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def is_allowed(ip: IPAddress, allow: Iterable[Network] = ()) -> bool:
     """Public unicast addresses pass; anything else only when listed in `allow`."""
+    forms: list[IPAddress] = [ip]
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if any(ip in net for net in allow if net.version == ip.version):
+        forms.append(ip.ipv4_mapped)  # ::ffff:127.0.0.1 is 127.0.0.1
+    if any(form in net for form in forms for net in allow if net.version == form.version):
         return True
-    return ip.is_global and not ip.is_multicast
+    return all(form.is_global and not form.is_multicast for form in forms)
 
 
 def describe(ip: IPAddress) -> str:

@@ -63,7 +63,11 @@ def test_config_env_var_and_cwd_default(tmp_path: Path, monkeypatch: pytest.Monk
         (("interval: 90s", "interval: soon"), 9, ["gazzetta", "interval", "duration"]),
         (("tags: [italia, politica]", "tagz: [italia]"), 10, ["gazzetta", "tagz", "unknown key"]),
         (("  max_feed_bytes: 2MB", "  max_feed_bytes: lots"), 4, ["max_feed_bytes", "size"]),
-        (("url: http://example.net/rss", "url: ftp://example.net/rss"), 12, ["other", "url", "http"]),
+        (
+            ("url: http://example.net/rss", "url: ftp://example.net/rss"),
+            12,
+            ["other", "url", "http"],
+        ),
         (('["127.0.0.1/32"]', '["not-a-net"]'), 5, ["allow_addresses", "CIDR"]),
         (("  - name: other\n", "  - name: gazzetta\n"), None, ["used twice"]),
     ],

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from storage.document import Document, DocumentFormatError, clean_text, cut_title, parse, render
 
-FULL_TITLE = 'Vladimir Putin parla alle madri dei soldati in guerra: "Non credete a quello che vedete in tv"'
+FULL_TITLE = (
+    'Vladimir Putin parla alle madri dei soldati in guerra: "Non credete a quello che vedete in tv"'
+)
 
 
 def test_golden_sample_round_trips(sample_text: str) -> None:
@@ -39,7 +41,9 @@ def test_cut_title(title: str, limit: int, expected: str) -> None:
 
 
 def test_render_cleans_paragraphs() -> None:
-    doc = Document("2024-01", " Tit\u00adle\x00 ", "Lead\nwith  newline", ("  ", "e\u0301", "a\x07b"))
+    doc = Document(
+        "2024-01", " Tit\u00adle\x00 ", "Lead\nwith  newline", ("  ", "e\u0301", "a\x07b")
+    )
     text = render(doc)
     assert text == " date 2024-01 Tit\u00adle\n\nLead with newline\n\n\u00e9\n\na b"
     assert not text.endswith("\n")

@@ -1,0 +1,164 @@
+"""HTTP fetching against a real local server: caching, caps, deadlines, redirects, SSRF."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import ipaddress
+
+import httpx
+import pytest
+
+from ingest.errors import (
+    BlockedAddressError,
+    FetchTimeout,
+    HTTPStatusError,
+    TooLargeError,
+    TooManyRedirects,
+)
+from ingest.fetch import Fetcher, FetchLimits, parse_retry_after
+from ingest.netguard import is_allowed
+from tests.site.server import Response, SiteServer
+
+LOOPBACK = [ipaddress.ip_network("127.0.0.1/32")]
+
+
+def fetch(url: str, *, allow: list = LOOPBACK, limits: FetchLimits | None = None, **kw):  # type: ignore[no-untyped-def, type-arg]
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher("test-agent/1", limits or FetchLimits(timeout=5)) as fetcher:
+            return await fetcher.fetch(url, allow=allow, max_bytes=kw.pop("max_bytes", 10**6), **kw)
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def site():  # type: ignore[no-untyped-def]
+    with SiteServer() as server:
+        yield server
+
+
+def test_conditional_get_and_304(site: SiteServer) -> None:
+    site.route(
+        "/f",
+        Response(
+            200, b"<rss/>", {"ETag": '"v1"', "Last-Modified": "Wed, 01 May 2024 10:00:00 GMT"}
+        ),
+    )
+    first = fetch(site.url("/f"))
+    assert (first.status, first.etag, first.content) == (200, '"v1"', b"<rss/>")
+    site.route(
+        "/f",
+        lambda r: (
+            Response(304) if r.headers.get("If-None-Match") == '"v1"' else Response(200, b"x")
+        ),
+    )
+    second = fetch(site.url("/f"), etag=first.etag, last_modified=first.last_modified)
+    assert second.not_modified
+    sent = site.requests_for("/f")[-1]
+    assert sent.headers.get("If-None-Match") == '"v1"'
+    assert sent.headers.get("If-Modified-Since") == "Wed, 01 May 2024 10:00:00 GMT"
+    assert sent.headers.get("User-Agent") == "test-agent/1"
+
+
+def test_size_cap_while_streaming_and_gzip_bomb(site: SiteServer) -> None:
+    site.route("/big", Response(200, b"x" * 200_000))
+    with pytest.raises(TooLargeError):
+        fetch(site.url("/big"), max_bytes=100_000)
+    bomb = gzip.compress(b"\0" * 50_000_000)  # 50 MB that packs to ~50 KB
+    site.route("/bomb", Response(200, bomb, {"Content-Encoding": "gzip"}))
+    with pytest.raises(TooLargeError):
+        fetch(site.url("/bomb"), max_bytes=1_000_000)
+
+
+def test_total_deadline_stops_a_trickling_server(site: SiteServer) -> None:
+    site.route("/slow", Response(200, b"y" * 2000, trickle=0.1, chunk_size=10))
+    with pytest.raises(FetchTimeout, match="within 1s"):
+        fetch(site.url("/slow"), limits=FetchLimits(timeout=1))
+
+
+def test_status_errors_carry_retry_after(site: SiteServer) -> None:
+    site.route("/busy", Response(429, b"", {"Retry-After": "120"}))
+    with pytest.raises(HTTPStatusError) as err:
+        fetch(site.url("/busy"))
+    assert (err.value.status, err.value.retry_after) == (429, 120)
+
+
+def test_403_is_retried_once_with_a_browser_agent(site: SiteServer) -> None:
+    site.route(
+        "/picky",
+        lambda r: (
+            Response(200, b"ok") if "Mozilla" in r.headers.get("User-Agent", "") else Response(403)
+        ),
+    )
+    assert fetch(site.url("/picky")).content == b"ok"
+    assert len(site.requests_for("/picky")) == 2
+
+
+def test_redirects_followed_permanent_recorded_loops_stopped(site: SiteServer) -> None:
+    site.route("/old", Response.redirect("/new", 301))
+    site.route("/new", Response(200, b"moved"))
+    result = fetch(site.url("/old"))
+    assert result.content == b"moved" and result.permanent_redirect == site.url("/new")
+    site.route("/loop", Response.redirect("/loop", 302))
+    with pytest.raises(TooManyRedirects):
+        fetch(site.url("/loop"))
+
+
+def test_ssrf_guard_blocks_loopback_unless_allowed(site: SiteServer) -> None:
+    site.route("/x", Response(200, b"secret"))
+    with pytest.raises(BlockedAddressError, match="loopback"):
+        fetch(site.url("/x"), allow=[])
+    # a DNS name that resolves to loopback is refused too
+    with pytest.raises(BlockedAddressError):
+        fetch(site.url("/x").replace("127.0.0.1", "localhost"), allow=[])
+
+
+def test_ssrf_guard_checks_every_redirect_hop(site: SiteServer) -> None:
+    # 127.0.0.1 is allowed, 127.0.0.2 is not: the redirect must be refused at connect.
+    port = site.base.rsplit(":", 1)[1]
+    site.route("/hop", Response.redirect(f"http://127.0.0.2:{port}/x", 302))
+    with pytest.raises(BlockedAddressError, match="127.0.0.2"):
+        fetch(site.url("/hop"))
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x.example/a", "javascript:alert(1)"])
+def test_non_http_schemes_refused(url: str) -> None:
+    with pytest.raises(BlockedAddressError, match="not an http"):
+        fetch(url)
+
+
+@pytest.mark.parametrize(
+    "ip, allowed",
+    [
+        ("93.184.216.34", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("fd00::1", False),
+        ("100.64.0.1", False),
+        ("224.0.0.1", False),
+    ],
+)
+def test_address_policy(ip: str, allowed: bool) -> None:
+    assert is_allowed(ipaddress.ip_address(ip)) is allowed
+    assert is_allowed(ipaddress.ip_address(ip), [ipaddress.ip_network(ip)])
+
+
+def test_mock_transport_seam() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=request.url.path.encode())
+
+    async def go() -> bytes:
+        fetcher = Fetcher("ua", FetchLimits(), transport=httpx.MockTransport(handler))
+        async with fetcher:
+            return (await fetcher.fetch("https://example.org/path", max_bytes=100)).content
+
+    assert asyncio.run(go()) == b"/path"
+
+
+def test_parse_retry_after() -> None:
+    assert parse_retry_after("30") == 30
+    assert parse_retry_after("Wed, 01 May 2024 10:01:00 GMT", now=1714557600.0) == 60
+    assert parse_retry_after("soon") is None
