@@ -1,0 +1,120 @@
+"""The store on real SQLite and PostgreSQL: rows, sources, sequence numbers, files, repair."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from ingest.types import ArticleDraft
+from storage import document
+from storage.store import Store
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def draft(n: int, url: str | None = None, feed: str = "f", key: str | None = None) -> ArticleDraft:
+    return ArticleDraft(
+        canonical_url=url or f"https://site.example/{n}",
+        url=url or f"https://site.example/{n}",
+        title=f"Title {n}",
+        lead=f"Lead {n}.",
+        paragraphs=(f"Body of article {n}.", "Second paragraph."),
+        published=datetime(2022, 11, 30, 23, 30, tzinfo=timezone(timedelta(hours=-5))),
+        date_inferred=False,
+        language="en",
+        text_source="page",
+        feed_name=feed,
+        entry_key=key or f"key-{n}",
+        guid=None,
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    url = f"sqlite:///{tmp_path / 'ingest.db'}"
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    s = Store(url, tmp_path / "store")
+    request.addfinalizer(s.close)
+    return s
+
+
+def test_save_writes_row_source_and_file(store: Store) -> None:
+    result = store.save(draft(1), NOW)
+    assert result.created and result.path == f"articles/2022-11/000_{result.article_id}.txt"
+    article = store.get(result.article_id)
+    assert article is not None and article.file_written
+    text = (store.root / result.path).read_text("utf-8")
+    assert text == " date 2022-11 Title 1\n\nLead 1.\n\nBody of article 1.\n\nSecond paragraph."
+    assert document.render(document.parse(text)) == text
+    # the publisher's month (November at -05:00), although it is December in UTC
+    assert article.published_local.isoformat() == "2022-11-30T23:30:00-05:00"
+    assert [s.feed for s in store.sources(result.article_id)] == ["f"]
+
+
+def test_same_url_or_same_content_is_another_source(store: Store) -> None:
+    first = store.save(draft(1), NOW)
+    again = store.save(draft(1, feed="g", key="other"), NOW)
+    assert (again.created, again.reason, again.article_id) == (
+        False,
+        "known:canonical_url",
+        first.article_id,
+    )
+    copy = draft(1, url="https://mirror.example/copy", feed="h", key="k3")
+    same_text = store.save(copy, NOW)
+    assert (same_text.created, same_text.reason) == (False, "known:content")
+    assert sorted(s.feed for s in store.sources(first.article_id)) == ["f", "g", "h"]
+    assert store.count_articles() == 1
+
+
+def test_sequence_numbers_and_known_entries(store: Store) -> None:
+    ids = [store.save(draft(n), NOW).article_id for n in range(12)]
+    seqs = sorted(a.seq for a in (store.get(i) for i in ids) if a)
+    assert seqs == list(range(12))
+    assert store.known_entries("f", ["key-3", "key-99"]) == {"key-3"}
+    store.record_skip("f", "key-404", "https://x/404", "page:http_404", "HTTP 404", True, NOW)
+    store.record_skip("f", "key-503", "https://x/503", "page:http_503", "HTTP 503", False, NOW)
+    assert store.known_entries("f", ["key-404", "key-503"]) == {"key-404"}
+
+
+def test_missing_and_unwritten_files_are_repaired(store: Store) -> None:
+    a = store.save(draft(1), NOW)
+    b = store.save(draft(2), NOW)
+    path_a = store.root / str(a.path)
+    expected = path_a.read_text("utf-8")
+    path_a.unlink()
+    # a crash between commit and file write leaves file_written = false
+    with store._write("test") as s:  # noqa: SLF001
+        row = s.get(type(store.get(b.article_id)), b.article_id)
+        row.file_written = False
+        s.add(row)
+    (store.root / str(b.path)).unlink()
+    assert store.repair_files() == 1  # only the flagged row is checked cheaply
+    assert (store.root / str(b.path)).is_file()
+    assert store.repair_files(full=True) == 1
+    assert path_a.read_text("utf-8") == expected
+
+
+def _save_many(url: str, root: str, start: int) -> None:
+    s = Store(url, Path(root))
+    for n in range(start, start + 20):
+        s.save(draft(n % 25), NOW)
+    s.close()
+
+
+def test_two_processes_store_no_duplicates(store: Store) -> None:
+    url = store.engine.url.render_as_string(hide_password=False)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_save_many, args=(url, str(store.root), i * 5)) for i in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert store.count_articles() == 25
+    files = sorted((store.root / "articles").rglob("*.txt"))
+    assert len(files) == 25
+    assert sorted(int(f.name[:3]) for f in files) == list(range(25))
