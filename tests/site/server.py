@@ -61,6 +61,7 @@ _TYPES: dict[str, tuple[str, bool]] = {
     ".rss": ("application/rss+xml", True),
     ".json": ("application/json", True),
     ".txt": ("text/plain", True),
+    ".md": ("text/markdown", True),
     ".css": ("text/css", True),
     ".js": ("text/javascript", True),
     ".svg": ("image/svg+xml", True),
@@ -78,7 +79,7 @@ _FEED_TYPES = {
 }
 
 NOT_FOUND_BODY = (
-    b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
     b"<title>404 Not Found</title></head>\n<body><h1>Not Found</h1>"
     b"<p>The requested URL was not found on this server.</p></body></html>\n"
 )
@@ -239,7 +240,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         response = site._respond(record)
         try:
             self._send(response, head=self.command == "HEAD")
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+        except OSError:  # the client went away (reset, broken pipe, timeout)
             self.close_connection = True
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
