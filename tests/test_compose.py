@@ -109,7 +109,10 @@ def test_lead_cleaning(summary: str, lead: str | None) -> None:
 
 
 def test_feed_html_to_paragraphs() -> None:
-    html = "<p>One <i>two</i></p><h2>Sub</h2><div>three<br>four</div><script>x()</script><ul><li>a</li></ul>"
+    html = (
+        "<p>One <i>two</i></p><h2>Sub</h2><div>three<br>four</div>"
+        "<script>x()</script><ul><li>a</li></ul>"
+    )
     assert html_to_paragraphs(html) == ["One two", "Sub", "three", "four", "a"]
 
 

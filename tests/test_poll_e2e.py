@@ -165,10 +165,13 @@ def test_failing_feeds_do_not_stop_the_others(site: SiteServer, tmp_path: Path) 
         "/broken/garbage.xml", Response(200, b"\x00\x01 not a feed", {"Content-Type": "text/xml"})
     )
     site.route("/broken/slow.xml", Response(200, b"<rss/>", delay=5))
-    yaml = feeds_yaml(site, ["en.atom"], timeout="1s").replace("feeds:\n", "feeds:\n" + "".join(
-        f"  - name: {n}\n    url: {site.url(p)}\n"
-        for n, p in [("missing", "/broken/404.xml"), ("garbage", "/broken/garbage.xml"), ("slow", "/broken/slow.xml")]
-    ))  # fmt: skip
+    broken = [
+        ("missing", "/broken/404.xml"),
+        ("garbage", "/broken/garbage.xml"),
+        ("slow", "/broken/slow.xml"),
+    ]
+    extra = "".join(f"  - name: {n}\n    url: {site.url(p)}\n" for n, p in broken)
+    yaml = feeds_yaml(site, ["en.atom"], timeout="1s").replace("feeds:\n", "feeds:\n" + extra)
     (tmp_path / "feeds.yaml").write_text(yaml)
     proc = run_ingest("poll", cwd=tmp_path, check=False)
     assert proc.returncode == 1
