@@ -95,7 +95,9 @@ class Fetcher:
             self._clients[key] = httpx.AsyncClient(
                 transport=transport,
                 follow_redirects=False,
-                timeout=httpx.Timeout(self.limits.timeout),
+                # The total deadline (asyncio.timeout in fetch) is the one that fires;
+                # httpx's per-operation timeouts only back it up.
+                timeout=httpx.Timeout(self.limits.timeout + 1),
                 trust_env=False,  # a proxy from the environment would bypass the guard
             )
         return self._clients[key]

@@ -215,3 +215,30 @@ def test_show_and_list(polled: dict[str, Any]) -> None:
     )
     listing = run_ingest("list", "--limit", "3", cwd=polled["folder"]).stdout.splitlines()
     assert len(listing) == 3 and all(line.count("\t") == 3 for line in listing)
+
+
+def test_poll_into_postgresql(
+    site: SiteServer, tmp_path: Path, pg_url: str, sample_text: str
+) -> None:
+    yaml = feeds_yaml(site, ["it.xml", "tracking.xml"], database_url=f'"{pg_url}"')
+    (tmp_path / "feeds.yaml").write_text(yaml)
+    first = run_ingest("poll", cwd=tmp_path)
+    assert "0 failed" in first.stdout
+    config = load_config(tmp_path / "feeds.yaml")
+    assert config.database_url.startswith("postgresql")
+    store = open_store(config)
+    try:
+        articles = store.latest(100)
+        golden = [a for a in articles if "putin-madri-soldati" in a.canonical_url]
+        assert len(golden) == 1 and store.render(golden[0]) == sample_text
+        assert store.path_of(golden[0]).read_text("utf-8") == sample_text
+        count = store.count_articles()
+    finally:
+        store.close()
+    second = run_ingest("poll", cwd=tmp_path)
+    assert "0 new" in second.stdout
+    store = open_store(config)
+    try:
+        assert store.count_articles() == count
+    finally:
+        store.close()
