@@ -27,7 +27,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from ingest import __version__
+from ingest import __version__, dedup
 from ingest.errors import ConfigError
 
 DEFAULT_CONFIG = "feeds.yaml"
@@ -95,6 +95,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+class DedupSettings(_Strict):
+    """`settings: dedup:` thresholds; what they mean is in ingest/dedup.py."""
+
+    near_threshold: float = Field(dedup.NEAR_THRESHOLD, gt=0, le=1)
+    short_threshold: float = Field(dedup.SHORT_THRESHOLD, gt=0, le=1)
+    lede_threshold: float = Field(dedup.LEDE_THRESHOLD, ge=0, le=1)
+    min_words: int = Field(dedup.MIN_TOKENS, ge=1)  # below: exact match only
+    short_words: int = Field(dedup.SHORT_TOKENS, ge=1)  # below: short_threshold
+    max_candidates: int = Field(dedup.MAX_CANDIDATES, ge=1, le=100)
+    max_updates: int = Field(dedup.MAX_UPDATES, ge=0)  # in-place rewrites per article
+
+    def thresholds(self) -> dedup.Thresholds:
+        return dedup.Thresholds(
+            near=self.near_threshold,
+            short=self.short_threshold,
+            lede=self.lede_threshold,
+            min_tokens=self.min_words,
+            short_tokens=self.short_words,
+            max_candidates=self.max_candidates,
+        )
+
+
 class Settings(_Strict):
     store: str = "store"
     database_url: str | None = None
@@ -112,6 +134,7 @@ class Settings(_Strict):
     title_max_chars: int = Field(80, ge=0)
     workers: int | None = Field(None, ge=1, le=256)  # extraction processes; default: CPUs
     log_level: str = "INFO"
+    dedup: DedupSettings = Field(default_factory=DedupSettings)  # ingest/dedup.py
     # `ingest run` scheduling (ingest/schedule.py): a feed without its own `interval:`
     # follows how often it publishes, within [min_interval, max_interval]; failures back
     # off exponentially up to max_backoff; SIGTERM waits shutdown_grace for polls to end.
@@ -148,6 +171,7 @@ class FeedSpec(_Strict):
     tags: list[str] = Field(default_factory=list)
     full_content: bool = False
     max_age: Duration | None = None
+    dedup: bool = True  # false: never merged by content with other articles
     allow_addresses: Networks = Field(default_factory=list)
 
     @field_validator("url")

@@ -11,6 +11,7 @@
     ├── ParseError                 the body is not a feed we can read
     ├── ExtractError               the page could not be turned into an article
     ├── StorageError               the database or the store directory failed
+    ├── QueryError                 a search query or filter that cannot be run as given
     └── StoreLockedError           another process holds the store
 
 `Skip(reason)` is not an error: it is how a stage says "this entry is not stored", with a
@@ -83,6 +84,10 @@ class ExtractError(IngestError):
 
 class StorageError(IngestError):
     pass
+
+
+class QueryError(IngestError):
+    """A malformed search query, date or filter: the message says what to change."""
 
 
 class StoreLockedError(IngestError):

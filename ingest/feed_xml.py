@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import feedparser
+import feedparser.api
 
 from ingest.clean import html_to_text
 from ingest.dates import parse_date
@@ -12,6 +14,59 @@ from ingest.errors import ParseError
 from ingest.types import EntryData, FeedData
 from ingest.urls import resolve
 from storage.document import clean_text
+
+_feedparser_replace_doctype = feedparser.api.replace_doctype
+
+
+def _no_entities(data: bytes) -> tuple[str | None, bytes, dict[str, str]]:
+    """feedparser's DOCTYPE step, made strict: no XML entity is ever declared or expanded.
+
+    feedparser keeps "safe" entity declarations (a 50 KB text entity referenced 100,000
+    times is "safe"), and its regexes only read the text before the first `<name`, so a
+    DOCTYPE placed after a comment such as `<!-- <a -->` reaches expat whole, and expat
+    expands nested entities ("billion laughs") up to its own amplification limit, which
+    for a 10 MB feed is 1 GB. Every DOCTYPE left is renamed `<!doctype`, which XML (case
+    sensitive) does not know: expat rejects the document before any declaration and the
+    loose parser reads it with no custom entities (references stay literal text). External
+    entities (XXE) are never resolved either way. This runs after feedparser's conversion
+    to UTF-8, so a UTF-16 or UTF-32 feed cannot slip past it. Issue 5.
+    """
+    version, data, _safe_entities = _feedparser_replace_doctype(data)
+    return version, data.replace(b"<!DOCTYPE", b"<!doctype"), {}
+
+
+# feedparser has no option for this; its module-level step is the one seam it offers.
+feedparser.api.replace_doctype = _no_entities  # type: ignore[attr-defined]
+
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_PROLOG_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding=[\"']([\w.:-]+)", re.IGNORECASE)
+
+
+def repair_utf8(body: bytes) -> bytes:
+    """UTF-8 with a few invalid bytes, made valid (U+FFFD in their place).
+
+    Without this, feedparser falls back to windows-1252 for the whole feed and every
+    correct accented letter turns into mojibake ("CafÃ©"). Only for documents that declare
+    UTF-8 or nothing and hold real UTF-8 sequences: a feed in windows-1252 or ISO-8859-1
+    labelled UTF-8 has none and is left to feedparser's fallbacks, which read it right.
+    """
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    head = body[:200].lstrip(b"\xef\xbb\xbf")
+    declared = _PROLOG_ENCODING.match(head)
+    if b"\0" in head or (
+        declared and declared[1].lower().replace(b"_", b"-") not in (b"utf-8", b"utf8")
+    ):
+        return body  # UTF-16/32, or another declared charset: not ours to second-guess
+    if not _UTF8_MULTIBYTE.search(body):
+        return body
+    return body.decode("utf-8", "replace").encode("utf-8")
+
 
 # sy:updatePeriod in seconds (RSS 1.0 syndication module)
 _PERIODS = {
@@ -27,7 +82,7 @@ def parse_xml_feed(url: str, body: bytes, content_type: str | None = None) -> Fe
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
+    parsed = feedparser.parse(repair_utf8(body), response_headers=headers, sanitize_html=True)
     if not parsed.version and not parsed.entries:
         reason = getattr(parsed.get("bozo_exception"), "getMessage", lambda: None)()
         raise ParseError("not an RSS or Atom feed" + (f" ({reason})" if reason else ""))
@@ -37,6 +92,8 @@ def parse_xml_feed(url: str, body: bytes, content_type: str | None = None) -> Fe
     warnings = ()
     if parsed.bozo and parsed.get("bozo_exception") is not None:
         warnings = (f"feed is not well-formed: {parsed.bozo_exception}"[:300],)
+    if b"<!ENTITY" in body:
+        warnings += ("XML entity declarations ignored: entities are never expanded",)
     return FeedData(
         format=parsed.version or "unknown",
         title=_text(meta.get("title"), meta.get("title_detail")),

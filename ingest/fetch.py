@@ -15,13 +15,14 @@ import email.utils
 import re
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ingest.decode import ACCEPT_ENCODING, decode_chunk, decoders_for
 from ingest.errors import (
     BlockedAddressError,
     FetchError,
@@ -150,7 +151,11 @@ class Fetcher:
         accept: str,
         agent: str | None = None,
     ) -> FetchResult:
-        headers = {"User-Agent": agent or self.user_agent, "Accept": accept}
+        headers = {
+            "User-Agent": agent or self.user_agent,
+            "Accept": accept,
+            "Accept-Encoding": ACCEPT_ENCODING,  # only what ingest/decode.py decodes
+        }
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -194,26 +199,52 @@ def _guarded_transport(allow: Sequence[Network], limits: FetchLimits) -> httpx.A
     return transport
 
 
-async def _read_capped(resp: httpx.Response, max_bytes: int, url: str) -> bytes:
+async def _read_capped(
+    resp: httpx.Response, max_bytes: int, url: str, *, truncate: bool = False
+) -> bytes:
+    """The decoded body, at most `max_bytes` (else TooLargeError, or cut when `truncate`).
+
+    Raw bytes are decoded here (ingest/decode.py), not by httpx, so that no single
+    chunk of a compression bomb is ever decoded beyond the cap.
+    """
     declared = resp.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes and "content-encoding" not in resp.headers:
-        raise TooLargeError(f"response of {declared} bytes exceeds the cap of {max_bytes}", url)
+        if not truncate:
+            raise TooLargeError(f"response of {declared} bytes exceeds the cap of {max_bytes}", url)
+    chain = decoders_for(resp.headers.get("content-encoding"))
     chunks, size = [], 0
-    async for chunk in resp.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
+    if resp.is_stream_consumed:  # a response built in memory (httpx.MockTransport): decoded
+        chain, raw = [], _aiter((resp.content,))
+    else:
+        raw = resp.aiter_raw()
+    while True:
+        chunk = await anext(raw, None)
+        limit = max_bytes - size + 1  # one byte over the cap is enough to know
+        data = decode_chunk(chain, chunk or b"", limit, url, final=chunk is None)
+        if size + len(data) > max_bytes:
+            if truncate:
+                chunks.append(data[: max_bytes - size])
+                break
             raise TooLargeError(f"response exceeds the cap of {max_bytes} bytes", url)
-        chunks.append(chunk)
+        size += len(data)
+        chunks.append(data)
+        if chunk is None:
+            break
     return b"".join(chunks)
+
+
+async def _aiter(items: Iterable[bytes]) -> AsyncIterator[bytes]:
+    for item in items:
+        yield item
 
 
 async def _status_error(resp: httpx.Response, url: str) -> HTTPStatusError:
     head = b""
     if resp.status_code in (403, 429, 503):
-        async for chunk in resp.aiter_bytes():
-            head += chunk
-            if len(head) > 65536:
-                break
+        try:
+            head = await _read_capped(resp, 65536, url, truncate=True)
+        except FetchError:
+            pass  # an undecodable error page is no bot wall we can recognise
     bot_wall = resp.headers.get("cf-mitigated") == "challenge" or any(
         marker in head for marker in _BOT_WALL_MARKERS
     )

@@ -34,7 +34,9 @@ def is_allowed(ip: IPAddress, allow: Iterable[Network] = ()) -> bool:
 
 
 def describe(ip: IPAddress) -> str:
-    for attr in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    # link-local before private: Python counts 169.254/16 as private too, and "link-local"
+    # is what tells the user it is the cloud metadata range.
+    for attr in ("loopback", "link_local", "private", "multicast", "reserved", "unspecified"):
         if getattr(ip, f"is_{attr}"):
             return attr.replace("_", "-")
     return "non-public"

@@ -23,7 +23,9 @@ from typing import Any, TypeVar
 
 from ingest.compose import compose
 from ingest.config import Config, FeedSpec
+from ingest.dedup import entry_version
 from ingest.errors import (
+    BlockedAddressError,
     ExtractError,
     FetchError,
     HTTPStatusError,
@@ -65,10 +67,13 @@ class Context:
     _closers: list[Callable[[], Any]] = field(default_factory=list)
 
     async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
         if self.cpu_pool is None:
             return await asyncio.to_thread(fn, *args)
-        return await loop.run_in_executor(self.cpu_pool, partial(fn, *args))
+        # Submitted from a thread: ProcessPoolExecutor starts its workers inside submit(),
+        # and the first start (forkserver + preloaded trafilatura) takes a second or two,
+        # which on the event loop would freeze every fetch in flight past its deadline.
+        future = await asyncio.to_thread(self.cpu_pool.submit, partial(fn, *args))
+        return await asyncio.wrap_future(future)
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, partial(fn, *args))
@@ -136,6 +141,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
         )
         report.http_status = fetched.status
         report.retry_after = fetched.retry_after
+        report.cache_max_age = fetched.cache_max_age
         state.permanent_redirect = fetched.permanent_redirect
         if fetched.not_modified:
             report.status = "not_modified"
@@ -144,6 +150,8 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
                                  fetched.content_type)  # fmt: skip
             report.ttl = feed.ttl
             state.title = feed.title
+            for warning in feed.warnings:  # parsed all the same: said once, not alarmed about
+                log.warning("feed=%s url=%s warning=%r", spec.name, spec.url, warning)
             entries = await skip_known(spec, fresh_entries(spec, ctx.config, feed, now), ctx)
             report.known = len(feed.entries) - len(entries)
             todo = entries[: ctx.config.settings.max_pages_per_poll]
@@ -153,8 +161,10 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
                 limit=max(2, ctx.config.settings.per_host * 2),
             )
             # With items left over, forget the validators so the next poll is not a 304
-            # and drains the rest (nothing is silently dropped).
-            drained = report.pending == 0
+            # and drains the rest (nothing is silently dropped). Entries that could not be
+            # stored (a full disk, a locked database) are left over too: retried next poll.
+            failed = any(reason.startswith("error:") for reason in report.skipped)
+            drained = report.pending == 0 and not failed
             state.etag = fetched.etag if drained else None
             state.last_modified = fetched.last_modified if drained else None
         state.error_count, state.last_error = 0, None
@@ -198,7 +208,11 @@ def fresh_entries(
 
 
 async def skip_known(spec: FeedSpec, entries: list[EntryData], ctx: Context) -> list[EntryData]:
+    """New entries, plus known ones whose date moved on (fetched again: an update)."""
     known = await ctx.db(ctx.store.known_entries, spec.name, [e.key for e in entries])
+    versions = {e.key: v for e in entries if e.key in known and (v := entry_version(e))}
+    if versions:
+        known -= await ctx.db(ctx.store.changed_entries, spec.name, versions)
     return [e for e in entries if e.key not in known]
 
 
@@ -218,7 +232,9 @@ async def store_entry(
         if not spec.full_content:
             page, final_url = await fetch_page(spec, link, ctx, entry)
         draft = compose(spec, entry, page, final_url, now, feed.language)
-        result = await ctx.db(ctx.store.save, draft, now)
+        save = partial(ctx.store.save, dedup=spec.dedup, entry_version=entry_version(entry))
+        result = await ctx.db(save, draft, now)
+        report.updated += result.reason == "updated"
         if result.created:
             report.new += 1
             report.feed_only += draft.text_source == "feed"
@@ -251,9 +267,10 @@ async def _known_url(
     found = await ctx.db(ctx.store.find_urls, [canonical])
     if canonical not in found:
         return False
-    await ctx.db(ctx.store.add_source, found[canonical], spec.name, entry.key, entry.guid,
-                 link, now)  # fmt: skip
-    return True
+    # False: this entry is a source already, let through by skip_known because its date
+    # moved on; its page is fetched again and Store.save decides whether it changed.
+    return await ctx.db(ctx.store.add_source, found[canonical], spec.name, entry.key,
+                        entry.guid, link, now, entry_version(entry))  # fmt: skip
 
 
 async def fetch_page(
@@ -265,6 +282,9 @@ async def fetch_page(
         fetched = await ctx.fetcher.fetch(
             link, max_bytes=settings.max_page_bytes, allow=ctx.config.allowed_networks(spec)
         )
+    except BlockedAddressError as exc:
+        # The SSRF guard: never fall back to fetching it some other way; permanent.
+        raise Skip("page:blocked_address", str(exc)) from None
     except HTTPStatusError as exc:
         if entry.content:
             return None, link
@@ -296,6 +316,8 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
     started = time.monotonic()
     report = PollReport()
     report.repaired_files = await ctx.db(ctx.store.repair_files)
+    if fingerprinted := await ctx.db(ctx.store.backfill_fingerprints):
+        log.info("fingerprinted %d articles stored before deduplication", fingerprinted)
     if report.repaired_files:
         log.warning("repaired %d article files from the database", report.repaired_files)
 

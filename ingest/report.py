@@ -20,6 +20,7 @@ class FeedReport:
     http_status: int | None = None
     new: int = 0
     known: int = 0  # entries already stored (or a known canonical URL / content)
+    updated: int = 0  # of `known`: articles rewritten in place (same URL, changed body)
     sources_added: int = 0  # known articles seen under a new feed entry
     pending: int = 0  # left for a later poll by max_pages_per_poll
     skipped: Counter[str] = field(default_factory=Counter)
@@ -27,6 +28,7 @@ class FeedReport:
     duration: float = 0.0
     retry_after: float | None = None
     ttl: float | None = None
+    cache_max_age: float | None = None  # Cache-Control: max-age of the feed response
     feed_only: int = 0  # stored with the feed's text because the page gave none
 
     def line(self) -> str:
@@ -38,6 +40,8 @@ class FeedReport:
             f"known={self.known}",
             f"skipped={sum(self.skipped.values())}",
         ]
+        if self.updated:
+            parts.append(f"updated={self.updated}")
         if self.pending:
             parts.append(f"pending={self.pending}")
         parts.append(f"duration={self.duration:.2f}s")

@@ -11,6 +11,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel, create_engine
 
 from storage import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from storage.fulltext import install as install_fulltext
+from storage.migrate import add_missing_columns
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -75,3 +77,6 @@ def create_schema(engine: Engine) -> None:
         # Two processes creating the schema at once: the loser sees "already exists".
         if "already exists" not in str(exc):
             raise
+    add_missing_columns(engine)  # columns added to existing tables by later versions
+    # The full-text index and its triggers: not SQLModel tables, created (once) here.
+    install_fulltext(engine)

@@ -32,18 +32,21 @@ def relative_path(month: str, seq: int, id_: str) -> str:
     return f"{ARTICLES_DIR}/{month}/{file_name(seq, id_)}"
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, content: str | bytes, mode: int = 0o644) -> None:
     """Write via a temporary file in the same folder, fsync, then rename over `path`.
 
-    A reader or a crash sees the old file or the new one, never half of one.
+    A reader or a crash sees the old file or the new one, never half of one. Text is
+    written as UTF-8 bytes, exactly (no newline translation).
     """
+    data = content.encode("utf-8") if isinstance(content, str) else content
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -61,6 +61,11 @@ class Article(SQLModel, table=True):
     file_written: bool = Field(default=False, index=True)
     fetched_at: datetime
     updated_at: datetime | None = None
+    # Dedup (ingest/dedup.py). text_hash: the exact rule; dedup_version: the fingerprint
+    # scheme of the row's article_bands (None: not fingerprinted yet, 0: dedup off).
+    text_hash: str | None = Field(default=None, index=True, max_length=64)
+    dedup_version: int | None = None
+    update_count: int | None = None  # in-place rewrites so far, capped by max_updates
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -85,6 +90,23 @@ class ArticleSource(SQLModel, table=True):
     guid: str | None = Field(default=None, sa_column=Column(Text))
     url: str = Field(sa_column=Column(Text, nullable=False))
     seen_at: datetime
+    # Why this source belongs to the article: new | canonical_url | exact | near |
+    # near:short (ingest/dedup.py), and the body similarity that merged it.
+    match_rule: str | None = None
+    similarity: float | None = None
+    # The entry's updated (else published) date when last fetched: a later one means
+    # the publisher edited it, and the page is fetched again for an in-place update.
+    entry_version: datetime | None = None
+
+
+class ArticleBand(SQLModel, table=True):
+    """One MinHash band key of an article (ingest/dedup.py): the near-duplicate index."""
+
+    __tablename__ = "article_bands"
+
+    key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: str = Field(foreign_key="articles.id", primary_key=True, max_length=16,
+                            index=True)  # fmt: skip
 
 
 class SkippedEntry(SQLModel, table=True):

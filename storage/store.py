@@ -8,6 +8,7 @@ from the database at the start of the next run. A file never exists without its 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from ingest import dedup as _dedup
 from ingest.errors import StorageError
 from ingest.types import ArticleDraft
-from storage import document, files
+from storage import document, files, fingerprints
 from storage.db import create_schema, make_engine
 from storage.models import Article, ArticleSource, Feed, SkippedEntry, to_utc
 
@@ -36,7 +38,9 @@ MAX_SKIP_ATTEMPTS = 3
 class SaveResult:
     article_id: str
     created: bool
-    reason: str  # "new", "known:canonical_url", "known:content"
+    # "new", "updated" (same URL, changed body, rewritten in place), "known:canonical_url",
+    # "known:exact", "known:near", "known:near:short", "known:update_capped"
+    reason: str
     path: str | None = None
     file_error: str | None = None  # the row is stored; the file will be repaired later
 
@@ -47,16 +51,27 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 
 class Store:
-    def __init__(self, database_url: str, root: Path, *, title_max_chars: int = 80) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        root: Path,
+        *,
+        title_max_chars: int = 80,
+        thresholds: _dedup.Thresholds | None = None,
+        max_updates: int = _dedup.MAX_UPDATES,
+    ) -> None:
         self.root = root
         self.title_max_chars = title_max_chars
+        self.thresholds = thresholds or _dedup.Thresholds()
+        self.max_updates = max_updates
         try:
             self.engine: Engine = make_engine(database_url)
             create_schema(self.engine)
             sqlite = self.engine.dialect.name == "sqlite"
             self.read_engine = make_engine(database_url, writer=False) if sqlite else self.engine
         except SQLAlchemyError as exc:
-            raise StorageError(f"cannot open the database {database_url}: {exc}") from exc
+            hint = _store_hint(root)
+            raise StorageError(f"cannot open the database {database_url}{hint}: {exc}") from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -172,14 +187,24 @@ class Store:
         return _WriteSession(self, what)
 
     def add_source(
-        self, article_id: str, feed: str, entry_key: str, guid: str | None, url: str, now: datetime
+        self,
+        article_id: str,
+        feed: str,
+        entry_key: str,
+        guid: str | None,
+        url: str,
+        now: datetime,
+        entry_version: datetime | None = None,
     ) -> bool:
         """Record another place an article was seen; False if it was recorded already."""
         try:
             with self._write("add a source") as s:
                 if self._has_source(s, feed, entry_key):
                     return False
-                s.add(self._source(article_id, feed, entry_key, guid, url, now))
+                source = self._source(article_id, feed, entry_key, guid, url, now)
+                source.match_rule = "canonical_url"
+                source.entry_version = to_utc(entry_version) if entry_version else None
+                s.add(source)
             return True
         except IntegrityError:
             return False  # a concurrent poll recorded it first
@@ -210,40 +235,149 @@ class Store:
             except IntegrityError:
                 continue
 
-    def save(self, draft: ArticleDraft, now: datetime) -> SaveResult:
-        """Store a new article (row, source, file) or record the draft as another source."""
+    def save(
+        self,
+        draft: ArticleDraft,
+        now: datetime,
+        *,
+        dedup: bool = True,
+        entry_version: datetime | None = None,
+    ) -> SaveResult:
+        """Store a new article (row, source, file), update it in place (same canonical URL,
+        changed stable body), or record the draft as another source of the article it
+        duplicates (ingest/dedup.py). `dedup=False`: content rules neither apply nor match.
+        """
         id_ = files.article_id(draft.canonical_url)
         digest = files.content_hash(draft.title, draft.paragraphs)
+        fp = _dedup.fingerprint(draft.paragraphs) if draft.paragraphs else None
         for _ in range(_SAVE_RETRIES):
             try:
                 with self._write("store an article") as s:
-                    existing = s.exec(
-                        select(Article.id).where(Article.canonical_url == draft.canonical_url)
+                    known = s.exec(
+                        select(Article).where(Article.canonical_url == draft.canonical_url)
                     ).first()
-                    reason = "known:canonical_url"
-                    if existing is None and draft.paragraphs:
-                        existing = s.exec(
-                            select(Article.id).where(Article.content_hash == digest).limit(1)
-                        ).first()
-                        reason = "known:content"
-                    if existing is not None:
-                        if not self._has_source(s, draft.feed_name, draft.entry_key):
-                            s.add(self._source(existing, draft.feed_name, draft.entry_key,
-                                               draft.guid, draft.url, now))  # fmt: skip
-                        return SaveResult(existing, created=False, reason=reason)
+                    if known is not None:
+                        reason = self._update(s, known, draft, fp, digest, now)
+                        self._merge_source(s, known.id, draft, "canonical_url", None, now,
+                                           entry_version)  # fmt: skip
+                        if reason != "updated":
+                            return SaveResult(known.id, created=False, reason=reason)
+                        article = known
+                        break
+                    reason = "new"
+                    same = fingerprints.find_same_story(s, fp, self.thresholds) if (
+                        dedup and fp) else None  # fmt: skip
+                    if same is not None:
+                        self._merge_source(s, same.article.id, draft, same.rule,
+                                           same.similarity, now, entry_version)  # fmt: skip
+                        return SaveResult(same.article.id, created=False,
+                                          reason=f"known:{same.rule}")  # fmt: skip
                     seq = s.exec(select(func.coalesce(func.max(Article.seq), -1))).one() + 1
                     article = self._article(draft, id_, seq, digest, now)
+                    article.update_count = 0
                     s.add(article)
                     s.flush()
-                    s.add(self._source(id_, draft.feed_name, draft.entry_key, draft.guid,
-                                       draft.url, now))  # fmt: skip
+                    fingerprints.index_article(s, article, fp, on=dedup)
+                    s.add(article)
+                    self._merge_source(s, id_, draft, "new", None, now, entry_version)
                 break
             except IntegrityError:
                 continue  # a concurrent writer took the seq or the URL: look again
         else:
             raise StorageError(f"could not store {draft.canonical_url} after retries")
         error = self.write_file(article)
-        return SaveResult(id_, created=True, reason="new", path=article.path, file_error=error)
+        return SaveResult(article.id, created=reason == "new", reason=reason,
+                          path=article.path, file_error=error)  # fmt: skip
+
+    def _update(
+        self,
+        s: Session,
+        article: Article,
+        draft: ArticleDraft,
+        fp: _dedup.Fingerprint | None,
+        digest: str,
+        now: datetime,
+    ) -> str:
+        """Rewrite a known URL's row in place when its stable body changed (capped).
+
+        Same id, seq, month and path: the file is rewritten by the caller, atomically.
+        """
+        if not draft.paragraphs or not _dedup.is_update(article.paragraphs, draft.paragraphs):
+            return "known:canonical_url"
+        if (article.update_count or 0) >= self.max_updates:
+            return "known:update_capped"
+        article.title, article.lead = draft.title, draft.lead
+        article.body = "\n".join(draft.paragraphs)
+        article.text_source, article.content_hash = draft.text_source, digest
+        article.updated_at = to_utc(now)
+        article.update_count = (article.update_count or 0) + 1
+        article.file_written = False
+        fingerprints.index_article(s, article, fp, on=article.dedup_version != 0)
+        s.add(article)
+        return "updated"
+
+    def _merge_source(
+        self,
+        s: Session,
+        article_id: str,
+        draft: ArticleDraft,
+        rule: str,
+        similarity: float | None,
+        now: datetime,
+        entry_version: datetime | None,
+    ) -> None:
+        """Record the draft's (feed, entry) as a source, or move its entry version on."""
+        version = to_utc(entry_version) if entry_version else None
+        existing = s.exec(
+            select(ArticleSource).where(
+                ArticleSource.feed == draft.feed_name, ArticleSource.entry_key == draft.entry_key
+            )
+        ).first()
+        if existing is not None:
+            if version is not None:
+                existing.entry_version = version
+                s.add(existing)
+            return
+        source = self._source(article_id, draft.feed_name, draft.entry_key, draft.guid,
+                              draft.url, now)  # fmt: skip
+        source.match_rule, source.similarity, source.entry_version = rule, similarity, version
+        s.add(source)
+
+    def changed_entries(self, feed: str, versions: dict[str, datetime]) -> set[str]:
+        """Keys of `feed`'s stored entries whose date moved past the one last fetched.
+
+        These are fetched again for an in-place update, unless the article reached
+        `max_updates`. Sources recorded without a date are never re-fetched.
+        """
+        changed: set[str] = set()
+        with self.session() as s:
+            for chunk in _chunks(list(versions)):
+                rows = s.exec(
+                    select(ArticleSource.entry_key, ArticleSource.entry_version,
+                           Article.update_count)  # fmt: skip
+                    .join(Article, col(Article.id) == col(ArticleSource.article_id))
+                    .where(
+                        ArticleSource.feed == feed,
+                        col(ArticleSource.entry_key).in_(chunk),
+                        col(ArticleSource.entry_version).is_not(None),
+                    )
+                )
+                for key, seen, updates in rows:
+                    if (updates or 0) >= self.max_updates or seen is None:
+                        continue
+                    if to_utc(versions[key]) > to_utc(seen):
+                        changed.add(key)
+        return changed
+
+    def backfill_fingerprints(self, batch: int = 1000) -> int:
+        """Fingerprint articles stored before dedup existed (a no-op once done)."""
+        total = 0
+        while True:
+            with self._write("fingerprint stored articles") as s:
+                done = fingerprints.backfill(s, batch)
+            total += done
+            if done < batch:
+                return total
 
     def write_file(self, article: Article) -> str | None:
         """Write the article's file and mark it written; return the error text on failure."""
@@ -361,10 +495,25 @@ class _WriteSession:
         return False
 
 
+def _store_hint(root: Path) -> str:
+    """Why a store may not open, in words: read-only or full (statvfs, no write attempt)."""
+    try:
+        st = os.statvfs(root)
+    except OSError:
+        return ""
+    if st.f_flag & os.ST_RDONLY:
+        return f" (the store folder {root} is on a read-only file system)"
+    if st.f_bavail == 0:
+        return f" (the disk holding {root} is full)"
+    return ""
+
+
 def open_store(config: Any) -> Store:
     """The store of a loaded `ingest.config.Config`."""
     return Store(
         config.database_url,
         config.store_dir,
         title_max_chars=config.settings.title_max_chars,
+        thresholds=config.settings.dedup.thresholds(),
+        max_updates=config.settings.dedup.max_updates,
     )

@@ -65,7 +65,7 @@ def test_same_url_or_same_content_is_another_source(store: Store) -> None:
     )
     copy = draft(1, url="https://mirror.example/copy", feed="h", key="k3")
     same_text = store.save(copy, NOW)
-    assert (same_text.created, same_text.reason) == (False, "known:content")
+    assert (same_text.created, same_text.reason) == (False, "known:exact")
     assert sorted(s.feed for s in store.sources(first.article_id)) == ["f", "g", "h"]
     assert store.count_articles() == 1
 

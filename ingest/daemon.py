@@ -1,0 +1,435 @@
+"""`ingest run`: the long-running service.
+
+    lock the store -> open one Context -> one APScheduler job per enabled feed
+    -> each job: poll_feed -> schedule.next_poll -> save next_poll_at -> reschedule
+    -> every second: feeds.yaml changed? valid? apply the difference
+    -> SIGTERM / SIGINT: no new polls, wait shutdown_grace for running ones, exit 0
+
+Why the shapes:
+* One job per feed, id = feed name, `max_instances=1`: never two polls of one feed at
+  once, and each poll is its own asyncio task, so a slow feed delays nobody. The trigger
+  is an IntervalTrigger that is re-anchored after every poll at the time the decider
+  chose (start_date = next poll); its own repeats (every max(interval, SAFETY_NET)) are
+  only a safety net should a poll end without rescheduling. `coalesce=True` and
+  `misfire_grace_time=None`: runs missed during a sleep or a long poll become one run.
+* Jitter is decided by ingest/schedule.py (added only, never earlier), not by the
+  trigger, so a feed due at start is polled at once and Retry-After is never undercut.
+* Schedule state lives in the feeds table (next_poll_at, interval_seconds, error_count,
+  validators), so a restart resumes: due feeds are polled at once, others wait.
+* A poll cancelled at shutdown has committed whole articles only (one transaction each,
+  file written after the row, repaired at start); its feed state is not saved, so the
+  feed is due at the next start and the entries it had not reached are fetched then.
+  Entries already stored are known by then: no duplicate, nothing lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import random
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+from ingest.config import Config, FeedSpec, Settings, parse_config
+from ingest.errors import ConfigError, IngestError
+from ingest.metrics import Metrics, TimedContext
+from ingest.pipeline import Context, close_context, open_context, poll_feed, utcnow
+from ingest.report import FeedReport, log
+from ingest.schedule import Outcome, Plan, Policy, is_failing, next_poll, resume_at
+from storage import status as status_queries
+from storage.lock import StoreLock
+from storage.models import Feed, to_utc
+
+WATCH_INTERVAL = 1.0  # seconds between checks of feeds.yaml (a stat; cheap)
+# Each feed's job is re-anchored after every poll; the trigger's own repeats are only a
+# safety net (should a poll end without rescheduling), so they are never more frequent
+# than this: a poll longer than a short `interval:` must not meet its own next run.
+SAFETY_NET = 300.0
+HEALTH_INTERVAL = 60.0  # seconds between refreshes of the per-site health metric
+HEALTH_WINDOW = timedelta(days=7)
+# Settings bound into the open Context (store, HTTP client, pools): a change is
+# reported and applies after a restart. Everything else applies on the next poll.
+RESTART_SETTINGS = (
+    "store", "database_url", "user_agent", "concurrency", "per_host", "timeout",
+    "max_redirects", "workers", "title_max_chars",
+)  # fmt: skip
+
+
+def run_daemon(
+    config: Config,
+    *,
+    metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
+    fixed_log_level: bool = False,
+) -> None:
+    """Run until SIGTERM or SIGINT. Raises StoreLockedError if the store is in use."""
+    _route_scheduler_logs()
+    with StoreLock(config.store_dir):
+        metrics = None
+        if metrics_port is not None:
+            metrics = Metrics()
+            metrics.serve(metrics_port, metrics_host)
+            log.info("metrics on http://%s:%d/metrics", metrics_host, metrics_port)
+        asyncio.run(Daemon(config, metrics, fixed_log_level=fixed_log_level).run())
+
+
+def _route_scheduler_logs() -> None:
+    """APScheduler's warnings and job errors go to our log, in our format."""
+    aps = logging.getLogger("apscheduler")
+    aps.handlers[:] = logging.getLogger("ingest").handlers
+    aps.setLevel(logging.WARNING)
+    aps.propagate = False
+
+
+@dataclass
+class FileStamp:
+    mtime_ns: int
+    size: int
+
+
+class ConfigWatcher:
+    """Re-reads feeds.yaml when it changes; an invalid version is reported once and ignored."""
+
+    def __init__(self, config: Config) -> None:
+        self.path = Path(config.path)
+        self._stamp = _stamp(self.path)
+        self._digest = _digest_of(self.path)
+        self._missing_reported = False
+
+    def check(self) -> Config | None:
+        """A new valid Config when the file changed to one, else None."""
+        stamp = _stamp(self.path)
+        if stamp is None:
+            if not self._missing_reported:
+                log.error("%s: cannot read it; keeping the last valid configuration", self.path)
+                self._missing_reported = True
+            return None
+        self._missing_reported = False
+        if stamp == self._stamp:
+            return None
+        self._stamp = stamp
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            log.error("%s: cannot read: %s; keeping the last valid configuration", self.path, exc)
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        if digest == self._digest:
+            return None  # touched, not changed
+        self._digest = digest
+        try:
+            return parse_config(data.decode("utf-8"), self.path)
+        except UnicodeDecodeError as exc:
+            log.error("%s: not UTF-8 (%s); keeping the last valid configuration", self.path, exc)
+        except ConfigError as exc:
+            log.error("invalid edit, keeping the last valid configuration:\n%s", exc)
+        return None
+
+
+def _stamp(path: Path) -> FileStamp | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return FileStamp(st.st_mtime_ns, st.st_size)
+
+
+def _digest_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: Config,
+        metrics: Metrics | None = None,
+        *,
+        fixed_log_level: bool = False,
+        clock: Callable[[], datetime] = utcnow,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.metrics = metrics
+        self.fixed_log_level = fixed_log_level
+        self.clock = clock
+        self.rng = rng
+        self.specs = _enabled(config)
+        self.watcher = ConfigWatcher(config)
+        self.scheduler = AsyncIOScheduler(
+            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._ttl: dict[str, float] = {}  # last <ttl> seen per feed (a 304 carries none)
+        self._streaks: dict[str, int] = {}  # failure streak per feed, as last stored
+        self._stop = asyncio.Event()
+        self._abandon = asyncio.Event()
+        self._ctx: Context | None = None
+
+    @property
+    def ctx(self) -> Context:
+        assert self._ctx is not None, "the daemon is not running"
+        return self._ctx
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def run(self) -> None:
+        ctx = await open_context(self.config)
+        if self.metrics is not None:
+            plain = ctx
+            ctx = TimedContext.wrap(ctx, self.metrics)
+            await plain.fetcher.aclose()
+        self._ctx = ctx
+        self._install_signal_handlers()
+        try:
+            repaired = await ctx.db(ctx.store.repair_files)
+            if repaired:
+                log.warning("repaired %d article files from the database", repaired)
+            states = await ctx.db(ctx.store.feed_states)
+            self.scheduler.start()
+            for spec in self.specs.values():
+                self._schedule(spec, states.get(spec.name))
+            self.scheduler.add_job(self._watch, IntervalTrigger(seconds=WATCH_INTERVAL),
+                                   id="__watch_config__")  # fmt: skip
+            if self.metrics is not None:
+                self.scheduler.add_job(
+                    self._refresh_health,
+                    IntervalTrigger(seconds=HEALTH_INTERVAL),
+                    id="__site_health__",
+                    next_run_time=self.clock(),
+                )
+            log.info("running: %d feeds, store %s, config %s (Ctrl-C or SIGTERM to stop)",
+                     len(self.specs), self.config.store_dir, self.config.path)  # fmt: skip
+            await self._stop.wait()
+            await self._drain()
+        finally:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            await close_context(ctx)
+            log.info("stopped")
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop, sig)
+
+    def request_stop(self, sig: signal.Signals | None = None) -> None:
+        """First signal: stop gracefully. Second: abandon running polls now."""
+        name = sig.name if sig else "stop"
+        if self._stop.is_set():
+            log.warning("%s again: abandoning running polls", name)
+            self._abandon.set()
+            return
+        log.info("%s: stopping; no new polls", name)
+        self._stop.set()
+
+    async def _drain(self) -> None:
+        """Let running polls finish within the grace period; cancel what is left."""
+        self.scheduler.pause()
+        tasks = list(self._running.values())
+        if not tasks:
+            return
+        grace = self.config.settings.shutdown_grace
+        log.info("waiting up to %.0fs for %d running polls", grace, len(tasks))
+        # asyncio.wait (unlike gather) does not cancel the polls when it is cancelled.
+        all_done = asyncio.create_task(asyncio.wait(tasks))
+        abandon = asyncio.create_task(self._abandon.wait())
+        await asyncio.wait([all_done, abandon], timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+        all_done.cancel()
+        abandon.cancel()
+        late = [t for t in tasks if not t.done()]
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("abandoned %d polls (%s); they will run again at the next start",
+                        len(late), ", ".join(sorted(self._running)))  # fmt: skip
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- scheduling -------------------------------------------------------------------
+
+    def _schedule(self, spec: FeedSpec, state: Feed | None, at: datetime | None = None) -> None:
+        """(Re)place the feed's job: at `at`, else where its stored state says."""
+        now = self.clock()
+        if at is None:
+            at = resume_at(
+                next_poll_at=_utc(state.next_poll_at) if state else None,
+                last_polled_at=_utc(state.last_polled_at) if state else None,
+                error_count=state.error_count if state else 0,
+                explicit_interval=spec.interval,
+                now=now,
+            )
+        interval = self.config.interval_of(spec)
+        if spec.interval is None and state is not None and state.interval_seconds:
+            interval = state.interval_seconds
+        self.scheduler.add_job(
+            self._poll_job,
+            IntervalTrigger(seconds=max(interval, SAFETY_NET), start_date=at, timezone="UTC"),
+            next_run_time=at,  # a start_date already past would skip to the next repeat
+            args=[spec.name],
+            id=spec.name,
+            name=spec.name,
+            replace_existing=True,
+        )
+        log.debug("feed=%s next_poll=%s", spec.name, at.isoformat(timespec="seconds"))
+
+    def _unschedule(self, name: str) -> None:
+        if self.scheduler.get_job(name) is not None:
+            self.scheduler.remove_job(name)
+
+    async def _poll_job(self, name: str) -> None:
+        spec = self.specs.get(name)
+        if spec is None or self._stop.is_set() or name in self._running:
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._running[name] = task
+        try:
+            outcome = await self._poll(spec)
+            # A finished poll stores its next time even while stopping, so that a
+            # restart does not poll it again at once.
+            await self._plan(name, outcome)
+        finally:
+            self._running.pop(name, None)
+
+    async def _poll(self, spec: FeedSpec) -> Outcome:
+        ctx = self.ctx
+        try:
+            report = await poll_feed(spec, ctx)
+        except IngestError as exc:  # e.g. the database refused the feed state
+            log.error("feed=%s url=%s error=%s", spec.name, spec.url, exc)
+            return Outcome("error", error_count=self._streaks.get(spec.name, 0) + 1)
+        except Exception:
+            # A bug must be loud, but one feed's bug must not stop the service: it is
+            # logged with its traceback and the feed backs off like a failing one.
+            log.critical("feed=%s url=%s bug while polling", spec.name, spec.url, exc_info=True)
+            return Outcome("error", error_count=self._streaks.get(spec.name, 0) + 1)
+        if report.ttl is not None:
+            self._ttl[spec.name] = report.ttl
+        if self.metrics is not None:
+            self.metrics.observe_poll(report)
+        state = await ctx.db(ctx.store.feed_state, spec.name)
+        streak = state.error_count if state else _streak_of(report)
+        return Outcome.from_report(report, streak, self._ttl.get(spec.name))
+
+    async def _plan(self, name: str, outcome: Outcome) -> None:
+        """Decide the next poll, store it, re-anchor the job (with the current spec)."""
+        ctx = self.ctx
+        spec = self.specs.get(name)
+        if spec is None:
+            return  # removed from feeds.yaml while it polled
+        now = self.clock()
+        weekly = await ctx.db(status_queries.weekly_count, ctx.store, name, now)
+        plan = next_poll(
+            outcome,
+            explicit_interval=spec.interval,
+            weekly_count=weekly,
+            policy=Policy.from_settings(self.config.settings),
+            now=now,
+            jitter=self.rng(),
+        )
+        await ctx.db(_save_plan, ctx, name, plan)
+        self._streaks[name] = outcome.error_count
+        if self.metrics is not None:
+            failing = sum(1 for n, streak in self._streaks.items() if streak and n in self.specs)
+            self.metrics.feeds_failing.set(failing)
+        if is_failing(outcome.status, outcome.http_status, outcome.error_count):
+            log.warning("feed=%s url=%s is failing (HTTP %s); polled rarely, next at %s",
+                        name, spec.url, outcome.http_status or "-",
+                        plan.next_at.isoformat(timespec="seconds"))  # fmt: skip
+        log.debug("feed=%s next_poll=%s in=%.1fs interval=%.0fs reason=%s", name,
+                  plan.next_at.isoformat(timespec="seconds"), plan.delay, plan.interval,
+                  plan.reason)  # fmt: skip
+        if name in self.specs and not self._stop.is_set():
+            self._reanchor(self.specs[name], plan)
+
+    def _reanchor(self, spec: FeedSpec, plan: Plan) -> None:
+        self.scheduler.add_job(
+            self._poll_job,
+            IntervalTrigger(
+                seconds=max(plan.interval, SAFETY_NET), start_date=plan.next_at, timezone="UTC"
+            ),  # fmt: skip
+            next_run_time=plan.next_at,
+            args=[spec.name],
+            id=spec.name,
+            name=spec.name,
+            replace_existing=True,
+        )
+
+    # -- feeds.yaml -------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        new = self.watcher.check()
+        if new is not None:
+            await self._apply(new)
+
+    async def _apply(self, new: Config) -> None:
+        old_config, old = self.config, self.specs
+        changed = _restart_only_changes(old_config.settings, new.settings)
+        if changed:
+            log.warning("feeds.yaml: %s changed; this applies after a restart",
+                        ", ".join(changed))  # fmt: skip
+        self.config = new
+        self.ctx.config = new
+        self.specs = _enabled(new)
+        if not self.fixed_log_level:
+            logging.getLogger("ingest").setLevel(new.settings.log_level)
+        for name in old.keys() - self.specs.keys():
+            self._unschedule(name)
+            log.info("feed=%s removed or disabled in feeds.yaml: polling stopped "
+                     "(its stored articles stay)", name)  # fmt: skip
+        states = await self.ctx.db(self.ctx.store.feed_states)
+        for name, spec in self.specs.items():
+            before = old.get(name)
+            if before is None:
+                log.info("feed=%s added in feeds.yaml: url=%s", name, spec.url)
+                self._schedule(spec, states.get(name))
+            elif before.url != spec.url:
+                log.info("feed=%s url changed in feeds.yaml: polling %s now", name, spec.url)
+                self._schedule(spec, states.get(name), at=self.clock())
+            elif before.interval != spec.interval and name not in self._running:
+                self._schedule(spec, states.get(name))
+        log.info("feeds.yaml reloaded: %d feeds enabled", len(self.specs))
+
+    async def _refresh_health(self) -> None:
+        if self.metrics is None:
+            return
+        since = self.clock() - HEALTH_WINDOW
+        sites = await self.ctx.db(status_queries.site_health, self.ctx.store, since)
+        self.metrics.set_site_health((s.domain, s.share) for s in sites)
+
+
+def _save_plan(ctx: Context, name: str, plan: Plan) -> None:
+    """Store the decided next poll in the feed's row (runs on the storage thread)."""
+    state = ctx.store.feed_state(name)
+    if state is None:
+        return
+    state.next_poll_at = to_utc(plan.next_at)
+    state.interval_seconds = plan.interval
+    ctx.store.save_feed_state(state)
+
+
+def _enabled(config: Config) -> dict[str, FeedSpec]:
+    return {f.name: f for f in config.feeds if f.enabled}
+
+
+def _restart_only_changes(old: Settings, new: Settings) -> list[str]:
+    return [key for key in RESTART_SETTINGS if getattr(old, key) != getattr(new, key)]
+
+
+def _streak_of(report: FeedReport) -> int:
+    return 1 if report.status in ("error", "blocked", "gone") else 0
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    return to_utc(when) if when else None

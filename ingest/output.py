@@ -1,0 +1,193 @@
+"""What `ingest query` and `ingest export` print: filters from options, output formats.
+
+Formats: `table` is for people (a rich table on a terminal, tab-separated lines when
+piped); `json`, `jsonl`, `paths` and `text` are for programs and print every value in
+full, never wrapped, cut or coloured, terminal or not. `text` prints each stored document
+after a `==> PATH <==` header line (the convention of `head` and `tail` with several
+files), documents separated by one blank line; `split_text_output` reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from ingest.config import Config
+from storage.export import export_jsonl, export_txt, iter_records, to_json_line
+from storage.search import Query, count, iter_batches, make_query, resolve_feeds
+from storage.store import Store
+
+FORMATS = ("table", "json", "jsonl", "paths", "text")
+_HEADER_RE = re.compile(r"^==> (.+) <==\n", re.MULTILINE)
+
+
+def build_query(
+    config: Config,
+    text: str | None,
+    *,
+    feeds: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    lang: str | None = None,
+    sort: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Query:
+    """A Query from command-line or URL options; tags resolve to feeds via feeds.yaml."""
+    feed_tags = {spec.name: spec.tags for spec in config.feeds}
+    return make_query(
+        text,
+        feeds=resolve_feeds(feeds, tags, feed_tags),
+        since=since,
+        until=until,
+        lang=lang,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def write_results(
+    store: Store, query: Query, fmt: str, out: TextIO, terminal: Console | None = None
+) -> int:
+    """Print the matching articles in `fmt`; return how many. `terminal`: draw a table."""
+    if fmt == "table" and terminal is not None:
+        return _table(store, query, terminal)
+    writers: dict[str, Callable[[Store, Query, TextIO], int]] = {
+        "table": _tsv,
+        "json": _json,
+        "jsonl": _jsonl,
+        "paths": _paths,
+        "text": _text,
+    }
+    return writers[fmt](store, query, out)
+
+
+def _articles(store: Store, query: Query) -> Iterator[Any]:
+    for batch in iter_batches(store, query):
+        yield from batch
+
+
+def _table(store: Store, query: Query, terminal: Console) -> int:
+    table = Table("date", "feed", "title", "id")
+    for a in _articles(store, query):
+        table.add_row(str(a.published_local.date()), a.feed, a.title, a.id)
+    if table.row_count:
+        terminal.print(table)
+    return table.row_count
+
+
+def _tsv(store: Store, query: Query, out: TextIO) -> int:
+    n = 0
+    for a in _articles(store, query):
+        out.write(f"{a.published_local.date()}\t{a.feed}\t{a.title}\t{a.id}\n")
+        n += 1
+    return n
+
+
+def _json(store: Store, query: Query, out: TextIO) -> int:
+    n = 0
+    out.write("[")
+    for rec in iter_records(store, query):
+        out.write(("," if n else "") + "\n" + json.dumps(rec, ensure_ascii=False, indent=2))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+def _jsonl(store: Store, query: Query, out: TextIO) -> int:
+    n = 0
+    for rec in iter_records(store, query):
+        out.write(to_json_line(rec) + "\n")
+        n += 1
+    return n
+
+
+def _paths(store: Store, query: Query, out: TextIO) -> int:
+    n = 0
+    for a in _articles(store, query):
+        out.write(f"{store.path_of(a)}\n")
+        n += 1
+    return n
+
+
+def _text(store: Store, query: Query, out: TextIO) -> int:
+    n = 0
+    for a in _articles(store, query):
+        out.write(("\n" if n else "") + f"==> {store.path_of(a)} <==\n{store.render(a)}\n")
+        n += 1
+    return n
+
+
+def split_text_output(output: str) -> list[tuple[str, str]]:
+    """(path, document) pairs back from the `text` format."""
+    parts = _HEADER_RE.split(output)
+    if parts[0]:
+        raise ValueError("text output must start with a '==> PATH <==' line")
+    pairs = []
+    for i in range(1, len(parts), 2):
+        body = parts[i + 1]
+        last = i + 2 >= len(parts)
+        suffix = "\n" if last else "\n\n"
+        if not body.endswith(suffix):
+            raise ValueError(f"document {parts[i]} is not followed by {suffix!r}")
+        pairs.append((parts[i], body[: -len(suffix)]))
+    return pairs
+
+
+@contextmanager
+def progress_bar(
+    console: Console, total: int, description: str
+) -> Iterator[Callable[[int], None] | None]:
+    """A progress callback drawing a bar on a terminal; None when not a terminal."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda done: progress.advance(task, done)
+
+
+def run_export(store: Store, query: Query, fmt: str, folder: Path | None, console: Console) -> int:
+    """`ingest export`: txt files under `folder`, or JSON lines to a file or stdout."""
+    with progress_bar(console, count(store, query), "exporting") as advance:
+        if fmt == "txt":
+            assert folder is not None
+            return export_txt(store, query, folder, advance)
+        if folder is None:
+            return export_jsonl(store, query, sys.stdout, advance)
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "articles.jsonl", "w", encoding="utf-8", newline="\n") as out:
+            return export_jsonl(store, query, out, advance)
+
+
+@contextmanager
+def stdout_closed_ok() -> Iterator[None]:
+    """`ingest query ... | head` closes the pipe early: stop quietly, not with a traceback."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again when flushing stdout at exit; point it at devnull.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

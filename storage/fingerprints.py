@@ -1,0 +1,110 @@
+"""The dedup index in the database: exact and near-duplicate lookups, band rows.
+
+The decisions are ingest/dedup.py's; this module only finds candidates with a fixed
+number of indexed queries and hands their bodies to `dedup.best_match`:
+
+    exact   1 query on the indexed `articles.text_hash`
+    near    1 query: for each of the 32 band keys, at most PER_BAND_LIMIT rows of the
+            primary-key index of `article_bands` (UNION ALL of limited subqueries)
+            + 1 query by primary key for the bodies of at most `max_candidates` articles
+
+None of them reads more rows when the store grows (bench/dedup_bench.py measures it).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import TextClause, delete, text
+from sqlmodel import Session, col, select
+
+from ingest import dedup
+from storage.models import Article, ArticleBand
+
+
+@dataclass(frozen=True)
+class SameStory:
+    """A stored article the draft is a copy of, and why."""
+
+    article: Article
+    rule: str  # "exact" | "near" | "near:short"
+    similarity: float
+
+
+def find_exact(s: Session, fp: dedup.Fingerprint) -> SameStory | None:
+    if not fp.tokens:
+        return None
+    query = (
+        select(Article)
+        .where(Article.text_hash == fp.text_hash, col(Article.dedup_version) > 0)
+        .order_by(col(Article.seq))
+        .limit(1)
+    )
+    article = s.exec(query).first()
+    return SameStory(article, "exact", 1.0) if article is not None else None
+
+
+@functools.cache
+def _band_query(n: int) -> TextClause:
+    """UNION ALL of n limited index probes, one per band key; plain SQL because building
+    it with 32 SQLAlchemy subqueries cost more than running it."""
+    part = "SELECT article_id FROM (SELECT article_id FROM article_bands WHERE key = :k{i} LIMIT {limit}) AS b{i}"  # noqa: E501
+    sql = " UNION ALL ".join(part.format(i=i, limit=dedup.PER_BAND_LIMIT) for i in range(n))
+    return text(sql)
+
+
+def candidate_ids(s: Session, band_keys: Sequence[int], limit: int) -> list[str]:
+    """The `limit` article ids sharing the most bands with `band_keys`."""
+    keys = sorted(set(band_keys))
+    if not keys:
+        return []
+    params = {f"k{i}": key for i, key in enumerate(keys)}
+    hits = Counter(row[0] for row in s.connection().execute(_band_query(len(keys)), params))
+    ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [article_id for article_id, _ in ranked[:limit]]
+
+
+def find_near(s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds) -> SameStory | None:
+    ids = candidate_ids(s, fp.bands, t.max_candidates)
+    if not ids:
+        return None
+    rows = list(s.exec(select(Article).where(col(Article.id).in_(ids))))
+    stored = ((a.id, dedup.fingerprint(a.paragraphs, with_bands=False)) for a in rows)
+    best = dedup.best_match(fp, stored, t)
+    if best is None:
+        return None
+    article_id, m = best
+    article = next(a for a in rows if a.id == article_id)
+    return SameStory(article, m.rule, m.similarity)
+
+
+def find_same_story(
+    s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds
+) -> SameStory | None:
+    """Exact first (cheap), then near; None when the body is a new story."""
+    return find_exact(s, fp) or find_near(s, fp, t)
+
+
+def index_article(s: Session, article: Article, fp: dedup.Fingerprint | None, on: bool) -> None:
+    """Set the row's dedup columns and replace its band rows (`on`: dedup enabled)."""
+    s.exec(delete(ArticleBand).where(col(ArticleBand.article_id) == article.id))  # type: ignore[call-overload]
+    article.text_hash = fp.text_hash if fp else None
+    article.dedup_version = dedup.SCHEME_VERSION if on else 0
+    if on and fp:
+        s.add_all(ArticleBand(key=key, article_id=article.id) for key in set(fp.bands))
+
+
+def backfill(s: Session, batch: int) -> int:
+    """Fingerprint up to `batch` rows stored before dedup existed; return how many."""
+    rows = list(
+        s.exec(select(Article).where(col(Article.dedup_version).is_(None)).limit(batch))
+    )
+    for article in rows:
+        body = article.paragraphs
+        index_article(s, article, dedup.fingerprint(body) if body else None, on=True)
+        article.update_count = article.update_count or 0
+        s.add(article)
+    return len(rows)

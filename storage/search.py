@@ -1,0 +1,288 @@
+"""Find stored articles: full text, feeds, dates, language; a plain function to import.
+
+    from ingest.config import load_config
+    from storage import open_store
+    from storage.search import search
+
+    with open_store(load_config("feeds.yaml")) as store:
+        for article in search(store, '"madri dei soldati" putin', since="2022-11-01"):
+            print(article.published_local.date(), article.title, store.path_of(article))
+
+Filters combine (all must hold). `feeds` matches every article seen in any of those
+feeds, under any of its recorded sources, not only the feed it was first stored from.
+Dates: a bare date (2022-11-01) is a day on the publisher's own calendar, the date that
+listings and files show, and `until` includes that whole day; a datetime is an instant
+(UTC when it has no offset). The text syntax is in `storage.fulltext`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, column, func, literal_column, or_, table
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from ingest.errors import QueryError, StorageError
+from storage import fulltext
+from storage.models import Article, ArticleSource, to_utc
+from storage.store import Store
+
+Sort = Literal["relevance", "date"]
+SORTS: tuple[Sort, ...] = ("relevance", "date")
+DEFAULT_LIMIT = 50
+# UTC offsets in use span -12:00 to +14:00: a local day lies within these bounds in UTC.
+_MAX_AHEAD, _MAX_BEHIND = timedelta(hours=14), timedelta(hours=12)
+_BATCH = 500
+
+_fts = table(fulltext.FTS_TABLE, column("rowid"))
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to find. `feeds=None`: any feed; an empty set matches nothing."""
+
+    text: str | None = None
+    feeds: frozenset[str] | None = None
+    since: date | datetime | None = None
+    until: date | datetime | None = None
+    lang: str | None = None
+    sort: Sort | None = None  # default: relevance with a text, else date
+    limit: int | None = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def make_query(
+    text: str | None = None,
+    *,
+    feeds: Iterable[str] | None = None,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    lang: str | None = None,
+    sort: str | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Query:
+    """A validated Query from loose values (strings from a CLI, a URL or a notebook)."""
+    if sort is not None and sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if sort == "relevance" and not (text and text.strip()):
+        raise QueryError("sorting by relevance needs a search text")
+    if limit is not None and limit < 0:
+        raise QueryError(f"limit must be zero or more, not {limit}")
+    if offset < 0:
+        raise QueryError(f"offset must be zero or more, not {offset}")
+    if isinstance(feeds, str):  # feeds="wire" means the feed, not its letters
+        feeds = [feeds]
+    query = Query(
+        text=text.strip() if text and text.strip() else None,
+        feeds=frozenset(feeds) if feeds is not None else None,
+        since=parse_bound(since, "since"),
+        until=parse_bound(until, "until"),
+        lang=lang.strip().lower() if lang and lang.strip() else None,
+        sort=sort,  # narrowed to Sort by the check against SORTS above
+        limit=limit,
+        offset=offset,
+    )
+    if query.text:
+        fulltext.parse_query(query.text)  # fail early, before any database work
+    return query
+
+
+def parse_bound(value: date | datetime | str | None, name: str) -> date | datetime | None:
+    """A date (YYYY-MM-DD) or an ISO 8601 datetime; QueryError otherwise."""
+    if value is None or isinstance(value, date):
+        return value
+    raw = value.strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            return date.fromisoformat(raw)
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise QueryError(
+            f"{name}: expected a date such as 2022-11-01 or a datetime such as "
+            f"2022-11-01T08:00:00+01:00, not {value!r}"
+        ) from None
+
+
+def resolve_feeds(
+    feeds: Collection[str], tags: Collection[str], feed_tags: Mapping[str, Sequence[str]]
+) -> frozenset[str] | None:
+    """The feeds to search: named ones, narrowed to those with any of `tags`.
+
+    None when neither is given (any feed). `feed_tags` maps each configured feed to its
+    tags; an unknown tag is an error, so a typo does not silently find nothing.
+    """
+    if not tags:
+        return frozenset(feeds) if feeds else None
+    known = sorted({t for ts in feed_tags.values() for t in ts})
+    for tag in tags:
+        if tag not in known:
+            raise QueryError(f"no feed has the tag {tag!r} (tags: {', '.join(known) or 'none'})")
+    tagged = {name for name, ts in feed_tags.items() if set(ts) & set(tags)}
+    return frozenset(tagged & set(feeds)) if feeds else frozenset(tagged)
+
+
+# -- running a query ----------------------------------------------------------------
+
+
+def search(
+    store: Store,
+    text: str | None = None,
+    *,
+    feeds: Iterable[str] | None = None,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    lang: str | None = None,
+    sort: str | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> list[Article]:
+    """The matching articles, best first (or newest first without a text)."""
+    return run(store, make_query(text, feeds=feeds, since=since, until=until, lang=lang,
+                                 sort=sort, limit=limit, offset=offset))  # fmt: skip
+
+
+def iter_articles(
+    store: Store,
+    text: str | None = None,
+    *,
+    feeds: Iterable[str] | None = None,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    lang: str | None = None,
+    sort: str | None = None,
+) -> Iterator[Article]:
+    """Every matching article, streamed in constant memory (no limit)."""
+    query = make_query(text, feeds=feeds, since=since, until=until, lang=lang, sort=sort,
+                       limit=None)  # fmt: skip
+    for batch in iter_batches(store, query):
+        yield from batch
+
+
+def run(store: Store, query: Query) -> list[Article]:
+    with store.session() as s, _errors(query):
+        return list(s.exec(statement(store, query)))
+
+
+def count(store: Store, query: Query) -> int:
+    """How many articles match, ignoring limit and offset."""
+    inner = statement(store, query, ordered=False).limit(None).offset(None).subquery()
+    with store.session() as s, _errors(query):
+        return int(s.exec(select(func.count()).select_from(inner)).one())
+
+
+def iter_batches(store: Store, query: Query, size: int = _BATCH) -> Iterator[list[Article]]:
+    """The matching articles in lists of up to `size`, read from one streaming cursor."""
+    with store.session() as s, _errors(query):
+        result = s.exec(statement(store, query).execution_options(yield_per=size))
+        for batch in result.partitions(size):
+            yield list(batch)
+
+
+def sources_for(store: Store, article_ids: Sequence[str]) -> dict[str, list[ArticleSource]]:
+    """article id -> its sources, in the order they were recorded."""
+    found: dict[str, list[ArticleSource]] = {id_: [] for id_ in article_ids}
+    with store.session() as s:
+        for start in range(0, len(article_ids), _BATCH):
+            chunk = article_ids[start : start + _BATCH]
+            rows = s.exec(
+                select(ArticleSource)
+                .where(col(ArticleSource.article_id).in_(chunk))
+                .order_by(col(ArticleSource.id))
+            )
+            for source in rows:
+                found[source.article_id].append(source)
+    return found
+
+
+def statement(store: Store, query: Query, ordered: bool = True) -> SelectOfScalar[Article]:
+    """The SELECT for `query` on the store's backend."""
+    dialect = store.engine.dialect.name
+    stmt = select(Article)
+    rank: ColumnElement[Any] | None = None
+    if query.text:
+        parsed = fulltext.parse_query(query.text)
+        if dialect == "postgresql":
+            vector: ColumnElement[Any] = literal_column(fulltext.pg_vector_sql("articles"))
+            tsquery = fulltext.to_tsquery(parsed)
+            stmt = stmt.where(vector.op("@@")(tsquery))
+            rank = func.ts_rank(vector, tsquery).desc()
+        else:
+            match = literal_column(fulltext.FTS_TABLE).op("MATCH")(fulltext.to_fts5(parsed))
+            stmt = stmt.join(_fts, _fts.c.rowid == col(Article.seq)).where(match)
+            # bm25: lower is better; a word in the title counts more than one in the body.
+            rank = func.bm25(literal_column(fulltext.FTS_TABLE), 10.0, 4.0, 1.0).asc()
+    for condition in _filters(query, dialect):
+        stmt = stmt.where(condition)
+    if ordered:
+        order: list[ColumnElement[Any]] = [col(Article.published).desc(), col(Article.seq).desc()]
+        if rank is not None and query.sort != "date":
+            order.insert(0, rank)
+        stmt = stmt.order_by(*order)
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    return stmt.offset(query.offset) if query.offset else stmt
+
+
+def _filters(query: Query, dialect: str) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if query.feeds is not None:
+        names = sorted(query.feeds)
+        seen_in = select(ArticleSource.article_id).where(col(ArticleSource.feed).in_(names))
+        found.append(or_(col(Article.feed).in_(names), col(Article.id).in_(seen_in)))
+    if query.lang:
+        found.append(func.lower(col(Article.language)) == query.lang)
+    if query.since is not None:
+        found.append(_bound(query.since, dialect, after=True))
+    if query.until is not None:
+        found.append(_bound(query.until, dialect, after=False))
+    return found
+
+
+def _bound(value: date | datetime, dialect: str, after: bool) -> ColumnElement[bool]:
+    published = col(Article.published)
+    if isinstance(value, datetime):
+        instant = to_utc(value)
+        return published >= instant if after else published <= instant
+    day = value.isoformat()
+    local = _local_date(dialect)
+    # The exact test is on the local date; the UTC range around it lets an index help.
+    midnight = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if after:
+        return and_(published >= midnight - _MAX_AHEAD, local >= day)
+    return and_(published < midnight + timedelta(days=1) + _MAX_BEHIND, local <= day)
+
+
+def _local_date(dialect: str) -> ColumnElement[Any]:
+    """The publication date on the publisher's calendar, as YYYY-MM-DD text."""
+    if dialect == "postgresql":
+        return literal_column(
+            "to_char((articles.published AT TIME ZONE 'UTC') "
+            "+ articles.utc_offset_minutes * interval '1 minute', 'YYYY-MM-DD')"
+        )
+    return func.date(
+        col(Article.published), func.printf("%+d minutes", col(Article.utc_offset_minutes))
+    )
+
+
+@contextmanager
+def _errors(query: Query) -> Iterator[None]:
+    """Database errors while searching -> QueryError (the engine refused the text) or
+    StorageError. The query is parsed before, so the first should not happen."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        message = str(exc.orig) if exc.orig else str(exc)
+        if query.text and ("fts5" in message or "tsquery" in message):
+            raise QueryError(f"cannot search for {query.text!r}: {message}") from exc
+        raise StorageError(f"database error while searching: {message}") from exc
+    except SQLAlchemyError as exc:
+        raise StorageError(f"database error while searching: {exc}") from exc

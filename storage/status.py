@@ -1,0 +1,190 @@
+"""Read-only status queries: per-feed state, article counts, extraction health per site.
+
+They read through `Store.session()` (on SQLite a WAL reader), so `ingest status` works
+while the daemon writes, and without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from ingest.schedule import WEEK, is_failing
+from storage.models import Article, ArticleSource, Feed, to_utc
+from storage.store import Store
+
+# A site is flagged when at least this share of its recent articles has no page text,
+# over at least HEALTH_MIN_ARTICLES articles (two bad pages are not a broken layout).
+HEALTH_WARN_SHARE = 0.5
+HEALTH_MIN_ARTICLES = 3
+
+
+class FeedLike(Protocol):
+    name: str
+    url: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    name: str
+    url: str
+    state: str  # ok | not_modified | error | blocked | gone | failing | never | disabled | removed
+    articles: int
+    error_count: int = 0
+    last_polled_at: datetime | None = None
+    last_status: str | None = None
+    last_http_status: int | None = None
+    next_poll_at: datetime | None = None
+    interval_seconds: float | None = None
+    last_error: str | None = None
+    permanent_redirect: str | None = None
+    pending_entries: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("last_polled_at", "next_poll_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@dataclass(frozen=True)
+class SiteHealth:
+    domain: str
+    articles: int
+    empty: int  # stored with no body text at all
+    feed_only: int  # the page gave nothing; the feed's text was stored instead
+
+    @property
+    def share(self) -> float:
+        """Share of recent articles whose page extraction gave nothing."""
+        return (self.empty + self.feed_only) / self.articles if self.articles else 0.0
+
+    @property
+    def suspect(self) -> bool:
+        return self.articles >= HEALTH_MIN_ARTICLES and self.share >= HEALTH_WARN_SHARE
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "share": round(self.share, 4), "suspect": self.suspect}
+
+
+def feed_statuses(store: Store, feeds: Iterable[FeedLike]) -> list[FeedStatus]:
+    """Every configured feed, then stored feeds no longer in feeds.yaml (state removed)."""
+    states = store.feed_states()
+    counts = article_counts(store)
+    rows = [_status(f.name, f.url, f.enabled, states.get(f.name), counts) for f in feeds]
+    configured = {row.name for row in rows}
+    rows += [
+        _status(name, state.url, True, state, counts, removed=True)
+        for name, state in sorted(states.items())
+        if name not in configured
+    ]
+    return rows
+
+
+def _status(
+    name: str,
+    url: str,
+    enabled: bool,
+    state: Feed | None,
+    counts: dict[str, int],
+    removed: bool = False,
+) -> FeedStatus:
+    if state is None:
+        return FeedStatus(name, url, "disabled" if not enabled else "never", counts.get(name, 0))
+    return FeedStatus(
+        name=name,
+        url=url,
+        state=_state(state, enabled, removed),
+        articles=counts.get(name, 0),
+        error_count=state.error_count,
+        last_polled_at=_utc(state.last_polled_at),
+        last_status=state.last_status,
+        last_http_status=state.last_http_status,
+        next_poll_at=_utc(state.next_poll_at) if enabled and not removed else None,
+        interval_seconds=state.interval_seconds,
+        last_error=state.last_error,
+        permanent_redirect=state.permanent_redirect,
+        pending_entries=state.pending_entries,
+    )
+
+
+def _state(state: Feed, enabled: bool, removed: bool) -> str:
+    if removed:
+        return "removed"
+    if not enabled:
+        return "disabled"
+    if is_failing(state.last_status, state.last_http_status, state.error_count):
+        return "failing"
+    return state.last_status or "never"
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    return to_utc(when) if when else None
+
+
+def totals(rows: Iterable[FeedStatus]) -> dict[str, int]:
+    rows = list(rows)
+    bad = ("error", "blocked", "gone", "failing")
+    return {
+        "feeds": len(rows),
+        "ok": sum(r.state in ("ok", "not_modified") for r in rows),
+        "failing": sum(r.state in bad for r in rows),
+        "never_polled": sum(r.state == "never" for r in rows),
+        "articles": sum(r.articles for r in rows),
+    }
+
+
+def article_counts(store: Store) -> dict[str, int]:
+    """Articles per feed they were first stored from."""
+    with store.session() as s:
+        rows = s.exec(select(Article.feed, func.count()).group_by(Article.feed))
+        return {feed: int(n) for feed, n in rows}
+
+
+def weekly_count(store: Store, feed: str, now: datetime) -> int:
+    """Articles seen in `feed` that were published in the week before `now`.
+
+    Counted through the feed's sources, so a story first stored from another feed still
+    counts as published by this one.
+    """
+    since = to_utc(now) - timedelta(seconds=WEEK)
+    with store.session() as s:
+        query = (
+            select(func.count())
+            .select_from(ArticleSource)
+            .join(Article, col(Article.id) == col(ArticleSource.article_id))
+            .where(ArticleSource.feed == feed, col(Article.published) >= since)
+        )
+        return int(s.exec(query).one())
+
+
+def site_health(store: Store, since: datetime) -> list[SiteHealth]:
+    """Per domain, articles fetched since `since` and how many lack page text; worst first."""
+    counts: dict[str, list[int]] = {}
+    with store.session() as s:
+        rows = s.exec(
+            select(Article.url, Article.text_source, func.length(Article.body)).where(
+                col(Article.fetched_at) >= to_utc(since)
+            )
+        )
+        for url, source, length in rows:
+            tally = counts.setdefault(domain_of(url), [0, 0, 0])
+            tally[0] += 1
+            if not length:
+                tally[1] += 1
+            elif source == "feed":
+                tally[2] += 1
+    sites = [SiteHealth(d, n, empty, feed) for d, (n, empty, feed) in counts.items()]
+    return sorted(sites, key=lambda h: (-h.share, -h.articles, h.domain))
+
+
+def domain_of(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or "?"
