@@ -109,7 +109,7 @@ def fill(store: Store, start: int, stop: int, rng: random.Random) -> None:
                     feed="filler", title=f"filler {n}", lead=None,
                     body=" ".join(rng.choice(words) for _ in range(30)), published=NOW,
                     utc_offset_minutes=0, month="2024-11", date_inferred=False,
-                    language=None, text_source="page", content_hash=f"{n:064x}",
+                    language=None, text_source="page",
                     path=f"articles/2024-11/{n:03d}_{id_}.txt", file_written=True,
                     fetched_at=NOW, text_hash=f"{n:064x}", dedup_version=1, update_count=0,
                 ))  # fmt: skip

@@ -21,6 +21,8 @@ _BLOCKS = {
 _DROP = {"script", "style", "noscript", "template", "iframe", "object", "svg", "form", "button"}
 # Publisher boilerplate at the end of feed descriptions (WordPress, Blogger, Italian,
 # German, French, Spanish news CMSs). Anchored at the end: only a tail is cut.
+TAIL_WINDOW = 800  # longer than the longest tail a pattern below can match
+MAX_TAIL_PASSES = 4  # tails come stacked, e.g. "[…] Read more The post … appeared first on …"
 _TAIL_BOILERPLATE = [
     re.compile(p, re.IGNORECASE)
     for p in (
@@ -100,13 +102,21 @@ def html_to_paragraphs(html: str | None) -> list[str]:
 
 
 def strip_boilerplate(text: str) -> str:
-    """Remove publisher tails ("The post ... appeared first on ...", "Read more", "[…]")."""
-    previous = None
-    while previous != text:
-        previous = text
+    """Remove publisher tails ("The post ... appeared first on ...", "Read more", "[…]").
+
+    Only the last TAIL_WINDOW characters are searched, a bounded number of times: the
+    patterns are anchored at the end, and a hostile description made of thousands of
+    "Read more" must not cost quadratic time.
+    """
+    head, tail = text[:-TAIL_WINDOW], text[-TAIL_WINDOW:]
+    for _ in range(MAX_TAIL_PASSES):
+        stripped = tail
         for pattern in _TAIL_BOILERPLATE:
-            text = pattern.sub("", text).rstrip()
-    return text
+            stripped = pattern.sub("", stripped).rstrip()
+        if stripped == tail:
+            break
+        tail = stripped
+    return (head + tail).rstrip()
 
 
 def lead_from_summary(summary: str | None) -> str | None:

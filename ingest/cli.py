@@ -308,14 +308,10 @@ def show(config_path: Path, article_id: str, as_json: bool) -> None:
         if not as_json:
             click.echo(store.render(article))
             return
-        record = article.model_dump(mode="json", exclude={"body"})
-        record["paragraphs"] = list(article.paragraphs)
-        record["published"] = article.published_local.isoformat()
-        record["sources"] = [
-            s.model_dump(mode="json", exclude={"id", "article_id"})
-            for s in store.sources(article_id)
-        ]
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        from storage.export import record
+
+        data = record(article, store.sources(article_id))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def filter_options(fn: F) -> F:

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ingest import __version__, dedup
 from ingest.errors import ConfigError
@@ -85,6 +85,9 @@ def _networks(value: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+# Poll intervals and deadlines: zero would poll in a tight loop or fail every request.
+Interval = Annotated[float, BeforeValidator(parse_duration), Field(ge=1)]
+Deadline = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
 Size = Annotated[int, BeforeValidator(parse_size)]
 Networks = Annotated[
     list[ipaddress.IPv4Network | ipaddress.IPv6Network], BeforeValidator(_networks)
@@ -121,10 +124,10 @@ class Settings(_Strict):
     store: str = "store"
     database_url: str | None = None
     user_agent: str | None = None
-    interval: Duration = 1800.0
+    interval: Interval = 1800.0
     concurrency: int = Field(16, ge=1, le=1000)
     per_host: int = Field(2, ge=1, le=100)
-    timeout: Duration = 30.0
+    timeout: Deadline = 30.0
     max_feed_bytes: Size = 10_000_000
     max_page_bytes: Size = 5_000_000
     max_pages_per_poll: int = Field(200, ge=1)
@@ -139,8 +142,8 @@ class Settings(_Strict):
     # follows how often it publishes, within [min_interval, max_interval]; failures back
     # off exponentially up to max_backoff; SIGTERM waits shutdown_grace for polls to end.
     adaptive: bool = True
-    min_interval: Duration = 300.0
-    max_interval: Duration = 86400.0
+    min_interval: Interval = 300.0
+    max_interval: Interval = 86400.0
     max_backoff: Duration = 21600.0
     shutdown_grace: Duration = 5.0
 
@@ -165,7 +168,7 @@ class Settings(_Strict):
 class FeedSpec(_Strict):
     name: str = Field(min_length=1, max_length=200)
     url: str
-    interval: Duration | None = None
+    interval: Interval | None = None
     enabled: bool = True
     language: str | None = None
     tags: list[str] = Field(default_factory=list)
@@ -253,6 +256,8 @@ def parse_config(text: str, file: Path) -> Config:
         mark = exc.problem_mark
         where = f"{file}:{mark.line + 1}" if mark else str(file)
         raise ConfigError(f"{where}: invalid YAML: {exc.problem}") from None
+    except YAMLError as exc:  # e.g. a control character: ruamel's ReaderError has no mark
+        raise ConfigError(f"{file}: invalid YAML: {exc}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -263,8 +263,8 @@ class Daemon:
         now = self.clock()
         if at is None:
             at = resume_at(
-                next_poll_at=_utc(state.next_poll_at) if state else None,
-                last_polled_at=_utc(state.last_polled_at) if state else None,
+                next_poll_at=to_utc(state.next_poll_at) if state else None,
+                last_polled_at=to_utc(state.last_polled_at) if state else None,
                 error_count=state.error_count if state else 0,
                 explicit_interval=spec.interval,
                 now=now,
@@ -430,6 +430,3 @@ def _restart_only_changes(old: Settings, new: Settings) -> list[str]:
 def _streak_of(report: FeedReport) -> int:
     return 1 if report.status in ("error", "blocked", "gone") else 0
 
-
-def _utc(when: datetime | None) -> datetime | None:
-    return to_utc(when) if when else None

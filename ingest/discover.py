@@ -21,9 +21,9 @@ from datetime import datetime
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from ingest.config import Config, Settings
+from ingest.config import Config
 from ingest.errors import FetchError, IngestError, ParseError
-from ingest.fetch import FEED_ACCEPT, Fetcher, FetchLimits
+from ingest.fetch import FEED_ACCEPT, Fetcher
 from ingest.netguard import Network
 from ingest.parse import parse_feed
 from ingest.types import FeedData
@@ -157,18 +157,6 @@ def _decode(body: bytes, charset: str | None) -> str:
 # -- the search (network) -----------------------------------------------------------------
 
 
-def make_fetcher(settings: Settings) -> Fetcher:
-    return Fetcher(
-        settings.agent,
-        FetchLimits(
-            timeout=settings.timeout,
-            concurrency=settings.concurrency,
-            per_host=settings.per_host,
-            max_redirects=settings.max_redirects,
-        ),
-    )
-
-
 async def probe(
     fetcher: Fetcher, url: str, found_by: str, allow: Sequence[Network], max_bytes: int
 ) -> Candidate:
@@ -231,7 +219,7 @@ def _unique(candidates: Sequence[Candidate]) -> list[Candidate]:
 
 
 async def _discover(url: str, config: Config) -> Discovery:
-    async with make_fetcher(config.settings) as fetcher:
+    async with Fetcher.from_settings(config.settings) as fetcher:
         return await discover_async(url, config, fetcher)
 
 

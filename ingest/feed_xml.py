@@ -89,7 +89,7 @@ def parse_xml_feed(url: str, body: bytes, content_type: str | None = None) -> Fe
     meta = parsed.feed
     base = meta.get("link") or url
     entries = tuple(_entry(e, url, base) for e in parsed.entries)
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if parsed.bozo and parsed.get("bozo_exception") is not None:
         warnings = (f"feed is not well-formed: {parsed.bozo_exception}"[:300],)
     if b"<!ENTITY" in body:

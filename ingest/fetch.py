@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ingest.config import Settings
 from ingest.decode import ACCEPT_ENCODING, decode_chunk, decoders_for
 from ingest.errors import (
     BlockedAddressError,
@@ -74,6 +75,19 @@ class Fetcher:
         self._all = asyncio.Semaphore(limits.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(limits.per_host)
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Fetcher:
+        """The fetcher feeds.yaml's settings ask for."""
+        return cls(
+            settings.agent,
+            FetchLimits(
+                timeout=settings.timeout,
+                concurrency=settings.concurrency,
+                per_host=settings.per_host,
+                max_redirects=settings.max_redirects,
+            ),
         )
 
     async def __aenter__(self) -> Fetcher:

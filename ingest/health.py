@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ingest.config import Config, FeedSpec
-from ingest.discover import make_fetcher, newest_date
+from ingest.discover import newest_date
 from ingest.errors import FetchError, HTTPStatusError, ParseError
 from ingest.fetch import FEED_ACCEPT, Fetcher
 from ingest.parse import parse_feed
@@ -135,7 +135,7 @@ def _describe(exc: FetchError | ParseError) -> str:
 async def check_feeds_async(
     config: Config, specs: Sequence[FeedSpec], now: datetime
 ) -> list[FeedHealth]:
-    async with make_fetcher(config.settings) as fetcher:
+    async with Fetcher.from_settings(config.settings) as fetcher:
         return list(await asyncio.gather(*(check_feed(s, config, fetcher, now) for s in specs)))
 
 

@@ -15,15 +15,15 @@ import multiprocessing
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 from ingest.compose import compose
 from ingest.config import Config, FeedSpec
-from ingest.dedup import entry_version
+from ingest.dedup import Fingerprint, entry_version, fingerprint
 from ingest.errors import (
     BlockedAddressError,
     ExtractError,
@@ -34,10 +34,10 @@ from ingest.errors import (
     StorageError,
 )
 from ingest.extract import extract_page
-from ingest.fetch import FEED_ACCEPT, Fetcher, FetchLimits
+from ingest.fetch import FEED_ACCEPT, Fetcher
 from ingest.parse import parse_feed
 from ingest.report import FeedReport, PollReport, log
-from ingest.types import EntryData, FeedData, PageContent
+from ingest.types import ArticleDraft, EntryData, FeedData, PageContent
 from ingest.urls import canonical_url, is_http_url
 from storage.models import Feed, to_utc
 from storage.store import Store, open_store
@@ -47,6 +47,9 @@ T = TypeVar("T")
 MAX_TASKS_PER_CHILD = 200
 # URLs longer than this are junk or attacks, and would not fit a database index.
 MAX_URL_CHARS = 2000
+# Parsing a capped feed or extracting a capped page takes well under this; past it the
+# input is pathological and the worker is replaced.
+CPU_TIMEOUT = 120.0
 
 
 def utcnow() -> datetime:
@@ -64,9 +67,31 @@ class Context:
     db_pool: Executor
     clock: Callable[[], datetime] = utcnow
     on_progress: Callable[[FeedReport], None] | None = None
-    _closers: list[Callable[[], Any]] = field(default_factory=list)
+    workers: int | None = None
 
     async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run CPU-bound `fn` off the event loop, within CPU_TIMEOUT seconds.
+
+        A worker killed under us (the OOM killer, a crash in lxml on a hostile page)
+        breaks a ProcessPoolExecutor for good; the pool is replaced and the call retried
+        once, so one bad page cannot stop a daemon's extraction for months.
+        """
+        for attempt in (1, 2):
+            try:
+                async with asyncio.timeout(CPU_TIMEOUT):
+                    return await self._cpu_once(fn, *args)
+            except BrokenExecutor:
+                log.error("extraction worker died (%s); starting a new pool", fn.__name__)
+                self._renew_pool()
+                if attempt == 2:
+                    raise ExtractError(f"{fn.__name__}: the worker process died twice") from None
+            except TimeoutError:
+                # The stuck worker keeps its process busy: replace the pool.
+                self._renew_pool()
+                raise ExtractError(f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s") from None
+        raise AssertionError("unreachable")
+
+    async def _cpu_once(self, fn: Callable[..., T], *args: Any) -> T:
         if self.cpu_pool is None:
             return await asyncio.to_thread(fn, *args)
         # Submitted from a thread: ProcessPoolExecutor starts its workers inside submit(),
@@ -74,6 +99,11 @@ class Context:
         # which on the event loop would freeze every fetch in flight past its deadline.
         future = await asyncio.to_thread(self.cpu_pool.submit, partial(fn, *args))
         return await asyncio.wrap_future(future)
+
+    def _renew_pool(self) -> None:
+        if self.cpu_pool is not None:
+            self.cpu_pool.shutdown(wait=False, cancel_futures=True)
+            self.cpu_pool = make_cpu_pool(self.workers)
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, partial(fn, *args))
@@ -92,20 +122,13 @@ def make_cpu_pool(workers: int | None) -> Executor | None:
 
 async def open_context(config: Config, store: Store | None = None) -> Context:
     s = config.settings
-    fetcher = Fetcher(
-        s.agent,
-        FetchLimits(
-            timeout=s.timeout,
-            concurrency=s.concurrency,
-            per_host=s.per_host,
-            max_redirects=s.max_redirects,
-        ),
-    )
+    fetcher = Fetcher.from_settings(s)
     return Context(
         config=config,
         store=store or open_store(config),
         fetcher=fetcher,
         cpu_pool=make_cpu_pool(s.workers),
+        workers=s.workers,
         db_pool=ThreadPoolExecutor(1, thread_name_prefix="ingest-store"),
     )
 
@@ -113,7 +136,8 @@ async def open_context(config: Config, store: Store | None = None) -> Context:
 async def close_context(ctx: Context, close_store: bool = True) -> None:
     await ctx.fetcher.aclose()
     if ctx.cpu_pool is not None:
-        ctx.cpu_pool.shutdown(wait=True, cancel_futures=True)
+        # Do not wait for a worker stuck on a pathological page: stopping is bounded.
+        ctx.cpu_pool.shutdown(wait=False, cancel_futures=True)
     ctx.db_pool.shutdown(wait=True)
     if close_store:
         ctx.store.close()
@@ -162,8 +186,12 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
             )
             # With items left over, forget the validators so the next poll is not a 304
             # and drains the rest (nothing is silently dropped). Entries that could not be
-            # stored (a full disk, a locked database) are left over too: retried next poll.
-            failed = any(reason.startswith("error:") for reason in report.skipped)
+            # stored (a full disk, a locked database) or fetched for a passing reason (a
+            # timeout, a 503) are left over too: retried next poll, up to their limit.
+            failed = any(
+                reason.startswith("error:") or not _permanent(Skip(reason))
+                for reason in report.skipped
+            )
             drained = report.pending == 0 and not failed
             state.etag = fetched.etag if drained else None
             state.last_modified = fetched.last_modified if drained else None
@@ -231,8 +259,10 @@ async def store_entry(
         page, final_url = None, link
         if not spec.full_content:
             page, final_url = await fetch_page(spec, link, ctx, entry)
-        draft = compose(spec, entry, page, final_url, now, feed.language)
-        save = partial(ctx.store.save, dedup=spec.dedup, entry_version=entry_version(entry))
+        draft, fp = await ctx.cpu(prepare, spec, entry, page, final_url, now, feed.language)
+        save = partial(
+            ctx.store.save, dedup=spec.dedup, entry_version=entry_version(entry), fingerprint=fp
+        )
         result = await ctx.db(save, draft, now)
         report.updated += result.reason == "updated"
         if result.created:
@@ -251,6 +281,19 @@ async def store_entry(
         log.debug("feed=%s entry=%s skipped=%s %s", spec.name, entry.key, skip.reason, skip.detail)
         await ctx.db(ctx.store.record_skip, spec.name, entry.key, entry.link, skip.reason,
                      skip.detail, _permanent(skip), now)  # fmt: skip
+
+
+def prepare(
+    spec: FeedSpec,
+    entry: EntryData,
+    page: PageContent | None,
+    final_url: str,
+    now: datetime,
+    feed_language: str | None,
+) -> tuple[ArticleDraft, Fingerprint | None]:
+    """compose() and the draft's dedup fingerprint: CPU work, run in the worker pool."""
+    draft = compose(spec, entry, page, final_url, now, feed_language)
+    return draft, fingerprint(draft.paragraphs) if draft.paragraphs else None
 
 
 def _permanent(skip: Skip) -> bool:
@@ -322,7 +365,13 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
         log.warning("repaired %d article files from the database", report.repaired_files)
 
     async def one(spec: FeedSpec) -> None:
-        report.feeds.append(await poll_feed(spec, ctx))
+        try:
+            report.feeds.append(await poll_feed(spec, ctx))
+        except IngestError as exc:
+            # The store failed around this feed (its state could not be read or saved):
+            # report it and go on with the others.
+            log.error("feed=%s url=%s error=%s", spec.name, spec.url, exc)
+            report.feeds.append(FeedReport(spec.name, spec.url, status="error", error=str(exc)))
 
     await bounded((one(spec) for spec in specs), limit=ctx.config.settings.concurrency)
     report.duration = time.monotonic() - started

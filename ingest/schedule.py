@@ -135,7 +135,10 @@ def next_poll(
     if is_failing(outcome.status, outcome.http_status, outcome.error_count):
         delay, reason = max(interval, policy.max_interval), "failing"
     elif outcome.status in ERROR_STATUSES:
-        delay, reason = backoff(interval, outcome.error_count, policy), "backoff"
+        # Back off from the default interval at most: a slow feed (or a new one with no
+        # history, given max_interval) must not wait a day to retry a passing error.
+        base = min(interval, policy.default_interval)
+        delay, reason = backoff(base, outcome.error_count, policy), "backoff"
         if outcome.retry_after is not None:
             wanted = min(outcome.retry_after, max(policy.max_backoff, policy.max_interval))
             if wanted > delay:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 import time
@@ -16,12 +15,6 @@ TMP_SUFFIX = ".tmp"
 def article_id(canonical_url: str) -> str:
     """Stable 16-hex id: the first 16 hex characters of SHA-256 of the canonical URL."""
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
-
-
-def content_hash(title: str, paragraphs: tuple[str, ...] | list[str]) -> str:
-    """Hash of the normalized body, for exact re-posts under another URL."""
-    text = json.dumps([p.casefold() for p in paragraphs], ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def file_name(seq: int, id_: str) -> str:

@@ -8,13 +8,20 @@ offset can be rebuilt exactly.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import overload
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
-def to_utc(when: datetime) -> datetime:
-    """Aware UTC; a naive value is taken to be UTC already."""
+@overload
+def to_utc(when: datetime) -> datetime: ...
+@overload
+def to_utc(when: None) -> None: ...
+def to_utc(when: datetime | None) -> datetime | None:
+    """Aware UTC; a naive value is taken to be UTC already; None stays None."""
+    if when is None:
+        return None
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -56,10 +63,9 @@ class Article(SQLModel, table=True):
     date_inferred: bool = False
     language: str | None = Field(default=None, index=True)
     text_source: str = "page"  # page | feed
-    content_hash: str = Field(index=True, max_length=64)
     path: str = Field(sa_column=Column(Text, nullable=False))  # relative to the store
     file_written: bool = Field(default=False, index=True)
-    fetched_at: datetime
+    fetched_at: datetime = Field(index=True)  # status --sites reads recent articles
     updated_at: datetime | None = None
     # Dedup (ingest/dedup.py). text_hash: the exact rule; dedup_version: the fingerprint
     # scheme of the row's article_bands (None: not fingerprinted yet, 0: dedup off).

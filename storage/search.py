@@ -96,20 +96,27 @@ def make_query(
 
 def parse_bound(value: date | datetime | str | None, name: str) -> date | datetime | None:
     """A date (YYYY-MM-DD) or an ISO 8601 datetime; QueryError otherwise."""
-    if value is None or isinstance(value, date):
-        return value
-    raw = value.strip()
-    if not raw:
+    if value is None:
         return None
-    try:
-        if len(raw) == 10:
-            return date.fromisoformat(raw)
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise QueryError(
-            f"{name}: expected a date such as 2022-11-01 or a datetime such as "
-            f"2022-11-01T08:00:00+01:00, not {value!r}"
-        ) from None
+    if isinstance(value, str):
+        raw = value.strip()
+        if not raw:
+            return None
+        try:
+            value = (
+                date.fromisoformat(raw)
+                if len(raw) == 10
+                else datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            )
+        except ValueError:
+            raise QueryError(
+                f"{name}: expected a date such as 2022-11-01 or a datetime such as "
+                f"2022-11-01T08:00:00+01:00, not {value!r}"
+            ) from None
+    # The date window arithmetic needs room on both sides of the calendar.
+    if not 1000 <= value.year <= 9000:
+        raise QueryError(f"{name}: the year must be between 1000 and 9000, not {value.year}")
+    return value
 
 
 def resolve_feeds(

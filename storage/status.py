@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from ingest.schedule import WEEK, is_failing
+from ingest.urls import site_of
 from storage.models import Article, ArticleSource, Feed, to_utc
 from storage.store import Store
 
@@ -104,10 +104,10 @@ def _status(
         state=_state(state, enabled, removed),
         articles=counts.get(name, 0),
         error_count=state.error_count,
-        last_polled_at=_utc(state.last_polled_at),
+        last_polled_at=to_utc(state.last_polled_at),
         last_status=state.last_status,
         last_http_status=state.last_http_status,
-        next_poll_at=_utc(state.next_poll_at) if enabled and not removed else None,
+        next_poll_at=to_utc(state.next_poll_at) if enabled and not removed else None,
         interval_seconds=state.interval_seconds,
         last_error=state.last_error,
         permanent_redirect=state.permanent_redirect,
@@ -124,9 +124,6 @@ def _state(state: Feed, enabled: bool, removed: bool) -> str:
         return "failing"
     return state.last_status or "never"
 
-
-def _utc(when: datetime | None) -> datetime | None:
-    return to_utc(when) if when else None
 
 
 def totals(rows: Iterable[FeedStatus]) -> dict[str, int]:
@@ -175,7 +172,7 @@ def site_health(store: Store, since: datetime) -> list[SiteHealth]:
             )
         )
         for url, source, length in rows:
-            tally = counts.setdefault(domain_of(url), [0, 0, 0])
+            tally = counts.setdefault(site_of(url) or "?", [0, 0, 0])
             tally[0] += 1
             if not length:
                 tally[1] += 1
@@ -183,8 +180,3 @@ def site_health(store: Store, since: datetime) -> list[SiteHealth]:
                 tally[2] += 1
     sites = [SiteHealth(d, n, empty, feed) for d, (n, empty, feed) in counts.items()]
     return sorted(sites, key=lambda h: (-h.share, -h.articles, h.domain))
-
-
-def domain_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.") or "?"

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from ingest import dedup as _dedup
+from ingest.dates import month_of
 from ingest.errors import StorageError
 from ingest.types import ArticleDraft
 from storage import document, files, fingerprints
@@ -242,14 +243,17 @@ class Store:
         *,
         dedup: bool = True,
         entry_version: datetime | None = None,
+        fingerprint: _dedup.Fingerprint | None = None,
     ) -> SaveResult:
         """Store a new article (row, source, file), update it in place (same canonical URL,
         changed stable body), or record the draft as another source of the article it
         duplicates (ingest/dedup.py). `dedup=False`: content rules neither apply nor match.
+        `fingerprint`: the draft's, when the caller computed it off this thread already.
         """
         id_ = files.article_id(draft.canonical_url)
-        digest = files.content_hash(draft.title, draft.paragraphs)
-        fp = _dedup.fingerprint(draft.paragraphs) if draft.paragraphs else None
+        fp = fingerprint
+        if fp is None and draft.paragraphs:
+            fp = _dedup.fingerprint(draft.paragraphs)
         for _ in range(_SAVE_RETRIES):
             try:
                 with self._write("store an article") as s:
@@ -257,7 +261,7 @@ class Store:
                         select(Article).where(Article.canonical_url == draft.canonical_url)
                     ).first()
                     if known is not None:
-                        reason = self._update(s, known, draft, fp, digest, now)
+                        reason = self._update(s, known, draft, fp, now)
                         self._merge_source(s, known.id, draft, "canonical_url", None, now,
                                            entry_version)  # fmt: skip
                         if reason != "updated":
@@ -273,7 +277,7 @@ class Store:
                         return SaveResult(same.article.id, created=False,
                                           reason=f"known:{same.rule}")  # fmt: skip
                     seq = s.exec(select(func.coalesce(func.max(Article.seq), -1))).one() + 1
-                    article = self._article(draft, id_, seq, digest, now)
+                    article = self._article(draft, id_, seq, now)
                     article.update_count = 0
                     s.add(article)
                     s.flush()
@@ -295,7 +299,6 @@ class Store:
         article: Article,
         draft: ArticleDraft,
         fp: _dedup.Fingerprint | None,
-        digest: str,
         now: datetime,
     ) -> str:
         """Rewrite a known URL's row in place when its stable body changed (capped).
@@ -308,7 +311,7 @@ class Store:
             return "known:update_capped"
         article.title, article.lead = draft.title, draft.lead
         article.body = "\n".join(draft.paragraphs)
-        article.text_source, article.content_hash = draft.text_source, digest
+        article.text_source = draft.text_source
         article.updated_at = to_utc(now)
         article.update_count = (article.update_count or 0) + 1
         article.file_written = False
@@ -395,23 +398,33 @@ class Store:
             return str(exc)
         return None
 
-    def repair_files(self, full: bool = False) -> int:
-        """Rewrite article files that a crash or a full disk left unwritten.
+    def repair_files(self, verify: bool = False) -> int:
+        """Rewrite article files that are missing, or that a crash left unwritten.
 
-        The default checks only rows flagged unwritten (cheap at every start); `full`
-        also checks that every file exists and holds what the database says.
+        Run at the start of every pass: rows flagged unwritten are rewritten, and every
+        other row's file is checked to exist (one stat each, paths streamed in batches).
+        `verify` also compares each file's bytes with what the database renders.
         """
-        repaired = 0
         files.remove_stale_temp_files(self.root)
+        repaired = 0
         with self.session() as s:
-            query = select(Article)
-            if not full:
-                query = query.where(col(Article.file_written).is_(False))
-            pending = list(s.exec(query.order_by(col(Article.seq))))
-        for article in pending:
+            rows = s.exec(
+                select(Article.id, Article.path, Article.file_written).order_by(
+                    col(Article.seq)
+                )
+            )
+            suspects = [
+                id_
+                for id_, path, written in rows
+                if not written or verify or not (self.root / path).is_file()
+            ]
+        for id_ in suspects:
+            article = self.get(id_)
+            if article is None:
+                continue
             path = self.path_of(article)
             if article.file_written and path.is_file():
-                if path.read_text(encoding="utf-8") == self.render(article):
+                if not verify or path.read_bytes() == self.render(article).encode("utf-8"):
                     continue
             if self.write_file(article) is None:
                 repaired += 1
@@ -440,9 +453,9 @@ class Store:
         )  # fmt: skip
 
     @staticmethod
-    def _article(draft: ArticleDraft, id_: str, seq: int, digest: str, now: datetime) -> Article:
+    def _article(draft: ArticleDraft, id_: str, seq: int, now: datetime) -> Article:
         offset = draft.published.utcoffset()
-        month = f"{draft.published.year:04d}-{draft.published.month:02d}"
+        month = month_of(draft.published)
         return Article(
             id=id_,
             seq=seq,
@@ -458,7 +471,6 @@ class Store:
             date_inferred=draft.date_inferred,
             language=draft.language,
             text_source=draft.text_source,
-            content_hash=digest,
             path=files.relative_path(month, seq, id_),
             fetched_at=to_utc(now),
         )

@@ -70,6 +70,12 @@ def test_config_env_var_and_cwd_default(tmp_path: Path, monkeypatch: pytest.Monk
         ),
         (('["127.0.0.1/32"]', '["not-a-net"]'), 5, ["allow_addresses", "CIDR"]),
         (("  - name: other\n", "  - name: gazzetta\n"), None, ["used twice"]),
+        (
+            ("interval: 90s", "interval: 0"),
+            9,
+            ["gazzetta", "interval", "greater than or equal to 1"],
+        ),
+        (("  interval: 15m", "  timeout: 0s"), 3, ["timeout", "greater than 0"]),
     ],
 )
 def test_errors_name_file_line_and_field(
@@ -92,6 +98,8 @@ def test_missing_required_field_and_bad_yaml(tmp_path: Path) -> None:
         parse_config("feeds:\n  - name: x\n", tmp_path / "feeds.yaml")
     with pytest.raises(ConfigError, match=r"feeds.yaml:3: invalid YAML: expected"):
         parse_config("feeds:\n  - name: [unclosed\n", tmp_path / "feeds.yaml")
+    with pytest.raises(ConfigError, match=r"feeds.yaml: invalid YAML"):
+        parse_config("feeds:\n  - name: \x07bell\n", tmp_path / "feeds.yaml")
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "absent.yaml")
 

@@ -186,3 +186,11 @@ def test_store_lock_refuses_a_second_holder_and_is_released(tmp_path: Path):
             StoreLock(tmp_path / "store").acquire()
     with StoreLock(tmp_path / "store"):  # released on exit
         pass
+
+
+def test_a_quiet_feed_retries_an_error_from_the_default_interval_not_a_day():
+    # weekly=0 gives a regular interval of max_interval (a day); a passing error must
+    # not make a new or quiet feed wait that long: backoff starts from settings.interval.
+    first = plan(Outcome("error", 503, error_count=1), weekly=0)
+    assert (first.delay, first.reason) == (1800, "backoff")
+    assert plan(Outcome("error", 503, error_count=3), weekly=0).delay == 7200

@@ -264,3 +264,11 @@ def test_parsed_query_renders_to_fts5_with_every_term_quoted() -> None:
     )
     tricky = fulltext.parse_query('say"hi" NEAR(a b) title:x')
     assert '""' in fulltext.to_fts5(tricky)  # a quote inside a word is escaped, not live
+
+
+@pytest.mark.parametrize("bound", ["9999-12-31", "0001-01-01"])
+def test_dates_outside_the_calendar_window_are_query_errors(bound: str) -> None:
+    from storage.search import parse_bound
+
+    with pytest.raises(QueryError, match="year"):
+        parse_bound(bound, "--until")

@@ -92,9 +92,14 @@ def test_missing_and_unwritten_files_are_repaired(store: Store) -> None:
         row.file_written = False
         s.add(row)
     (store.root / str(b.path)).unlink()
-    assert store.repair_files() == 1  # only the flagged row is checked cheaply
+    assert store.repair_files() == 2
     assert (store.root / str(b.path)).is_file()
-    assert store.repair_files(full=True) == 1
+    assert path_a.read_text("utf-8") == expected
+    assert store.repair_files() == 0
+    # a file edited by hand is only noticed (and restored) by a verifying pass
+    path_a.write_text("tampered", "utf-8")
+    assert store.repair_files() == 0
+    assert store.repair_files(verify=True) == 1
     assert path_a.read_text("utf-8") == expected
 
 
