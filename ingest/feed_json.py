@@ -46,10 +46,12 @@ def _text_as_html(text: str | None) -> str | None:
 
 
 def _entry(item: dict[str, Any], base: str, language: str | None) -> EntryData:
-    authors = item.get("authors") or (
-        [item["author"]] if isinstance(item.get("author"), dict) else []
+    authors = item.get("authors")
+    if not isinstance(authors, list):  # JSON Feed 1.0 had one "author" object
+        authors = [item["author"]] if isinstance(item.get("author"), dict) else []
+    author = ", ".join(
+        clean_text(a["name"]) for a in authors if isinstance(a, dict) and _str(a.get("name"))
     )
-    author = ", ".join(a["name"] for a in authors if isinstance(a, dict) and _str(a.get("name")))
     content = _str(item.get("content_html")) or _text_as_html(_str(item.get("content_text")))
     title = _str(item.get("title"))
     item_id = item.get("id")
@@ -57,7 +59,7 @@ def _entry(item: dict[str, Any], base: str, language: str | None) -> EntryData:
     updated = parse_date(_str(item.get("date_modified")))
     return EntryData(
         key="",
-        guid=str(item_id)[:2000] if item_id not in (None, "") else None,
+        guid=clean_text(str(item_id))[:2000] or None if item_id not in (None, "") else None,
         link=resolve(base, _str(item.get("url")) or _str(item.get("external_url"))),
         title=clean_text(title) if title else None,
         summary=_str(item.get("summary")),
@@ -65,5 +67,5 @@ def _entry(item: dict[str, Any], base: str, language: str | None) -> EntryData:
         published=published or updated,
         updated=updated,
         author=author or None,
-        language=_str(item.get("language")) or language,
+        language=clean_text(_str(item.get("language")) or "") or language,
     )

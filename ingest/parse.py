@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
-from ingest.errors import ParseError
+from ingest.errors import ParseError, wrap_errors
 from ingest.feed_json import parse_json_feed
 from ingest.feed_xml import parse_xml_feed
 from ingest.types import EntryData, FeedData
@@ -39,9 +39,14 @@ def parse_feed(url: str, body: bytes, content_type: str | None = None) -> FeedDa
     if _HTML_RE.match(body[:4096]) and parser is parse_xml_feed:
         raise ParseError(_html_instead_of_feed(url, body))
     try:
-        feed = parser(url, body, content_type)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"not a valid JSON Feed: {exc}") from None
+        with wrap_errors(ParseError, "cannot read the feed"):
+            feed = parser(url, body, content_type)
+    except ParseError as exc:
+        if isinstance(exc.__cause__, json.JSONDecodeError):
+            raise ParseError(f"not a valid JSON Feed: {exc.__cause__}") from None
+        if isinstance(exc.__cause__, RecursionError):
+            raise ParseError("the feed is nested too deeply to read") from None
+        raise
     return replace(feed, entries=assign_keys(feed.entries))
 
 

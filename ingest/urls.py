@@ -9,9 +9,12 @@ rel=canonical.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import courlan
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def canonical_url(url: str) -> str:
@@ -27,16 +30,22 @@ def canonical_url(url: str) -> str:
 
 
 def resolve(base: str | None, link: str | None) -> str | None:
-    """An absolute URL from a possibly relative link, or None for empty links."""
-    if not link or not link.strip():
+    """An absolute URL from a possibly relative link; None for empty or unparsable links."""
+    link = _CONTROL_RE.sub("", link or "").strip()
+    if not link:
         return None
-    link = link.strip()
-    return urljoin(base, link) if base else link
+    try:
+        return urljoin(base, link) if base else link
+    except ValueError:  # e.g. "http://[::1/x": an invalid IPv6 host
+        return None
 
 
 def site_of(url: str) -> str:
     """The registrable-ish site of a URL: host without a leading www."""
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
     return host.removeprefix("www.")
 
 
@@ -49,5 +58,8 @@ def same_site(a: str, b: str) -> bool:
 def is_http_url(url: str | None) -> bool:
     if not url:
         return False
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from ingest import dedup as _dedup
@@ -498,11 +498,13 @@ class _WriteSession:
         except IntegrityError:
             self._session.close()
             raise
-        except (OperationalError, SQLAlchemyError) as err:
+        except SQLAlchemyError as err:
             self._session.close()
             raise StorageError(f"database error while trying to {self._what}: {err}") from err
         self._session.close()
-        if isinstance(exc, OperationalError):
+        if isinstance(exc, SQLAlchemyError) and not isinstance(exc, IntegrityError):
+            # A full disk, a lock held too long, a value PostgreSQL refuses: one article
+            # or feed fails with a clear error, the pass goes on.
             raise StorageError(f"database error while trying to {self._what}: {exc}") from exc
         return False
 
