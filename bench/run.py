@@ -107,6 +107,8 @@ def measured(
     text = (work / f"{label}.stdout").read_text() + (work / f"{label}.stderr").read_text()
     if m := _SUMMARY_RE.search(text):
         result["pass_seconds"] = float(m[2])
+        # new/known/skipped counts and skip reasons: why a run stored fewer than F x K
+        result["summary"] = text[m.start() :].splitlines()[0]
     return result
 
 
@@ -255,7 +257,8 @@ def run_suite(farm: FarmProcess, args: argparse.Namespace, size: int) -> dict[st
 
 def median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
     keys = [k for k, v in results[0].items() if isinstance(v, (int, float))]
-    out = {k: statistics.median(r[k] for r in results if k in r) for k in keys}
+    out: dict[str, Any] = {k: statistics.median(r[k] for r in results if k in r) for k in keys}
+    out["summaries"] = [r["summary"] for r in results if "summary" in r]
     out["runs"] = len(results)
     return out
 

@@ -108,8 +108,18 @@ def _routes(app: FastAPI, config: Config, store: Store) -> None:
         limit: Annotated[int, Param(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
         offset: Annotated[int, Param(ge=0)] = 0,
     ) -> dict[str, Any]:
-        query = build_query(config, q, feeds=feed, tags=tag, since=since, until=until,
-                            lang=lang, sort=sort, limit=limit, offset=offset)  # fmt: skip
+        query = build_query(
+            config,
+            q,
+            feeds=feed,
+            tags=tag,
+            since=since,
+            until=until,
+            lang=lang,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
         items = list(iter_records(store, query))
         total = search.count(store, query)
         more = offset + len(items) < total

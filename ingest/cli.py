@@ -316,16 +316,33 @@ def show(config_path: Path, article_id: str, as_json: bool) -> None:
 
 def filter_options(fn: F) -> F:
     """--feed, --tag, --since, --until, --lang: the filters of `query` and `export`."""
-    for option in reversed([
-        click.option("--feed", "feeds", multiple=True, metavar="NAME",
-                     help="Seen in this feed, under any of its sources (repeatable)."),
-        click.option("--tag", "tags", multiple=True, metavar="TAG",
-                     help="From a feed with this tag in feeds.yaml (repeatable)."),
-        click.option("--since", metavar="DATE",
-                     help="Published on or after DATE (YYYY-MM-DD, or an ISO datetime)."),
-        click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive)."),
-        click.option("--lang", metavar="XX", help="Language code, such as it or en."),
-    ]):  # fmt: skip
+    for option in reversed(
+        [
+            click.option(
+                "--feed",
+                "feeds",
+                multiple=True,
+                metavar="NAME",
+                help="Seen in this feed, under any of its sources (repeatable).",
+            ),
+            click.option(
+                "--tag",
+                "tags",
+                multiple=True,
+                metavar="TAG",
+                help="From a feed with this tag in feeds.yaml (repeatable).",
+            ),
+            click.option(
+                "--since",
+                metavar="DATE",
+                help="Published on or after DATE (YYYY-MM-DD, or an ISO datetime).",
+            ),
+            click.option(
+                "--until", metavar="DATE", help="Published on or before DATE (inclusive)."
+            ),
+            click.option("--lang", metavar="XX", help="Language code, such as it or en."),
+        ]
+    ):
         fn = option(fn)
     return fn
 
@@ -336,16 +353,34 @@ def filter_options(fn: F) -> F:
 @filter_options
 @click.option("--limit", default=50, show_default=True, help="At most N articles (0: all).")
 @click.option("--offset", default=0, help="Skip the first N.")
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default=None,
-              help="relevance (the default with TEXT) or date (newest first).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "paths", "text"]),
-              default="table", show_default=True,
-              help="table for people; json, jsonl, paths, text print full values for programs.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date"]),
+    default=None,
+    help="relevance (the default with TEXT) or date (newest first).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "paths", "text"]),
+    default="table",
+    show_default=True,
+    help="table for people; json, jsonl, paths, text print full values for programs.",
+)
 @handle_errors
-def query_articles(config_path: Path, text: str | None, feeds: tuple[str, ...],
-                   tags: tuple[str, ...], since: str | None, until: str | None,
-                   lang: str | None, limit: int, offset: int, sort: str | None,
-                   fmt: str) -> None:  # fmt: skip
+def query_articles(
+    config_path: Path,
+    text: str | None,
+    feeds: tuple[str, ...],
+    tags: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    lang: str | None,
+    limit: int,
+    offset: int,
+    sort: str | None,
+    fmt: str,
+) -> None:
     """Search the stored articles by words, feed, date and language.
 
     TEXT: words (all must match), "exact phrase", OR, -excluded; case and accents do
@@ -357,8 +392,18 @@ def query_articles(config_path: Path, text: str | None, feeds: tuple[str, ...],
     from storage import open_store
 
     config = load_config(config_path)
-    query = build_query(config, text, feeds=feeds, tags=tags, since=since, until=until,
-                        lang=lang, sort=sort, limit=limit or None, offset=offset)  # fmt: skip
+    query = build_query(
+        config,
+        text,
+        feeds=feeds,
+        tags=tags,
+        since=since,
+        until=until,
+        lang=lang,
+        sort=sort,
+        limit=limit or None,
+        offset=offset,
+    )
     with open_store(config) as store, stdout_closed_ok():
         terminal = Console() if sys.stdout.isatty() else None
         if not write_results(store, query, fmt, sys.stdout, terminal) and terminal:
@@ -367,17 +412,31 @@ def query_articles(config_path: Path, text: str | None, feeds: tuple[str, ...],
 
 @main.command("export")
 @config_option
-@click.argument("folder", metavar="[DIR]", required=False,
-                type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["txt", "jsonl"]), default=None,
-              help="txt: the documents as files (default with DIR); jsonl: one JSON object "
-                   "per article, to DIR/articles.jsonl or standard output.")
+@click.argument(
+    "folder", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["txt", "jsonl"]),
+    default=None,
+    help="txt: the documents as files (default with DIR); jsonl: one JSON object "
+    "per article, to DIR/articles.jsonl or standard output.",
+)
 @click.option("--query", "-q", "text", metavar="TEXT", help="Full-text query, as for `query`.")
 @filter_options
 @handle_errors
-def export_articles(config_path: Path, folder: Path | None, fmt: str | None, text: str | None,
-                    feeds: tuple[str, ...], tags: tuple[str, ...], since: str | None,
-                    until: str | None, lang: str | None) -> None:  # fmt: skip
+def export_articles(
+    config_path: Path,
+    folder: Path | None,
+    fmt: str | None,
+    text: str | None,
+    feeds: tuple[str, ...],
+    tags: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    lang: str | None,
+) -> None:
     """Write stored articles out, rebuilt from the database.
 
     txt: the same files, names and folders as under the store's articles/, byte for byte.
@@ -391,8 +450,9 @@ def export_articles(config_path: Path, folder: Path | None, fmt: str | None, tex
     if fmt == "txt" and folder is None:
         raise click.UsageError("--format txt writes files: give the DIR to write them under")
     config = load_config(config_path)
-    query = build_query(config, text, feeds=feeds, tags=tags, since=since, until=until,
-                        lang=lang, limit=None)  # fmt: skip
+    query = build_query(
+        config, text, feeds=feeds, tags=tags, since=since, until=until, lang=lang, limit=None
+    )
     with open_store(config) as store, stdout_closed_ok():
         done = run_export(store, query, fmt, folder, console)
     if folder is not None:
@@ -401,8 +461,12 @@ def export_articles(config_path: Path, folder: Path | None, fmt: str | None, tex
 
 @main.command("serve")
 @config_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; the default answers this machine only.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; the default answers this machine only.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @handle_errors
 def serve_api(config_path: Path, host: str, port: int) -> None:
@@ -418,21 +482,30 @@ def serve_api(config_path: Path, host: str, port: int) -> None:
         ) from exc
     config = load(config_path)
     if host not in ("127.0.0.1", "::1", "localhost"):
-        click.echo(f"warning: listening on {host}: whoever reaches it can read the store",
-                   err=True)  # fmt: skip
+        click.echo(f"warning: listening on {host}: whoever reaches it can read the store", err=True)
     serve(config, host, port)
 
 
 @main.command()
 @config_option
 @click.option("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR (else settings).")
-@click.option("--metrics-port", type=int, default=None, metavar="PORT",
-              help="Serve Prometheus metrics on this port (needs news-ingest[metrics]).")
-@click.option("--metrics-host", default="127.0.0.1", show_default=True,
-              help="Address for the metrics endpoint.")
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    metavar="PORT",
+    help="Serve Prometheus metrics on this port (needs news-ingest[metrics]).",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address for the metrics endpoint.",
+)
 @handle_errors
-def run(config_path: Path, log_level: str | None, metrics_port: int | None,
-        metrics_host: str) -> None:  # fmt: skip
+def run(
+    config_path: Path, log_level: str | None, metrics_port: int | None, metrics_host: str
+) -> None:
     """Run as a service: poll each feed on its schedule until SIGTERM or Ctrl-C.
 
     Example: ingest run --metrics-port 9108
@@ -442,17 +515,32 @@ def run(config_path: Path, log_level: str | None, metrics_port: int | None,
     from ingest.daemon import run_daemon
 
     config = load(config_path, log_level)
-    run_daemon(config, metrics_port=metrics_port, metrics_host=metrics_host,
-               fixed_log_level=log_level is not None)  # fmt: skip
+    run_daemon(
+        config,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+        fixed_log_level=log_level is not None,
+    )
 
 
 @main.command()
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="A table for people, JSON for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, JSON for scripts.",
+)
 @click.option("--sites", is_flag=True, help="Extraction health per site instead of feeds.")
-@click.option("--days", type=float, default=7, show_default=True,
-              help="With --sites: articles fetched in the last DAYS days.")
+@click.option(
+    "--days",
+    type=float,
+    default=7,
+    show_default=True,
+    help="With --sites: articles fetched in the last DAYS days.",
+)
 @handle_errors
 def status(config_path: Path, fmt: str, sites: bool, days: float) -> None:
     """Show each feed's last poll, next poll, articles and errors (works while `run` runs).
@@ -465,8 +553,11 @@ def status(config_path: Path, fmt: str, sites: bool, days: float) -> None:
 
     config = load_config(config_path)
     now = datetime.now(UTC)
-    report = (status_view.sites_report(config, now, days) if sites
-              else status_view.feeds_report(config, now))  # fmt: skip
+    report = (
+        status_view.sites_report(config, now, days)
+        if sites
+        else status_view.feeds_report(config, now)
+    )
     if fmt == "json":
         click.echo(report.to_json())
     elif isinstance(report, status_view.SitesReport):

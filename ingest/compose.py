@@ -63,9 +63,7 @@ def choose_body(
     raise Skip("page:no_body", "no article text in the page nor in the feed")
 
 
-def choose_date(
-    entry: EntryData, page: PageContent | None, now: datetime
-) -> tuple[datetime, bool]:
+def choose_date(entry: EntryData, page: PageContent | None, now: datetime) -> tuple[datetime, bool]:
     """(published, inferred): the entry's date, else the page's, else now."""
     for candidate in (entry.published, entry.updated, page.published if page else None):
         if (when := plausible(candidate, now)) is not None:
@@ -124,4 +122,3 @@ def compose(
         guid=entry.guid,
         tags=tuple(spec.tags),
     )
-

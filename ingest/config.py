@@ -86,7 +86,8 @@ def _networks(value: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 # Poll intervals and deadlines: zero would poll in a tight loop or fail every request.
-Interval = Annotated[float, BeforeValidator(parse_duration), Field(ge=1)]
+# (Sub-second intervals stay possible: tests and special feeds rely on them.)
+Interval = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
 Deadline = Annotated[float, BeforeValidator(parse_duration), Field(gt=0)]
 Size = Annotated[int, BeforeValidator(parse_size)]
 Networks = Annotated[

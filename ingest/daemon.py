@@ -58,9 +58,16 @@ HEALTH_WINDOW = timedelta(days=7)
 # Settings bound into the open Context (store, HTTP client, pools): a change is
 # reported and applies after a restart. Everything else applies on the next poll.
 RESTART_SETTINGS = (
-    "store", "database_url", "user_agent", "concurrency", "per_host", "timeout",
-    "max_redirects", "workers", "title_max_chars",
-)  # fmt: skip
+    "store",
+    "database_url",
+    "user_agent",
+    "concurrency",
+    "per_host",
+    "timeout",
+    "max_redirects",
+    "workers",
+    "title_max_chars",
+)
 
 
 def run_daemon(
@@ -200,8 +207,9 @@ class Daemon:
             self.scheduler.start()
             for spec in self.specs.values():
                 self._schedule(spec, states.get(spec.name))
-            self.scheduler.add_job(self._watch, IntervalTrigger(seconds=WATCH_INTERVAL),
-                                   id="__watch_config__")  # fmt: skip
+            self.scheduler.add_job(
+                self._watch, IntervalTrigger(seconds=WATCH_INTERVAL), id="__watch_config__"
+            )
             if self.metrics is not None:
                 self.scheduler.add_job(
                     self._refresh_health,
@@ -209,8 +217,12 @@ class Daemon:
                     id="__site_health__",
                     next_run_time=self.clock(),
                 )
-            log.info("running: %d feeds, store %s, config %s (Ctrl-C or SIGTERM to stop)",
-                     len(self.specs), self.config.store_dir, self.config.path)  # fmt: skip
+            log.info(
+                "running: %d feeds, store %s, config %s (Ctrl-C or SIGTERM to stop)",
+                len(self.specs),
+                self.config.store_dir,
+                self.config.path,
+            )
             await self._stop.wait()
             await self._drain()
         finally:
@@ -252,8 +264,11 @@ class Daemon:
         for task in late:
             task.cancel()
         if late:
-            log.warning("abandoned %d polls (%s); they will run again at the next start",
-                        len(late), ", ".join(sorted(self._running)))  # fmt: skip
+            log.warning(
+                "abandoned %d polls (%s); they will run again at the next start",
+                len(late),
+                ", ".join(sorted(self._running)),
+            )
         await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- scheduling -------------------------------------------------------------------
@@ -344,12 +359,21 @@ class Daemon:
             failing = sum(1 for n, streak in self._streaks.items() if streak and n in self.specs)
             self.metrics.feeds_failing.set(failing)
         if is_failing(outcome.status, outcome.http_status, outcome.error_count):
-            log.warning("feed=%s url=%s is failing (HTTP %s); polled rarely, next at %s",
-                        name, spec.url, outcome.http_status or "-",
-                        plan.next_at.isoformat(timespec="seconds"))  # fmt: skip
-        log.debug("feed=%s next_poll=%s in=%.1fs interval=%.0fs reason=%s", name,
-                  plan.next_at.isoformat(timespec="seconds"), plan.delay, plan.interval,
-                  plan.reason)  # fmt: skip
+            log.warning(
+                "feed=%s url=%s is failing (HTTP %s); polled rarely, next at %s",
+                name,
+                spec.url,
+                outcome.http_status or "-",
+                plan.next_at.isoformat(timespec="seconds"),
+            )
+        log.debug(
+            "feed=%s next_poll=%s in=%.1fs interval=%.0fs reason=%s",
+            name,
+            plan.next_at.isoformat(timespec="seconds"),
+            plan.delay,
+            plan.interval,
+            plan.reason,
+        )
         if name in self.specs and not self._stop.is_set():
             self._reanchor(self.specs[name], plan)
 
@@ -358,7 +382,7 @@ class Daemon:
             self._poll_job,
             IntervalTrigger(
                 seconds=max(plan.interval, SAFETY_NET), start_date=plan.next_at, timezone="UTC"
-            ),  # fmt: skip
+            ),
             next_run_time=plan.next_at,
             args=[spec.name],
             id=spec.name,
@@ -377,8 +401,7 @@ class Daemon:
         old_config, old = self.config, self.specs
         changed = _restart_only_changes(old_config.settings, new.settings)
         if changed:
-            log.warning("feeds.yaml: %s changed; this applies after a restart",
-                        ", ".join(changed))  # fmt: skip
+            log.warning("feeds.yaml: %s changed; this applies after a restart", ", ".join(changed))
         self.config = new
         self.ctx.config = new
         self.specs = _enabled(new)
@@ -386,8 +409,11 @@ class Daemon:
             logging.getLogger("ingest").setLevel(new.settings.log_level)
         for name in old.keys() - self.specs.keys():
             self._unschedule(name)
-            log.info("feed=%s removed or disabled in feeds.yaml: polling stopped "
-                     "(its stored articles stay)", name)  # fmt: skip
+            log.info(
+                "feed=%s removed or disabled in feeds.yaml: polling stopped "
+                "(its stored articles stay)",
+                name,
+            )
         states = await self.ctx.db(self.ctx.store.feed_states)
         for name, spec in self.specs.items():
             before = old.get(name)
@@ -429,4 +455,3 @@ def _restart_only_changes(old: Settings, new: Settings) -> list[str]:
 
 def _streak_of(report: FeedReport) -> int:
     return 1 if report.status in ("error", "blocked", "gone") else 0
-

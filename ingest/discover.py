@@ -169,9 +169,11 @@ async def probe(
 async def discover_async(url: str, config: Config, fetcher: Fetcher) -> Discovery:
     settings, allow = config.settings, config.allowed_networks()
     page = await fetcher.fetch(
-        url, max_bytes=max(settings.max_page_bytes, settings.max_feed_bytes), allow=allow,
+        url,
+        max_bytes=max(settings.max_page_bytes, settings.max_feed_bytes),
+        allow=allow,
         accept=ANY_ACCEPT,
-    )  # fmt: skip
+    )
     try:
         feed = parse_feed(page.final_url, page.content, page.content_type)
         return Discovery(url, (candidate_from(page.permanent_redirect or url, "url", feed),))

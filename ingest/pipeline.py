@@ -43,8 +43,10 @@ from storage.models import Feed, to_utc
 from storage.store import Store, open_store
 
 T = TypeVar("T")
-# Recycle extraction workers: lxml's memory grows over thousands of pages.
-MAX_TASKS_PER_CHILD = 200
+# Recycle the extraction pool after this many tasks: lxml's memory grows over thousands
+# of pages. Done by hand: ProcessPoolExecutor(max_tasks_per_child=...) deadlocks once its
+# workers reach the limit on Python 3.11 (CPython gh-115634).
+RECYCLE_AFTER_TASKS = 1000
 # URLs longer than this are junk or attacks, and would not fit a database index.
 MAX_URL_CHARS = 2000
 # Parsing a capped feed or extracting a capped page takes well under this; past it the
@@ -68,6 +70,7 @@ class Context:
     clock: Callable[[], datetime] = utcnow
     on_progress: Callable[[FeedReport], None] | None = None
     workers: int | None = None
+    tasks: int = 0  # submitted to the current pool
 
     async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-bound `fn` off the event loop, within CPU_TIMEOUT seconds.
@@ -94,16 +97,20 @@ class Context:
     async def _cpu_once(self, fn: Callable[..., T], *args: Any) -> T:
         if self.cpu_pool is None:
             return await asyncio.to_thread(fn, *args)
+        self.tasks += 1
+        if self.tasks > RECYCLE_AFTER_TASKS:
+            self._renew_pool(cancel=False)  # tasks in flight finish in the old pool
         # Submitted from a thread: ProcessPoolExecutor starts its workers inside submit(),
         # and the first start (forkserver + preloaded trafilatura) takes a second or two,
         # which on the event loop would freeze every fetch in flight past its deadline.
         future = await asyncio.to_thread(self.cpu_pool.submit, partial(fn, *args))
         return await asyncio.wrap_future(future)
 
-    def _renew_pool(self) -> None:
+    def _renew_pool(self, cancel: bool = True) -> None:
         if self.cpu_pool is not None:
-            self.cpu_pool.shutdown(wait=False, cancel_futures=True)
+            self.cpu_pool.shutdown(wait=False, cancel_futures=cancel)
             self.cpu_pool = make_cpu_pool(self.workers)
+            self.tasks = 1
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, partial(fn, *args))
@@ -117,7 +124,7 @@ def make_cpu_pool(workers: int | None) -> Executor | None:
     # parent is unsafe, and max_tasks_per_child needs a non-fork start method).
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["ingest.extract", "ingest.parse"])
-    return ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=MAX_TASKS_PER_CHILD)
+    return ProcessPoolExecutor(workers, mp_context=ctx)
 
 
 async def open_context(config: Config, store: Store | None = None) -> Context:
@@ -170,8 +177,9 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
         if fetched.not_modified:
             report.status = "not_modified"
         else:
-            feed = await ctx.cpu(parse_feed, fetched.final_url, fetched.content,
-                                 fetched.content_type)  # fmt: skip
+            feed = await ctx.cpu(
+                parse_feed, fetched.final_url, fetched.content, fetched.content_type
+            )
             report.ttl = feed.ttl
             state.title = feed.title
             for warning in feed.warnings:  # parsed all the same: said once, not alarmed about
@@ -200,8 +208,11 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
     except HTTPStatusError as exc:
         report.http_status = exc.status
         report.retry_after = exc.retry_after
-        report.status = "blocked" if exc.blocked_by_bot_protection else (
-            "gone" if exc.status == 410 else "error")  # fmt: skip
+        report.status = (
+            "blocked"
+            if exc.blocked_by_bot_protection
+            else ("gone" if exc.status == 410 else "error")
+        )
         _record_error(state, report, exc)
     except IngestError as exc:
         report.status = "error"
@@ -224,9 +235,7 @@ def _record_error(state: Feed, report: FeedReport, exc: IngestError) -> None:
     state.last_error = f"{type(exc).__name__}: {report.error}"[:2000]
 
 
-def fresh_entries(
-    spec: FeedSpec, config: Config, feed: FeedData, now: datetime
-) -> list[EntryData]:
+def fresh_entries(spec: FeedSpec, config: Config, feed: FeedData, now: datetime) -> list[EntryData]:
     """Entries young enough for `max_age` (per feed, else global); undated ones pass."""
     max_age = spec.max_age if spec.max_age is not None else config.settings.max_age
     if not max_age:
@@ -279,8 +288,16 @@ async def store_entry(
     except Skip as skip:
         report.skipped[skip.reason] += 1
         log.debug("feed=%s entry=%s skipped=%s %s", spec.name, entry.key, skip.reason, skip.detail)
-        await ctx.db(ctx.store.record_skip, spec.name, entry.key, entry.link, skip.reason,
-                     skip.detail, _permanent(skip), now)  # fmt: skip
+        await ctx.db(
+            ctx.store.record_skip,
+            spec.name,
+            entry.key,
+            entry.link,
+            skip.reason,
+            skip.detail,
+            _permanent(skip),
+            now,
+        )
 
 
 def prepare(
@@ -299,8 +316,12 @@ def prepare(
 def _permanent(skip: Skip) -> bool:
     """Transient reasons (timeouts, 5xx, refused connections) are retried on later polls."""
     return not skip.reason.startswith("page:fetch") and skip.reason not in (
-        "page:http_429", "page:http_500", "page:http_502", "page:http_503", "page:http_504",
-    )  # fmt: skip
+        "page:http_429",
+        "page:http_500",
+        "page:http_502",
+        "page:http_503",
+        "page:http_504",
+    )
 
 
 async def _known_url(
@@ -312,8 +333,16 @@ async def _known_url(
         return False
     # False: this entry is a source already, let through by skip_known because its date
     # moved on; its page is fetched again and Store.save decides whether it changed.
-    return await ctx.db(ctx.store.add_source, found[canonical], spec.name, entry.key,
-                        entry.guid, link, now, entry_version(entry))  # fmt: skip
+    return await ctx.db(
+        ctx.store.add_source,
+        found[canonical],
+        spec.name,
+        entry.key,
+        entry.guid,
+        link,
+        now,
+        entry_version(entry),
+    )
 
 
 async def fetch_page(

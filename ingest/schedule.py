@@ -69,8 +69,14 @@ class Outcome:
     @classmethod
     def from_report(cls, report: FeedReport, error_count: int, ttl: float | None) -> Outcome:
         """`ttl`: the report's, or the last one seen (a 304 carries no feed body)."""
-        return cls(report.status, report.http_status, error_count, report.retry_after,
-                   ttl, report.cache_max_age)  # fmt: skip
+        return cls(
+            report.status,
+            report.http_status,
+            error_count,
+            report.retry_after,
+            ttl,
+            report.cache_max_age,
+        )
 
 
 @dataclass(frozen=True)

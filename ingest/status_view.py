@@ -65,8 +65,18 @@ def sites_report(config: Config, now: datetime, days: float) -> SitesReport:
 
 def feeds_table(report: FeedsReport) -> RenderableType:
     now = report.generated_at
-    table = Table("feed", "state", "last poll", "http", "next poll", "articles", "errors",
-                  "last error", title="feeds", show_footer=True)  # fmt: skip
+    table = Table(
+        "feed",
+        "state",
+        "last poll",
+        "http",
+        "next poll",
+        "articles",
+        "errors",
+        "last error",
+        title="feeds",
+        show_footer=True,
+    )
     for r in report.rows:
         table.add_row(
             r.name,
@@ -86,7 +96,7 @@ def feeds_table(report: FeedsReport) -> RenderableType:
         Text(
             f"{r.name}: moved permanently to {r.permanent_redirect}; update feeds.yaml",
             style="yellow",
-        )  # fmt: skip
+        )
         for r in report.rows
         if r.permanent_redirect
     ]
@@ -94,12 +104,20 @@ def feeds_table(report: FeedsReport) -> RenderableType:
 
 
 def sites_table(report: SitesReport) -> RenderableType:
-    table = Table("site", "articles", "empty", "feed only", "no page text", "",
-                  title=f"extraction health since {report.since:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    table = Table(
+        "site",
+        "articles",
+        "empty",
+        "feed only",
+        "no page text",
+        "",
+        title=f"extraction health since {report.since:%Y-%m-%d %H:%M} UTC",
+    )
     for s in report.sites:
         flag = Text("check extraction", style="red") if s.suspect else Text("")
-        table.add_row(s.domain, str(s.articles), str(s.empty), str(s.feed_only),
-                      f"{s.share:.0%}", flag)  # fmt: skip
+        table.add_row(
+            s.domain, str(s.articles), str(s.empty), str(s.feed_only), f"{s.share:.0%}", flag
+        )
     return table
 
 

@@ -71,9 +71,7 @@ def iter_records(store: Store, query: Query) -> Iterator[dict[str, Any]]:
             yield record(article, sources[article.id])
 
 
-def export_jsonl(
-    store: Store, query: Query, out: TextIO, progress: Progress | None = None
-) -> int:
+def export_jsonl(store: Store, query: Query, out: TextIO, progress: Progress | None = None) -> int:
     """Write one JSON object per line to `out`; return how many."""
     written = 0
     for rec in iter_records(store, query):

@@ -81,9 +81,7 @@ def find_near(s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds) -> SameSto
     return SameStory(article, m.rule, m.similarity)
 
 
-def find_same_story(
-    s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds
-) -> SameStory | None:
+def find_same_story(s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds) -> SameStory | None:
     """Exact first (cheap), then near; None when the body is a new story."""
     return find_exact(s, fp) or find_near(s, fp, t)
 
@@ -99,9 +97,7 @@ def index_article(s: Session, article: Article, fp: dedup.Fingerprint | None, on
 
 def backfill(s: Session, batch: int) -> int:
     """Fingerprint up to `batch` rows stored before dedup existed; return how many."""
-    rows = list(
-        s.exec(select(Article).where(col(Article.dedup_version).is_(None)).limit(batch))
-    )
+    rows = list(s.exec(select(Article).where(col(Article.dedup_version).is_(None)).limit(batch)))
     for article in rows:
         body = article.paragraphs
         index_article(s, article, dedup.fingerprint(body) if body else None, on=True)

@@ -111,8 +111,7 @@ class ArticleBand(SQLModel, table=True):
     __tablename__ = "article_bands"
 
     key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    article_id: str = Field(foreign_key="articles.id", primary_key=True, max_length=16,
-                            index=True)  # fmt: skip
+    article_id: str = Field(foreign_key="articles.id", primary_key=True, max_length=16, index=True)
 
 
 class SkippedEntry(SQLModel, table=True):

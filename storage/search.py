@@ -153,8 +153,19 @@ def search(
     offset: int = 0,
 ) -> list[Article]:
     """The matching articles, best first (or newest first without a text)."""
-    return run(store, make_query(text, feeds=feeds, since=since, until=until, lang=lang,
-                                 sort=sort, limit=limit, offset=offset))  # fmt: skip
+    return run(
+        store,
+        make_query(
+            text,
+            feeds=feeds,
+            since=since,
+            until=until,
+            lang=lang,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        ),
+    )
 
 
 def iter_articles(
@@ -168,8 +179,9 @@ def iter_articles(
     sort: str | None = None,
 ) -> Iterator[Article]:
     """Every matching article, streamed in constant memory (no limit)."""
-    query = make_query(text, feeds=feeds, since=since, until=until, lang=lang, sort=sort,
-                       limit=None)  # fmt: skip
+    query = make_query(
+        text, feeds=feeds, since=since, until=until, lang=lang, sort=sort, limit=None
+    )
     for batch in iter_batches(store, query):
         yield from batch
 

@@ -125,7 +125,6 @@ def _state(state: Feed, enabled: bool, removed: bool) -> str:
     return state.last_status or "never"
 
 
-
 def totals(rows: Iterable[FeedStatus]) -> dict[str, int]:
     rows = list(rows)
     bad = ("error", "blocked", "gone", "failing")

@@ -225,8 +225,9 @@ class Store:
                 with self._write("record a skipped entry") as s:
                     row = s.get(SkippedEntry, (feed, entry_key))
                     if row is None:
-                        row = SkippedEntry(feed=feed, entry_key=entry_key, reason=reason,
-                                           last_at=to_utc(now))  # fmt: skip
+                        row = SkippedEntry(
+                            feed=feed, entry_key=entry_key, reason=reason, last_at=to_utc(now)
+                        )
                     else:
                         row.attempts += 1
                     row.url, row.reason, row.detail = url, reason, detail[:2000]
@@ -262,20 +263,32 @@ class Store:
                     ).first()
                     if known is not None:
                         reason = self._update(s, known, draft, fp, now)
-                        self._merge_source(s, known.id, draft, "canonical_url", None, now,
-                                           entry_version)  # fmt: skip
+                        self._merge_source(
+                            s, known.id, draft, "canonical_url", None, now, entry_version
+                        )
                         if reason != "updated":
                             return SaveResult(known.id, created=False, reason=reason)
                         article = known
                         break
                     reason = "new"
-                    same = fingerprints.find_same_story(s, fp, self.thresholds) if (
-                        dedup and fp) else None  # fmt: skip
+                    same = (
+                        fingerprints.find_same_story(s, fp, self.thresholds)
+                        if (dedup and fp)
+                        else None
+                    )
                     if same is not None:
-                        self._merge_source(s, same.article.id, draft, same.rule,
-                                           same.similarity, now, entry_version)  # fmt: skip
-                        return SaveResult(same.article.id, created=False,
-                                          reason=f"known:{same.rule}")  # fmt: skip
+                        self._merge_source(
+                            s,
+                            same.article.id,
+                            draft,
+                            same.rule,
+                            same.similarity,
+                            now,
+                            entry_version,
+                        )
+                        return SaveResult(
+                            same.article.id, created=False, reason=f"known:{same.rule}"
+                        )
                     seq = s.exec(select(func.coalesce(func.max(Article.seq), -1))).one() + 1
                     article = self._article(draft, id_, seq, now)
                     article.update_count = 0
@@ -290,8 +303,9 @@ class Store:
         else:
             raise StorageError(f"could not store {draft.canonical_url} after retries")
         error = self.write_file(article)
-        return SaveResult(article.id, created=reason == "new", reason=reason,
-                          path=article.path, file_error=error)  # fmt: skip
+        return SaveResult(
+            article.id, created=reason == "new", reason=reason, path=article.path, file_error=error
+        )
 
     def _update(
         self,
@@ -341,8 +355,9 @@ class Store:
                 existing.entry_version = version
                 s.add(existing)
             return
-        source = self._source(article_id, draft.feed_name, draft.entry_key, draft.guid,
-                              draft.url, now)  # fmt: skip
+        source = self._source(
+            article_id, draft.feed_name, draft.entry_key, draft.guid, draft.url, now
+        )
         source.match_rule, source.similarity, source.entry_version = rule, similarity, version
         s.add(source)
 
@@ -356,8 +371,9 @@ class Store:
         with self.session() as s:
             for chunk in _chunks(list(versions)):
                 rows = s.exec(
-                    select(ArticleSource.entry_key, ArticleSource.entry_version,
-                           Article.update_count)  # fmt: skip
+                    select(
+                        ArticleSource.entry_key, ArticleSource.entry_version, Article.update_count
+                    )
                     .join(Article, col(Article.id) == col(ArticleSource.article_id))
                     .where(
                         ArticleSource.feed == feed,
@@ -409,9 +425,7 @@ class Store:
         repaired = 0
         with self.session() as s:
             rows = s.exec(
-                select(Article.id, Article.path, Article.file_written).order_by(
-                    col(Article.seq)
-                )
+                select(Article.id, Article.path, Article.file_written).order_by(col(Article.seq))
             )
             suspects = [
                 id_
@@ -448,9 +462,13 @@ class Store:
         article_id: str, feed: str, entry_key: str, guid: str | None, url: str, now: datetime
     ) -> ArticleSource:
         return ArticleSource(
-            article_id=article_id, feed=feed, entry_key=entry_key, guid=guid, url=url,
+            article_id=article_id,
+            feed=feed,
+            entry_key=entry_key,
+            guid=guid,
+            url=url,
             seen_at=to_utc(now),
-        )  # fmt: skip
+        )
 
     @staticmethod
     def _article(draft: ArticleDraft, id_: str, seq: int, now: datetime) -> Article:

@@ -73,7 +73,7 @@ def test_config_env_var_and_cwd_default(tmp_path: Path, monkeypatch: pytest.Monk
         (
             ("interval: 90s", "interval: 0"),
             9,
-            ["gazzetta", "interval", "greater than or equal to 1"],
+            ["gazzetta", "interval", "greater than 0"],
         ),
         (("  interval: 15m", "  timeout: 0s"), 3, ["timeout", "greater than 0"]),
     ],

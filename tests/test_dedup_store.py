@@ -168,6 +168,9 @@ def test_short_bodies_merge_only_by_their_strict_rules(tmp_path: Path, doc_id: s
         store.save(story(doc_id).draft(), NOW)
         reasons = {d.id: store.save(d.draft(), NOW).reason for d in CORPUS
                    if d.story == doc_id and d.id != doc_id}  # fmt: skip
-    expected = {"brief-ponte.repost": "known:exact"} if doc_id == "brief-ponte" else {
-        "porto-genova.repost": "known:exact", "porto-genova.edits": "known:near:short"}
+    expected = (
+        {"brief-ponte.repost": "known:exact"}
+        if doc_id == "brief-ponte"
+        else {"porto-genova.repost": "known:exact", "porto-genova.edits": "known:near:short"}
+    )
     assert reasons == expected

@@ -48,9 +48,9 @@ def slow_site(site: SiteServer, count: int = ITEMS, delay: float = 0.1) -> None:
 
     site.route("/page", page)
     items = [item(f"Story {i}", site.url(f"/page?n={i}"), f"s{i}") for i in range(count)]
-    site.route(
-        "/feed.xml", Response(200, rss(items).encode(), {"Content-Type": "application/rss+xml"})
-    )
+    # an ETag, so a poll that saved validators would be answered 304 (tests check it did not)
+    headers = {"Content-Type": "application/rss+xml", "ETag": f'"{count}"'}
+    site.route("/feed.xml", Response(200, rss(items).encode(), headers))
 
 
 def config(folder: Path, site: SiteServer, **settings: object) -> Path:
@@ -174,7 +174,7 @@ def test_disk_full_is_a_clear_error_and_the_run_resumes(tmp_path: Path) -> None:
         filler = fill(store)  # ...when the disk is full: the store cannot even open
         full = run_ingest("poll", cwd=tmp_path)
         assert full.returncode == 1 and "Traceback" not in full.stderr
-        assert "Error: cannot open the database" in full.stderr
+        assert "Error: cannot open the database" in full.stderr and "is full" in full.stderr
         filler.unlink()
         # 1 MB holds about a dozen articles: the disk fills up again in the middle
         partly = run_ingest("poll", cwd=tmp_path)
@@ -207,10 +207,7 @@ def test_read_only_store_is_a_clear_error_and_the_run_resumes(tmp_path: Path) ->
             subprocess.run(["mount", "-o", "remount,rw", str(store)], check=True)
         assert refused.returncode != 0
         assert "Traceback" not in refused.stderr
-        assert (
-            "read-only" in (refused.stderr + refused.stdout).lower()
-            or "readonly" in (refused.stderr + refused.stdout).lower()
-        )
+        assert "is on a read-only file system" in refused.stderr
         resumed = run_ingest("poll", cwd=tmp_path)
         assert resumed.returncode == 0, resumed.stderr
         assert_store_whole(tmp_path, ITEMS)

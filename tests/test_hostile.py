@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import brotli
 import pytest
 from click.testing import CliRunner
 
@@ -32,6 +31,7 @@ from tests.hostile_site import (
 )
 from tests.site.server import RequestRecord, Response, SiteServer
 
+DATA = Path(__file__).parent / "data"
 LOOPBACK = ["127.0.0.1/32"]
 XML = {"Content-Type": "application/rss+xml"}
 SECRET = "TOP-SECRET-LOCAL-FILE-7f3a"
@@ -165,7 +165,8 @@ def build_site(site: SiteServer, secret_file: Path) -> list[dict[str, Any]]:
     site.route("/big.xml", Response(200, b"<rss>" + b" " * 3_000_000 + b"</rss>", xml))
     bomb = gzip.compress(b"\0" * 50_000_000)  # 50 MB that packs to ~50 KB
     site.route("/gzip-bomb.xml", Response(200, bomb, {**xml, "Content-Encoding": "gzip"}))
-    br_bomb = brotli.compress(b"<p>" + b"a" * 50_000_000)
+    # 3 KB that decode to 4 GiB: httpx would decode the one chunk whole, before any cap
+    br_bomb = (DATA / "bombs" / "4gib-of-a.br").read_bytes()
     site.route("/brotli-bomb.html", Response(200, br_bomb, {"Content-Encoding": "br"}))
     site.route("/brotli-bomb.xml", Response(200, rss([
         item("Brotli bomb page", site.url("/brotli-bomb.html"), "b1")]).encode(), xml))  # fmt: skip

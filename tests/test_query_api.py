@@ -207,8 +207,12 @@ def test_api_articles_are_the_same_as_the_cli_query(filled: FilledStore, api: Te
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     page = response.json()
-    cli_ids = [json.loads(line)["id"] for line in cli(
-        filled, "query", "putin", "--since", "2022-11-01", "--format", "jsonl").output.splitlines()]
+    cli_ids = [
+        json.loads(line)["id"]
+        for line in cli(
+            filled, "query", "putin", "--since", "2022-11-01", "--format", "jsonl"
+        ).output.splitlines()
+    ]
     assert [item["id"] for item in page["items"]] == cli_ids
     assert page["total"] == 2 and page["next_offset"] is None
     assert all(set(item) == RECORD_KEYS for item in page["items"])

@@ -1,0 +1,14 @@
+# Shortcuts; scripts/test is what CI runs.
+.PHONY: test lint check bench
+
+test:
+	scripts/test
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check ingest storage
+
+check: lint test
+
+bench:
+	.venv/bin/python bench/run.py --sizes 300 --runs 3
