@@ -75,6 +75,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
 from ingest.types import EntryData
 
 SHINGLE_WORDS = 3
@@ -162,13 +164,16 @@ def _hash64(digest: bytes) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-_WORDS = struct.Struct(f">{NUM_PERM}I")
+def minhash(digests: Sequence[bytes]) -> tuple[int, ...]:
+    """NUM_PERM minima, one per hash function, over the shingles' digests.
 
-
-def minhash(digests: Iterable[bytes]) -> tuple[int, ...]:
-    """NUM_PERM minima, one per hash function, over the shingles' digests."""
-    rows = [_WORDS.unpack(d) for d in digests]
-    return tuple(map(min, zip(*rows, strict=True))) if rows else ()
+    numpy takes the column minima of the (shingles x NUM_PERM) matrix of big-endian
+    32-bit words in C: the pure-Python zip/min was a tenth of a poll's CPU.
+    """
+    if not digests:
+        return ()
+    words = np.frombuffer(b"".join(digests), dtype=">u4").reshape(len(digests), NUM_PERM)
+    return tuple(int(v) for v in words.min(axis=0))
 
 
 def bands(signature: Sequence[int]) -> tuple[int, ...]:
