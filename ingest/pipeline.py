@@ -3,8 +3,9 @@
     fetch feed -> not modified? -> parse entries -> skip known -> fetch pages
     -> extract -> compose -> deduplicate -> store
 
-CPU-bound work (feed parsing, HTML extraction) runs in a process pool so the event loop
-keeps fetching; database and file writes run on one storage thread, in order.
+CPU-bound work (feed parsing, HTML extraction, composing the article and its dedup
+fingerprint) runs in a process pool so the event loop keeps fetching; database and file
+writes run on one storage thread, in order.
 Anchors: miniflux handler.go::RefreshFeed, reader _update/base.py::PipelineBase.update.
 """
 
@@ -123,7 +124,7 @@ def make_cpu_pool(workers: int | None) -> Executor | None:
     # forkserver: workers start from a clean, preloaded process (fork from a threaded
     # parent is unsafe, and max_tasks_per_child needs a non-fork start method).
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["ingest.extract", "ingest.parse"])
+    ctx.set_forkserver_preload(["ingest.extract", "ingest.parse", "ingest.pipeline"])
     return ProcessPoolExecutor(workers, mp_context=ctx)
 
 
