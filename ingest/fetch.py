@@ -134,16 +134,15 @@ class Fetcher:
     ) -> FetchResult:
         """GET `url`; raises a FetchError subclass on anything but a usable response."""
         try:
-            async with asyncio.timeout(self.limits.timeout):
-                try:
-                    return await self._follow(url, max_bytes, allow, etag, last_modified, accept)
-                except HTTPStatusError as exc:
-                    if exc.status != 403:
-                        raise
-                    # 403 often means "you are not a browser": retry once as one.
-                    return await self._follow(
-                        url, max_bytes, allow, etag, last_modified, accept, FALLBACK_USER_AGENT
-                    )
+            try:
+                return await self._follow(url, max_bytes, allow, etag, last_modified, accept)
+            except HTTPStatusError as exc:
+                if exc.status != 403:
+                    raise
+                # 403 often means "you are not a browser": retry once as one.
+                return await self._follow(
+                    url, max_bytes, allow, etag, last_modified, accept, FALLBACK_USER_AGENT
+                )
         except TimeoutError:
             raise FetchTimeout(
                 f"no complete response within {self.limits.timeout:g}s", url
@@ -177,27 +176,32 @@ class Fetcher:
         client = self._client(allow)
         current, permanent = url, None
         all_permanent = True
+        deadline: float | None = None
         for _hop in range(self.limits.max_redirects + 1):
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise BlockedAddressError(f"refused: not an http(s) URL: {current[:200]}", url)
-            async with (
-                self._slot(parts.hostname),
-                client.stream("GET", current, headers=headers) as resp,
-            ):
-                if resp.is_redirect and "location" in resp.headers:
-                    target = urljoin(current, resp.headers["location"])
-                    all_permanent = all_permanent and resp.status_code in (301, 308)
-                    if all_permanent:
-                        permanent = target
-                    current = target
-                    continue
-                if resp.status_code == 304:
-                    return _result(url, current, resp, b"", permanent)
-                if resp.status_code >= 400:
-                    raise await _status_error(resp, url)
-                body = await _read_capped(resp, max_bytes, url)
-                return _result(url, current, resp, body, permanent)
+            async with self._slot(parts.hostname):
+                # The total deadline starts once a slot is held: time spent queueing
+                # behind our own per-host limit is politeness, not the server's slowness.
+                deadline = deadline or asyncio.get_running_loop().time() + self.limits.timeout
+                async with (
+                    asyncio.timeout_at(deadline),
+                    client.stream("GET", current, headers=headers) as resp,
+                ):
+                    if resp.is_redirect and "location" in resp.headers:
+                        target = urljoin(current, resp.headers["location"])
+                        all_permanent = all_permanent and resp.status_code in (301, 308)
+                        if all_permanent:
+                            permanent = target
+                        current = target
+                        continue
+                    if resp.status_code == 304:
+                        return _result(url, current, resp, b"", permanent)
+                    if resp.status_code >= 400:
+                        raise await _status_error(resp, url)
+                    body = await _read_capped(resp, max_bytes, url)
+                    return _result(url, current, resp, body, permanent)
         raise TooManyRedirects(f"more than {self.limits.max_redirects} redirects", url)
 
 

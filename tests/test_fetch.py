@@ -162,3 +162,25 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("30") == 30
     assert parse_retry_after("Wed, 01 May 2024 10:01:00 GMT", now=1714557600.0) == 60
     assert parse_retry_after("soon") is None
+
+
+def test_queueing_behind_the_per_host_limit_does_not_count_against_the_deadline(
+    site: SiteServer,
+) -> None:
+    # per_host=1: the third request waits ~2 s for its turn, longer than its 1.5 s
+    # deadline, yet its own exchange is fast and must succeed.
+    site.route("/slow", Response(200, b"slow", delay=1.0))
+    site.route("/fast", Response(200, b"fast"))
+
+    async def go() -> list[bytes]:
+        limits = FetchLimits(timeout=1.5, per_host=1)
+        async with Fetcher("ua", limits) as fetcher:
+            results = await asyncio.gather(
+                *(
+                    fetcher.fetch(site.url(p), allow=LOOPBACK, max_bytes=1000)
+                    for p in ("/slow", "/slow", "/fast")
+                )
+            )
+        return [r.content for r in results]
+
+    assert asyncio.run(go()) == [b"slow", b"slow", b"fast"]
