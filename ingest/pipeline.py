@@ -101,10 +101,20 @@ class Context:
         self.tasks += 1
         if self.tasks > RECYCLE_AFTER_TASKS:
             self._renew_pool(cancel=False)  # tasks in flight finish in the old pool
-        # Submitted from a thread: ProcessPoolExecutor starts its workers inside submit(),
-        # and the first start (forkserver + preloaded trafilatura) takes a second or two,
-        # which on the event loop would freeze every fetch in flight past its deadline.
-        future = await asyncio.to_thread(self.cpu_pool.submit, partial(fn, *args))
+        while True:
+            pool = self.cpu_pool
+            try:
+                # Submitted from a thread: ProcessPoolExecutor starts its workers inside
+                # submit(), and the first start (forkserver + preloaded trafilatura) takes
+                # a second or two, which on the event loop would freeze every fetch in
+                # flight past its deadline.
+                future = await asyncio.to_thread(pool.submit, partial(fn, *args))
+                break
+            except RuntimeError:
+                # Another task recycled the pool between our read of it and the submit:
+                # submit to the new one.
+                if pool is self.cpu_pool:
+                    raise
         return await asyncio.wrap_future(future)
 
     def _renew_pool(self, cancel: bool = True) -> None:

@@ -81,3 +81,17 @@ def test_a_stuck_task_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         return await ctx.cpu(square, 3)
 
     assert run(ctx, go()) == 9
+
+
+def test_recycling_under_concurrent_submissions_loses_no_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tasks submitted while another one recycles the pool must land in the new pool,
+    # not fail with "cannot schedule new futures after shutdown".
+    monkeypatch.setattr(pipeline, "RECYCLE_AFTER_TASKS", 5)
+    ctx = context(tmp_path)
+
+    async def go() -> list[int]:
+        return await asyncio.gather(*(ctx.cpu(square, n) for n in range(60)))
+
+    assert run(ctx, go()) == [n * n for n in range(60)]
