@@ -72,6 +72,8 @@ class Context:
     on_progress: Callable[[FeedReport], None] | None = None
     workers: int | None = None
     tasks: int = 0  # submitted to the current pool
+    # Feed rows read in one query at the start of a pass (poll_all); None: read per feed.
+    feed_states: dict[str, Feed] | None = None
 
     async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-bound `fn` off the event loop, within CPU_TIMEOUT seconds.
@@ -168,7 +170,9 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
     """Poll one feed and store its new articles; never raises an IngestError."""
     started = time.monotonic()
     report = FeedReport(spec.name, spec.url)
-    state = await ctx.db(ctx.store.feed_state, spec.name) or Feed(name=spec.name, url=spec.url)
+    known = ctx.feed_states.pop(spec.name, None) if ctx.feed_states is not None else None
+    state = known or await ctx.db(ctx.store.feed_state, spec.name)
+    state = state or Feed(name=spec.name, url=spec.url)
     if state.url != spec.url:  # the user changed the URL: old validators do not apply
         state.url, state.etag, state.last_modified = spec.url, None, None
     now = ctx.clock()
@@ -399,6 +403,7 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
     started = time.monotonic()
     report = PollReport()
     report.repaired_files = await ctx.db(ctx.store.repair_files)
+    ctx.feed_states = await ctx.db(ctx.store.feed_states)
     if fingerprinted := await ctx.db(ctx.store.backfill_fingerprints):
         log.info("fingerprinted %d articles stored before deduplication", fingerprinted)
     if report.repaired_files:
@@ -413,7 +418,10 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
             log.error("feed=%s url=%s error=%s", spec.name, spec.url, exc)
             report.feeds.append(FeedReport(spec.name, spec.url, status="error", error=str(exc)))
 
-    await bounded((one(spec) for spec in specs), limit=ctx.config.settings.concurrency)
+    try:
+        await bounded((one(spec) for spec in specs), limit=ctx.config.settings.concurrency)
+    finally:
+        ctx.feed_states = None  # a long-lived context reads fresh rows next time
     report.duration = time.monotonic() - started
     log.info(report.summary())
     return report

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import func, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -180,7 +180,10 @@ class Store:
 
     def save_feed_state(self, feed: Feed) -> None:
         with self._write("save feed state") as s:
-            s.merge(feed)
+            if inspect(feed).detached:
+                s.add(feed)  # read from the database: an UPDATE of what changed, no SELECT
+            else:
+                s.merge(feed)
 
     # -- writing --------------------------------------------------------------------
 
