@@ -63,9 +63,6 @@ class PollReport:
         return [f for f in self.feeds if f.status in ("error", "blocked", "gone")]
 
     def totals(self) -> dict[str, int]:
-        skipped: Counter[str] = Counter()
-        for f in self.feeds:
-            skipped.update(f.skipped)
         return {
             "feeds": len(self.feeds),
             "ok": sum(f.status == "ok" for f in self.feeds),
@@ -73,7 +70,7 @@ class PollReport:
             "failed": len(self.failed),
             "new": sum(f.new for f in self.feeds),
             "known": sum(f.known for f in self.feeds),
-            "skipped": sum(skipped.values()),
+            "skipped": sum(self.skipped_by_reason().values()),
             "pending": sum(f.pending for f in self.feeds),
         }
 
