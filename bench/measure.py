@@ -61,11 +61,25 @@ def memory(pid: int) -> tuple[int, int]:
         return 0, 0
 
 
+def name(pid: int) -> str:
+    """A short label for a process: its command line's telling part."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    text = " ".join(part.decode(errors="replace") for part in cmd if part)
+    for label in ("forkserver", "resource_tracker", "spawn_main"):
+        if label in text:
+            return label
+    return text.rsplit("/", 1)[-1][:60]
+
+
 class Sampler(threading.Thread):
     def __init__(self, interval: float = 0.25) -> None:
         super().__init__(daemon=True)
         self.interval = interval
         self.peak_rss = self.peak_pss = self.peak_procs = 0
+        self.at_peak: list[tuple[str, int]] = []  # (process, PSS MB) when PSS peaked
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -74,7 +88,11 @@ class Sampler(threading.Thread):
             pids = descendants(me)
             mems = [memory(p) for p in pids]
             self.peak_rss = max(self.peak_rss, sum(m[0] for m in mems))
-            self.peak_pss = max(self.peak_pss, sum(m[1] for m in mems))
+            pss = sum(m[1] for m in mems)
+            if pss > self.peak_pss:
+                self.peak_pss = pss
+                at_peak = zip(pids, mems, strict=True)
+                self.at_peak = [(name(p), round(m[1] / 1e6)) for p, m in at_peak]
             self.peak_procs = max(self.peak_procs, len(pids))
 
 
@@ -114,6 +132,7 @@ def main() -> None:
         "peak_pss_tree_mb": sampler.peak_pss / 1e6,
         "max_rss_one_process_mb": ru.ru_maxrss / 1e3,
         "peak_processes": sampler.peak_procs,
+        "pss_mb_at_peak": sampler.at_peak,
     }
     Path(out).write_text(json.dumps(result))
     sys.exit(rc)

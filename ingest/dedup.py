@@ -191,15 +191,20 @@ def _signed(packed: bytes) -> int:
 
 
 def text_hash(paragraphs: Sequence[str]) -> str:
-    return hashlib.sha256(normalize_text("\n".join(paragraphs)).encode()).hexdigest()
+    return _sha256(normalize_text("\n".join(paragraphs)))
+
+
+def _sha256(normalized: str) -> str:
+    return hashlib.sha256(normalized.encode()).hexdigest()
 
 
 def fingerprint(paragraphs: Sequence[str], with_bands: bool = True) -> Fingerprint:
     """`with_bands=False` for a stored candidate: only the verification needs it."""
-    tokens = tokenize("\n".join(paragraphs))
+    normalized = normalize_text("\n".join(paragraphs))
+    tokens = normalized.split()
     digests = [_digest(s) for s in shingle_texts(tokens)]
     return Fingerprint(
-        text_hash=text_hash(paragraphs),
+        text_hash=_sha256(normalized),
         tokens=len(tokens),
         shingles=frozenset(map(_hash64, digests)),
         lede=shingles(tokens[:LEDE_TOKENS]),

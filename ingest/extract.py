@@ -14,17 +14,26 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    Document,
+    examine_meta,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+)
 from trafilatura.utils import load_html
 
 from ingest.types import PageContent
+from storage import document
 
 # trafilatura logs every discarded page at WARNING; for us an empty body is a normal outcome.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -32,29 +41,17 @@ logging.getLogger("htmldate").setLevel(logging.ERROR)
 
 EMPTY = PageContent(title=None, lead=None, paragraphs=())
 
-# --- text cleaning -------------------------------------------------------------------------
-
-# Invisible format characters that break substring search and word matching. ZWJ/ZWNJ are
-# kept: they carry meaning in Persian/Indic scripts and emoji sequences.
-_INVISIBLE = dict.fromkeys(
-    map(
-        ord,
-        "\u00ad\u200b\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e"
-        "\u2066\u2067\u2068\u2069",
-    ),
-    None,
-)
-_WS = re.compile(r"\s+")
+# Invisible format characters (soft hyphen, direction marks, word joiner) break substring
+# search and word matching in extracted text, so they are deleted, not spaced.
+# ZWJ/ZWNJ are kept: they carry meaning in Persian/Indic scripts and emoji sequences.
+_INVISIBLE_RE = re.compile("[\u00ad\u200b\ufeff\u200e\u200f\u2060\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str | None) -> str:
-    """NFC, no control or invisible characters, whitespace collapsed to single spaces."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    # Control characters become spaces (not deleted) so words on either side stay apart.
-    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
-    return _WS.sub(" ", text).strip()
+    """The document's clean_text, with invisible format characters deleted first."""
+    if text and _INVISIBLE_RE.search(text):
+        text = _INVISIBLE_RE.sub("", text)
+    return document.clean_text(text)
 
 
 # --- body: trafilatura XML -> paragraphs ----------------------------------------------------
@@ -468,7 +465,10 @@ def _is_date_line(text: str) -> bool:
     return bool(tokens) and all(t.isdigit() or t in _DATE_LABELS for t in tokens)
 
 
+@lru_cache(maxsize=8192)
 def _is_boilerplate(text: str) -> bool:
+    # Cached: filter_blocks sees each paragraph twice (before and after intro recovery),
+    # and a site repeats its boilerplate lines on every page.
     if _TEASER_PREFIX.match(text) and len(text) <= 300:
         return True
     if _is_date_line(text):
@@ -593,7 +593,7 @@ def _json_ld_dates(tree: HtmlElement) -> Iterator[str]:
 
 
 def find_published(
-    tree: HtmlElement, meta: dict[str, str], fallback: str | None
+    tree: HtmlElement, meta: dict[str, str], url: str | None, guess: bool = True
 ) -> datetime | None:
     """Publication datetime stated by the page; htmldate's day guess as the last resort."""
     for key in _DATE_META_KEYS:
@@ -609,8 +609,12 @@ def find_published(
             parsed = parse_datetime(el.get("datetime"))
             if parsed:
                 return parsed
-    # htmldate's guess (date only) when the page states nothing explicit
-    return parse_datetime(fallback)
+    # htmldate's guess (date only) when the page states nothing explicit. Its extensive
+    # search was a quarter of all CPU in the benchmark, for a date that only stands in for
+    # a feed entry without one.
+    if not guess:
+        return None
+    return parse_datetime(find_date(tree, url=url, extensive_search=False, original_date=True))
 
 
 def _absolute_http(href: str | None, base: str | None) -> str | None:
@@ -680,13 +684,17 @@ def is_error_shell(tree: HtmlElement, title: str | None, paragraphs: tuple[str, 
     return any(_ERROR_TITLE.search(clean_text(h)) for h in headings if h)
 
 
-def extract_page(html: bytes | str, url: str | None, *, max_bytes: int = 5_000_000) -> PageContent:
+def extract_page(
+    html: bytes | str, url: str | None, *, max_bytes: int = 5_000_000, guess_date: bool = True
+) -> PageContent:
     """Extract title, lead, body paragraphs and metadata from one article page.
 
-    Returns EMPTY (no paragraphs) for anything that cannot be parsed; never raises.
+    `guess_date=False` skips htmldate's guess when the page's markup states no date (the
+    caller has the feed's). Returns EMPTY (no paragraphs) for anything that cannot be
+    parsed; never raises.
     """
     try:
-        return _extract_page(html, url, max_bytes)
+        return _extract_page(html, url, max_bytes, guess_date)
     except Exception:  # noqa: BLE001 - junk input must never take down the worker pool
         return EMPTY
 
@@ -709,23 +717,16 @@ def _cap(html: bytes | str, max_bytes: int) -> bytes | str:
     raise TypeError(f"html must be bytes or str, not {type(html).__name__}")
 
 
-def _extract_page(html: bytes | str, url: str | None, max_bytes: int) -> PageContent:
+def _extract_page(
+    html: bytes | str, url: str | None, max_bytes: int, guess_date: bool
+) -> PageContent:
     html = _cap(html, max_bytes)
     if not html or not html.strip():
         return EMPTY
     tree = load_html(html)
     if tree is None:
         return EMPTY
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        output_format="python",
-        # htmldate's extensive search was a quarter of all CPU in the benchmark; the page
-        # date is only a fallback behind the feed's date and the page's own markup.
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, output_format="python")
     blocks = filter_blocks(body_blocks(doc.body if doc is not None else None))
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
@@ -734,20 +735,32 @@ def _extract_page(html: bytes | str, url: str | None, max_bytes: int) -> PageCon
     http_lang = _http_equiv_language(tree)
     if http_lang and "content-language" not in meta:
         meta["content-language"] = http_lang
-    title = clean_text(doc.title if doc is not None else _title_text(tree)) or None
-    lead = clean_text(doc.description if doc is not None else meta.get("description")) or None
+    info = page_info(tree)
+    title = clean_text(info.title) or None
     return PageContent(
         title=title,
-        lead=lead,
+        lead=clean_text(info.description) or None,
         paragraphs=paragraphs,
-        published=find_published(tree, meta, doc.date if doc is not None else None),
+        published=find_published(tree, meta, url, guess=guess_date),
         language=find_language(tree, meta),
         canonical_url=find_canonical(tree, meta, url),
-        site_name=clean_text(meta.get("og:site_name") or (doc.sitename if doc else None)) or None,
+        site_name=clean_text(meta.get("og:site_name") or info.sitename) or None,
         is_error_page=is_error_shell(tree, title, paragraphs),
     )
 
 
-def _title_text(tree: HtmlElement) -> str | None:
-    el = tree.find(".//title")
-    return el.text_content() if el is not None else None
+def page_info(tree: HtmlElement) -> Document:
+    """Title, description and site name as trafilatura's metadata finds them.
+
+    Only the parts of trafilatura.extract_metadata we use: its author, category, tag and
+    license searches were a third of the extraction CPU, and the date is ours (above).
+    """
+    info = examine_meta(tree)
+    try:
+        info = extract_meta_json(tree, info)
+    except Exception:  # noqa: BLE001 - trafilatura guards this call the same way
+        pass
+    info.title = info.title or extract_title(tree)
+    sitename = (info.sitename or extract_sitename(tree) or "").lstrip("@")
+    info.sitename = sitename or None
+    return info

@@ -117,4 +117,4 @@ class TimedContext(Context):
 
 def _stage(fn: Callable[..., Any]) -> str:
     name = getattr(getattr(fn, "func", fn), "__name__", "other")
-    return {"extract_page": "extract", "parse_feed": "parse"}.get(name, name)
+    return {"prepare": "extract", "parse_feed": "parse"}.get(name, name)

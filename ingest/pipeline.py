@@ -34,11 +34,10 @@ from ingest.errors import (
     Skip,
     StorageError,
 )
-from ingest.extract import extract_page
 from ingest.fetch import FEED_ACCEPT, Fetcher
 from ingest.parse import parse_feed
 from ingest.report import FeedReport, PollReport, log
-from ingest.types import ArticleDraft, EntryData, FeedData, PageContent
+from ingest.types import ArticleDraft, EntryData, FeedData
 from ingest.urls import canonical_url, is_http_url
 from storage.models import Feed, to_utc
 from storage.store import Store, open_store
@@ -280,10 +279,19 @@ async def store_entry(
         if await _known_url(spec, entry, canonical_url(link), link, ctx, now):
             report.known += 1
             return
-        page, final_url = None, link
+        html, final_url = None, link
         if not spec.full_content:
-            page, final_url = await fetch_page(spec, link, ctx, entry)
-        draft, fp = await ctx.cpu(prepare, spec, entry, page, final_url, now, feed.language)
+            html, final_url = await fetch_page(spec, link, ctx, entry)
+        draft, fp = await ctx.cpu(
+            prepare,
+            spec,
+            entry,
+            html,
+            final_url,
+            now,
+            feed.language,
+            ctx.config.settings.max_page_bytes,
+        )
         save = partial(
             ctx.store.save, dedup=spec.dedup, entry_version=entry_version(entry), fingerprint=fp
         )
@@ -318,12 +326,26 @@ async def store_entry(
 def prepare(
     spec: FeedSpec,
     entry: EntryData,
-    page: PageContent | None,
+    html: bytes | None,
     final_url: str,
     now: datetime,
     feed_language: str | None,
+    max_page_bytes: int,
 ) -> tuple[ArticleDraft, Fingerprint | None]:
-    """compose() and the draft's dedup fingerprint: CPU work, run in the worker pool."""
+    """extract -> compose -> fingerprint: the CPU work for one entry, in one worker call.
+
+    One call, not three: each round trip to the pool pickles the page both ways.
+    """
+    # Imported here: trafilatura and its dependencies cost the main process ~40 MB and a
+    # third of a second of start-up, and with a process pool only the workers extract
+    # (they preload this module, see make_cpu_pool).
+    from ingest.extract import extract_page
+
+    page = None
+    if html is not None:
+        # htmldate's guess at the page date only matters when the entry has no date
+        guess_date = entry.published is None and entry.updated is None
+        page = extract_page(html, final_url, max_bytes=max_page_bytes, guess_date=guess_date)
     draft = compose(spec, entry, page, final_url, now, feed_language)
     return draft, fingerprint(draft.paragraphs) if draft.paragraphs else None
 
@@ -362,8 +384,8 @@ async def _known_url(
 
 async def fetch_page(
     spec: FeedSpec, link: str, ctx: Context, entry: EntryData
-) -> tuple[PageContent | None, str]:
-    """(extracted page or None, final URL). Failures fall back to the feed's content."""
+) -> tuple[bytes | None, str]:
+    """(page HTML or None, final URL). Failures fall back to the feed's content."""
     settings = ctx.config.settings
     try:
         fetched = await ctx.fetcher.fetch(
@@ -380,9 +402,7 @@ async def fetch_page(
         if entry.content:
             return None, link
         raise Skip("page:fetch_failed", str(exc)) from None
-    extract = partial(extract_page, max_bytes=settings.max_page_bytes)
-    page = await ctx.cpu(extract, fetched.content, fetched.final_url)
-    return page, fetched.final_url
+    return fetched.content, fetched.final_url
 
 
 async def bounded(coros: Iterable[Awaitable[None]], limit: int) -> None:

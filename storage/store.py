@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, inspect
+from sqlalchemy import func, inspect, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -409,10 +409,10 @@ class Store:
             return f"cannot write {self.path_of(article)}: {exc.strerror or exc}"
         try:
             with self._write("mark a file written") as s:
-                row = s.get(Article, article.id)
-                if row is not None:
-                    row.file_written = True
-                    s.add(row)
+                # one UPDATE, no SELECT: this runs for every stored article
+                s.execute(
+                    update(Article).where(col(Article.id) == article.id).values(file_written=True)
+                )
         except StorageError as exc:
             return str(exc)
         return None
