@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import TextClause, delete, insert, text
+from sqlalchemy import TextClause, and_, delete, insert, or_, text
 from sqlmodel import Session, col, select
 
 from ingest import dedup
@@ -86,9 +86,13 @@ def find_same_story(s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds) -> S
     return find_exact(s, fp) or find_near(s, fp, t)
 
 
-def index_article(s: Session, article: Article, fp: dedup.Fingerprint | None, on: bool) -> None:
-    """Set the row's dedup columns and replace its band rows (`on`: dedup enabled)."""
-    s.exec(delete(ArticleBand).where(col(ArticleBand.article_id) == article.id))  # type: ignore[call-overload]
+def index_article(
+    s: Session, article: Article, fp: dedup.Fingerprint | None, on: bool, new: bool = False
+) -> None:
+    """Set the row's dedup columns and replace its band rows (`on`: dedup enabled;
+    `new`: the row was just inserted, so it has no band rows to delete)."""
+    if not new:
+        s.exec(delete(ArticleBand).where(col(ArticleBand.article_id) == article.id))  # type: ignore[call-overload]
     article.text_hash = fp.text_hash if fp else None
     article.dedup_version = dedup.SCHEME_VERSION if on else 0
     if on and fp:
@@ -99,8 +103,11 @@ def index_article(s: Session, article: Article, fp: dedup.Fingerprint | None, on
 
 
 def backfill(s: Session, batch: int) -> int:
-    """Fingerprint up to `batch` rows stored before dedup existed; return how many."""
-    rows = list(s.exec(select(Article).where(col(Article.dedup_version).is_(None)).limit(batch)))
+    """Fingerprint up to `batch` rows stored before dedup existed, or indexed by an older
+    fingerprint scheme (their bands would never match new ones); return how many."""
+    version = col(Article.dedup_version)
+    stale = or_(version.is_(None), and_(version > 0, version < dedup.SCHEME_VERSION))
+    rows = list(s.exec(select(Article).where(stale).limit(batch)))
     for article in rows:
         body = article.paragraphs
         index_article(s, article, dedup.fingerprint(body) if body else None, on=True)

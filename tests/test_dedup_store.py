@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ingest import dedup
 from ingest.cli import main
 from storage.models import ArticleBand
 from storage.store import Store
@@ -140,6 +141,23 @@ def test_a_store_from_before_dedup_is_upgraded_and_backfilled(tmp_path: Path) ->
     con.close()
     with Store(f"sqlite:///{db}", tmp_path) as store:
         assert store.backfill_fingerprints(batch=1) == 1
+        assert store.backfill_fingerprints() == 0
+        copy = store.save(story("maltempo-liguria.cut").draft(), NOW)
+        assert (copy.article_id, copy.reason) == (first.article_id, "known:near")
+
+
+def test_articles_indexed_by_an_older_scheme_are_reindexed(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    with Store(f"sqlite:///{db}", tmp_path) as store:
+        first = store.save(story("maltempo-liguria").draft(), NOW)
+    # Play a store indexed by an older fingerprint scheme: bands that match nothing new.
+    con = sqlite3.connect(db)
+    con.execute("UPDATE article_bands SET key = key + 1")
+    con.execute("UPDATE articles SET dedup_version = ?", (dedup.SCHEME_VERSION - 1,))
+    con.commit()
+    con.close()
+    with Store(f"sqlite:///{db}", tmp_path) as store:
+        assert store.backfill_fingerprints() == 1
         assert store.backfill_fingerprints() == 0
         copy = store.save(story("maltempo-liguria.cut").draft(), NOW)
         assert (copy.article_id, copy.reason) == (first.article_id, "known:near")
