@@ -726,7 +726,7 @@ def _extract_page(
     tree = load_html(html)
     if tree is None:
         return EMPTY
-    doc = trafilatura.bare_extraction(tree, url=url, include_comments=False, output_format="python")
+    doc = _main_text(tree, url)
     blocks = filter_blocks(body_blocks(doc.body if doc is not None else None))
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
@@ -747,6 +747,29 @@ def _extract_page(
         site_name=clean_text(meta.get("og:site_name") or info.sitename) or None,
         is_error_page=is_error_shell(tree, title, paragraphs),
     )
+
+
+# trafilatura's fallbacks (readability, jusText) and its comparison with them are a third
+# of its time and change few results: its fast mode first, and the full comparison only
+# for a body shorter than this (characters), where the fallbacks most often find more.
+# Measured on devdata (both / snippet F1): full mode always 78.8% / 0.954, 11% slower
+# than this, which gives 78.5% / 0.952 (1,000 to 2,000 give the same); fast mode only
+# 78.1% / 0.947.
+FULL_EXTRACTION_BELOW = 1000
+
+
+def _main_text(tree: HtmlElement, url: str | None) -> Document | None:
+    """trafilatura's main text: fast mode, then full mode for a short or missing body."""
+
+    def run(fast: bool) -> Document | None:
+        return trafilatura.bare_extraction(
+            tree, url=url, include_comments=False, output_format="python", fast=fast
+        )
+
+    doc = run(fast=True)
+    if doc is None or len(doc.text or "") < FULL_EXTRACTION_BELOW:
+        doc = run(fast=False)
+    return doc
 
 
 def page_info(tree: HtmlElement) -> Document:

@@ -86,6 +86,12 @@ def find_same_story(s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds) -> S
     return find_exact(s, fp) or find_near(s, fp, t)
 
 
+def set_columns(article: Article, fp: dedup.Fingerprint | None, on: bool) -> None:
+    """The row's own dedup columns; set before a new row's INSERT, they save an UPDATE."""
+    article.text_hash = fp.text_hash if fp else None
+    article.dedup_version = dedup.SCHEME_VERSION if on else 0
+
+
 def index_article(
     s: Session, article: Article, fp: dedup.Fingerprint | None, on: bool, new: bool = False
 ) -> None:
@@ -93,8 +99,7 @@ def index_article(
     `new`: the row was just inserted, so it has no band rows to delete)."""
     if not new:
         s.exec(delete(ArticleBand).where(col(ArticleBand.article_id) == article.id))  # type: ignore[call-overload]
-    article.text_hash = fp.text_hash if fp else None
-    article.dedup_version = dedup.SCHEME_VERSION if on else 0
+    set_columns(article, fp, on)
     if on and fp:
         # One multi-row INSERT: ORM objects for 32 band rows per article cost more CPU
         # than everything else in storing it.
