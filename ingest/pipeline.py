@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -52,6 +52,9 @@ MAX_URL_CHARS = 2000
 # Parsing a capped feed or extracting a capped page takes well under this; past it the
 # input is pathological and the worker is replaced.
 CPU_TIMEOUT = 120.0
+# Feed rows saved by one group commit at most (Context.save_state): bounds how long it
+# holds the database's write lock, which other processes wait for.
+MAX_STATES_PER_COMMIT = 256
 
 
 def utcnow() -> datetime:
@@ -73,6 +76,9 @@ class Context:
     tasks: int = 0  # submitted to the current pool
     # Feed rows read in one query at the start of a pass (poll_all); None: read per feed.
     feed_states: dict[str, Feed] | None = None
+    # Feed rows waiting for the next group commit (save_state), each with its waiter.
+    state_queue: list[tuple[Feed, asyncio.Future[None]]] = field(default_factory=list)
+    state_writer: asyncio.Task[None] | None = None
 
     async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-bound `fn` off the event loop, within CPU_TIMEOUT seconds.
@@ -127,6 +133,57 @@ class Context:
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, partial(fn, *args))
 
+    async def save_state(self, state: Feed) -> None:
+        """Save a feed's row; return once it is committed, or raise what saving raised.
+
+        Group commit: rows that arrive while a write is running are saved together by the
+        next one. An all-304 pass of 300 feeds makes about 20 transactions instead of 300
+        (each ORM transaction cost ~0.4 ms of CPU, a third of the conditional GET), and
+        still no poll returns, nor is reported, before its row is durable.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.state_queue.append((state, done))
+        if self.state_writer is None or self.state_writer.done():
+            self.state_writer = asyncio.create_task(self._write_states())
+        await done
+
+    async def _write_states(self) -> None:
+        batch: list[tuple[Feed, asyncio.Future[None]]] = []
+        try:
+            while self.state_queue:
+                batch = take_distinct(self.state_queue, MAX_STATES_PER_COMMIT)
+                errors = await self._save_states([state for state, _ in batch])
+                for (_, done), error in zip(batch, errors, strict=True):
+                    if done.done():  # its poll was cancelled; the row is saved all the same
+                        continue
+                    if error is None:
+                        done.set_result(None)
+                    else:
+                        done.set_exception(error)
+        except BaseException:  # cancelled (the loop is closing): nobody waits forever
+            for _, done in [*batch, *self.state_queue]:
+                done.cancel()
+            self.state_queue.clear()
+            raise
+
+    async def _save_states(self, states: list[Feed]) -> list[Exception | None]:
+        """One transaction for all; if it fails, one each: a row the database refuses (a
+        NUL in a feed title, on PostgreSQL) must not fail the feeds batched with it."""
+        try:
+            await self.db(self.store.save_feed_states, states)
+            return [None] * len(states)
+        except Exception as exc:
+            if len(states) == 1:
+                return [exc]
+        errors: list[Exception | None] = []
+        for state in states:
+            try:
+                await self.db(self.store.save_feed_state, state)
+                errors.append(None)
+            except Exception as exc:
+                errors.append(exc)
+        return errors
+
 
 def make_cpu_pool(workers: int | None) -> Executor | None:
     workers = workers or os.cpu_count() or 1
@@ -153,6 +210,9 @@ async def open_context(config: Config, store: Store | None = None) -> Context:
 
 
 async def close_context(ctx: Context, close_store: bool = True) -> None:
+    if ctx.state_writer is not None:
+        # Rows of cancelled polls may still be on their way: let them reach the database.
+        await asyncio.gather(ctx.state_writer, return_exceptions=True)
     await ctx.fetcher.aclose()
     if ctx.cpu_pool is not None:
         # Do not wait for a worker stuck on a pathological page: stopping is bounded.
@@ -236,7 +296,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
     state.last_status = report.status
     state.last_http_status = report.http_status
     state.pending_entries = report.pending
-    await ctx.db(ctx.store.save_feed_state, state)
+    await ctx.save_state(state)
     log.info(report.line())
     if ctx.on_progress:
         ctx.on_progress(report)
@@ -247,6 +307,18 @@ def _record_error(state: Feed, report: FeedReport, exc: IngestError) -> None:
     report.error = str(exc) or type(exc).__name__
     state.error_count += 1
     state.last_error = f"{type(exc).__name__}: {report.error}"[:2000]
+
+
+def take_distinct(queue: list[tuple[Feed, T]], limit: int) -> list[tuple[Feed, T]]:
+    """Remove and return the head of `queue`: at most `limit` items, of distinct feeds."""
+    names: set[str] = set()
+    for state, _ in queue[:limit]:
+        if state.name in names:
+            break
+        names.add(state.name)
+    batch = queue[: len(names)]
+    del queue[: len(names)]
+    return batch
 
 
 def fresh_entries(spec: FeedSpec, config: Config, feed: FeedData, now: datetime) -> list[EntryData]:
@@ -334,7 +406,7 @@ def prepare(
 ) -> tuple[ArticleDraft, Fingerprint | None]:
     """extract -> compose -> fingerprint: the CPU work for one entry, in one worker call.
 
-    One call, not three: each round trip to the pool pickles the page both ways.
+    One call, not two: each round trip to the pool pickles the page both ways.
     """
     # Imported here: trafilatura and its dependencies cost the main process ~40 MB and a
     # third of a second of start-up, and with a process pool only the workers extract
@@ -425,7 +497,7 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
     report.repaired_files = await ctx.db(ctx.store.repair_files)
     ctx.feed_states = await ctx.db(ctx.store.feed_states)
     if fingerprinted := await ctx.db(ctx.store.backfill_fingerprints):
-        log.info("fingerprinted %d articles stored before deduplication", fingerprinted)
+        log.info("indexed %d articles for deduplication (older store or scheme)", fingerprinted)
     if report.repaired_files:
         log.warning("repaired %d article files from the database", report.repaired_files)
 

@@ -184,3 +184,50 @@ def test_queueing_behind_the_per_host_limit_does_not_count_against_the_deadline(
         return [r.content for r in results]
 
     assert asyncio.run(go()) == [b"slow", b"slow", b"fast"]
+
+
+def test_a_304_and_a_redirect_leave_their_connection_to_the_next_request(
+    site: SiteServer,
+) -> None:
+    # httpcore reuses a connection only once its response was read to the end: a 304 (no
+    # body) or a redirect (a short one) that is not read costs the next request a new one.
+    site.route("/f", Response(304, headers={"ETag": '"v1"'}))
+    site.route("/moved", Response.redirect("/f", 302, body=b"<p>moved</p>" * 50))
+
+    async def go() -> None:
+        async with Fetcher("ua", FetchLimits(timeout=5, per_host=1)) as fetcher:
+            for path in ("/f", "/f", "/moved"):
+                result = await fetcher.fetch(
+                    site.url(path), allow=LOOPBACK, max_bytes=1000, etag='"v1"'
+                )
+                assert result.not_modified
+
+    asyncio.run(go())
+    assert len(site.requests) == 4
+    assert len({r.client_port for r in site.requests}) == 1
+
+
+def test_pools_of_the_least_recently_used_hosts_are_closed_past_the_limit(
+    site: SiteServer,
+) -> None:
+    # Two host names for the one server: with room for one host's pool, going back to the
+    # first host opens a new connection; with room for two, it reuses its connection.
+    site.route("/f", Response(200, b"ok"))
+    urls = [site.url("/f"), site.url("/f").replace("127.0.0.1", "localhost"), site.url("/f")]
+
+    def ports(concurrency: int) -> list[int]:
+        site.clear_requests()
+
+        async def go() -> None:
+            async with Fetcher("ua", FetchLimits(timeout=5, concurrency=concurrency)) as fetcher:
+                for url in urls:
+                    result = await fetcher.fetch(url, allow=LOOPBACK, max_bytes=100)
+                    assert result.content == b"ok"
+
+        asyncio.run(go())
+        return [r.client_port for r in site.requests]
+
+    first, _, again = ports(concurrency=1)
+    assert first != again
+    first, _, again = ports(concurrency=2)
+    assert first == again

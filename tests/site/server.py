@@ -130,6 +130,7 @@ class RequestRecord:
     headers: Headers
     time: float  # time.monotonic() on arrival
     body: bytes = b""
+    client_port: int = 0  # tells the client's connections apart (a reused one keeps its port)
 
     @property
     def url_path(self) -> str:
@@ -243,6 +244,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers=Headers(self.headers.items()),
             time=time.monotonic(),
             body=body,
+            client_port=self.client_address[1],
         )
         site._record(record)
         response = site._respond(record)
