@@ -439,6 +439,11 @@ _BOILERPLATE = [
     ),
 ]
 
+# The same rules, case-sensitive, for lower-cased text: re.IGNORECASE defeats the regex
+# engine's literal search, and these alternations of words ran on every short paragraph
+# (2.3x faster; the same verdicts on the 8,700 paragraphs of 300 devdata pages).
+_BOILERPLATE_LOWER = [(limit, re.compile(rx.pattern)) for limit, rx in _BOILERPLATE]
+
 _MONTHS = (
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec "
@@ -473,7 +478,8 @@ def _is_boilerplate(text: str) -> bool:
         return True
     if _is_date_line(text):
         return True
-    return any(len(text) <= limit and rx.search(text) for limit, rx in _BOILERPLATE)
+    lowered, size = text.lower(), len(text)
+    return any(size <= limit and rx.search(lowered) for limit, rx in _BOILERPLATE_LOWER)
 
 
 def _is_related_heading(text: str) -> bool:

@@ -1,11 +1,32 @@
 """Where data rests and how it is read back: the database, the document format, files.
 
 `open_store(config)` gives the `Store` facade; `storage.document` is the pure text format.
+The names below are imported on first use: `storage.document` alone (used by extraction
+workers) must not load SQLAlchemy.
 """
 
-from storage.document import Document, parse, render
-from storage.models import Article, ArticleSource, Feed, SkippedEntry
-from storage.store import SaveResult, Store, open_store
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from storage.document import Document, parse, render
+    from storage.models import Article, ArticleSource, Feed, SkippedEntry
+    from storage.store import SaveResult, Store, open_store
+
+_HOMES = {
+    "Document": "storage.document",
+    "parse": "storage.document",
+    "render": "storage.document",
+    "Article": "storage.models",
+    "ArticleSource": "storage.models",
+    "Feed": "storage.models",
+    "SkippedEntry": "storage.models",
+    "SaveResult": "storage.store",
+    "Store": "storage.store",
+    "open_store": "storage.store",
+}
 
 __all__ = [
     "Article",
@@ -19,3 +40,9 @@ __all__ = [
     "parse",
     "render",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'storage' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -1,0 +1,40 @@
+"""One entry's CPU work, run in the extraction pool: page -> extract -> compose -> fingerprint.
+
+A module of its own, light to import: the pool's forkserver preloads it (with
+ingest.parse), so workers carry trafilatura but not the database, HTTP or CLI layers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ingest.compose import compose
+from ingest.config import FeedSpec
+from ingest.dedup import Fingerprint, fingerprint
+from ingest.types import ArticleDraft, EntryData
+
+
+def prepare(
+    spec: FeedSpec,
+    entry: EntryData,
+    html: bytes | None,
+    final_url: str,
+    now: datetime,
+    feed_language: str | None,
+    max_page_bytes: int,
+) -> tuple[ArticleDraft, Fingerprint | None]:
+    """extract -> compose -> fingerprint: the CPU work for one entry, in one worker call.
+
+    One call, not two: each round trip to the pool pickles the page both ways.
+    """
+    # Imported here: trafilatura and its dependencies cost the main process ~40 MB and a
+    # third of a second of start-up, and with a process pool only the workers extract.
+    from ingest.extract import extract_page
+
+    page = None
+    if html is not None:
+        # htmldate's guess at the page date only matters when the entry has no date
+        guess_date = entry.published is None and entry.updated is None
+        page = extract_page(html, final_url, max_bytes=max_page_bytes, guess_date=guess_date)
+    draft = compose(spec, entry, page, final_url, now, feed_language)
+    return draft, fingerprint(draft.paragraphs) if draft.paragraphs else None
