@@ -26,7 +26,8 @@ Rules, tried in this order (the first that holds decides; `Match.rule` records i
     shares too much phrasing ("ROMA, 12 NOV - Il ministro ha detto ...") with others.
 
 Candidate lookup (constant cost per new article, any store size)
-    MinHash with `NUM_PERM` = 128 permutations of the body's shingle set, cut into
+    MinHash with `NUM_PERM` = 128 hash functions (multiply-add-shift over 64-bit
+    shingle hashes built from per-word hashes, all in numpy) of the body's shingle set, cut into
     `BANDS` = 32 bands of `ROWS` = 4 values; each band hashes to one signed 64-bit
     key stored in an indexed table. A new article reads the rows matching any of its
     32 keys (at most `PER_BAND_LIMIT` per key, so a key made popular by shared
@@ -130,10 +131,38 @@ class Match:
     similarity: float  # Jaccard of shingles (1.0 for exact)
 
 
+def _combining_class_bmp() -> re.Pattern[str]:
+    """The characters of the Basic Multilingual Plane that unicodedata.combining flags.
+
+    BMP only: the regex engine tests a BMP class with one table lookup, but every range
+    beyond it one by one.
+    """
+    spans: list[list[int]] = []
+    for code in range(0x10000):
+        if unicodedata.combining(chr(code)):
+            if spans and spans[-1][1] == code - 1:
+                spans[-1][1] = code
+            else:
+                spans.append([code, code])
+    return re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in spans) + "]")
+
+
+_COMBINING_BMP = _combining_class_bmp()
+
+
+def _strip_marks(text: str) -> str:
+    """`text` without combining marks (accents, once decomposed)."""
+    if text.isascii():
+        return text
+    if max(text) > "\uffff":  # astral characters (rare): the exact, slower way
+        return "".join(c for c in text if not unicodedata.combining(c))
+    return _COMBINING_BMP.sub("", text)  # ten times faster than a test per character
+
+
 def normalize_text(text: str) -> str:
     """Case, accents, punctuation and whitespace ignored: the comparison form."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = _strip_marks(decomposed)
     return " ".join(_WORD_RE.findall(bare.replace("_", " ")))
 
 
@@ -141,52 +170,71 @@ def tokenize(text: str) -> list[str]:
     return normalize_text(text).split()
 
 
-def shingle_texts(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> set[str]:
-    """The k-word windows; a body shorter than k is one shingle."""
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer, elementwise on uint64 (numpy's arithmetic wraps, as it wants)."""
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+def _word_hashes(tokens: Sequence[str]) -> np.ndarray:
+    """A stable 64-bit hash per token; each distinct word is hashed once."""
+    ids: dict[str, int] = {}
+    codes = [ids.setdefault(t, len(ids)) for t in tokens]
+    words = b"".join(hashlib.blake2b(w.encode(), digest_size=8).digest() for w in ids)
+    return np.frombuffer(words, dtype=">u8").astype(np.uint64)[codes]
+
+
+def shingle_hashes(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> np.ndarray:
+    """Distinct 64-bit hashes of the k-word windows; a body shorter than k is one shingle.
+
+    A window's hash combines its words' hashes (order matters), in numpy: hashing every
+    window's text, as before, was most of a fingerprint's CPU.
+    """
     if not tokens:
-        return set()
+        return np.zeros(0, dtype=np.uint64)
     if len(tokens) < k:
-        return {" ".join(tokens)}
-    return {" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1)}
-
-
-def _digest(shingle: str) -> bytes:
-    return hashlib.blake2b(shingle.encode(), digest_size=8).digest()
+        return _word_hashes([" ".join(tokens)])
+    words = _word_hashes(tokens)
+    n = len(tokens) - k + 1
+    z = words[:n].copy()
+    for i in range(1, k):
+        z = _mix(z ^ _ORDER[i]) ^ words[i : i + n]
+    return np.unique(_mix(z))
 
 
 def shingles(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> frozenset[int]:
-    """64-bit hashes of the k-word windows (for the exact Jaccard)."""
-    return frozenset(_hash64(_digest(s)) for s in shingle_texts(tokens, k))
+    """The shingle hashes as a set of ints (for the exact Jaccard)."""
+    return frozenset(shingle_hashes(tokens, k).tolist())
 
 
-def _hash64(digest: bytes) -> int:
-    return int.from_bytes(digest, "big")
-
-
-# The NUM_PERM hash functions: h_i(x) = mix(x XOR seed_i), with splitmix64's finalizer as
-# the mixer. Seeds from SHAKE-128 of a fixed label: the same on every machine and version.
+# Constants from SHAKE-128 of fixed labels: the same on every machine and version.
 _SEEDS = np.frombuffer(
     hashlib.shake_128(b"news-ingest minhash seeds").digest(8 * NUM_PERM), dtype=">u8"
 ).astype(np.uint64)
+_MULTIPLIERS = np.frombuffer(
+    hashlib.shake_128(b"news-ingest minhash multipliers").digest(8 * NUM_PERM), dtype=">u8"
+).astype(np.uint64) | np.uint64(1)
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _S27, _S30, _S31, _S32 = (np.uint64(n) for n in (27, 30, 31, 32))
+# Per-position constants of a window's hash, so "a b c" and "c b a" differ.
+_ORDER = np.frombuffer(
+    hashlib.shake_128(b"news-ingest shingle positions").digest(8 * SHINGLE_WORDS), dtype=">u8"
+).astype(np.uint64)
 
 
-def minhash(digests: Sequence[bytes]) -> tuple[int, ...]:
+def minhash(hashes: np.ndarray) -> tuple[int, ...]:
     """NUM_PERM minima, one per hash function, over the shingles' 64-bit hashes.
 
-    The (shingles x NUM_PERM) matrix is computed and reduced by numpy in C (uint64
-    arithmetic wraps, as the mixer wants); a SHAKE-128 digest of NUM_PERM words per
-    shingle, the previous scheme, cost three times as much. Values are the top 32 bits.
+    Hash function i is multiply-add-shift, (a_i * x + b_i) mod 2**64 >> 32 with a_i odd:
+    a universal family, enough over inputs that are already well mixed. The (shingles x
+    NUM_PERM) matrix is computed and reduced by numpy in C; a SHAKE-128 digest of
+    NUM_PERM words per shingle, the first scheme, cost several times as much.
     """
-    if not digests:
+    if not len(hashes):
         return ()
-    x = np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64)
-    z = x[:, None] ^ _SEEDS[None, :]
-    z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27)) * _MIX2
-    z ^= z >> _S31
-    return tuple(int(v) for v in z.min(axis=0) >> _S32)
+    z = hashes[:, None] * _MULTIPLIERS[None, :] + _SEEDS[None, :]
+    return tuple(int(v) for v in z.min(axis=0) >> _S32)  # shifting keeps the order
 
 
 def bands(signature: Sequence[int]) -> tuple[int, ...]:
@@ -215,13 +263,13 @@ def fingerprint(paragraphs: Sequence[str], with_bands: bool = True) -> Fingerpri
     """`with_bands=False` for a stored candidate: only the verification needs it."""
     normalized = normalize_text("\n".join(paragraphs))
     tokens = normalized.split()
-    digests = [_digest(s) for s in shingle_texts(tokens)]
+    hashes = shingle_hashes(tokens)
     return Fingerprint(
         text_hash=_sha256(normalized),
         tokens=len(tokens),
-        shingles=frozenset(map(_hash64, digests)),
+        shingles=frozenset(hashes.tolist()),
         lede=shingles(tokens[:LEDE_TOKENS]),
-        bands=bands(minhash(digests)) if with_bands else (),
+        bands=bands(minhash(hashes)) if with_bands else (),
     )
 
 
