@@ -29,7 +29,7 @@ from storage.models import Article, ArticleBand
 class SameStory:
     """A stored article the draft is a copy of, and why."""
 
-    article: Article
+    article_id: str
     rule: str  # "exact" | "near" | "near:short"
     similarity: float
 
@@ -38,13 +38,13 @@ def find_exact(s: Session, fp: dedup.Fingerprint) -> SameStory | None:
     if not fp.tokens:
         return None
     query = (
-        select(Article)
+        select(Article.id)
         .where(Article.text_hash == fp.text_hash, col(Article.dedup_version) > 0)
         .order_by(col(Article.seq))
         .limit(1)
     )
-    article = s.exec(query).first()
-    return SameStory(article, "exact", 1.0) if article is not None else None
+    article_id = s.connection().execute(query).scalar()
+    return SameStory(article_id, "exact", 1.0) if article_id is not None else None
 
 
 @functools.cache
@@ -77,8 +77,7 @@ def find_near(s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds) -> SameSto
     if best is None:
         return None
     article_id, m = best
-    article = next(a for a in rows if a.id == article_id)
-    return SameStory(article, m.rule, m.similarity)
+    return SameStory(article_id, m.rule, m.similarity)
 
 
 def find_same_story(s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds) -> SameStory | None:

@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, inspect, update
+from sqlalchemy import bindparam, func, insert, inspect, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from ingest import dedup as _dedup
 from ingest.dates import month_of
@@ -284,9 +284,11 @@ class Store:
         for _ in range(_SAVE_RETRIES):
             try:
                 with self._write("store an article") as s:
-                    known = s.exec(
-                        select(Article).where(Article.canonical_url == draft.canonical_url)
-                    ).first()
+                    # the id first (Core, cheap): a known URL is the rare case here
+                    known_id = s.connection().execute(
+                        select(Article.id).where(Article.canonical_url == draft.canonical_url)
+                    ).scalar()
+                    known = s.get(Article, known_id) if known_id is not None else None
                     if known is not None:
                         reason = self._update(s, known, draft, fp, now)
                         self._merge_source(
@@ -305,7 +307,7 @@ class Store:
                     if same is not None:
                         self._merge_source(
                             s,
-                            same.article.id,
+                            same.article_id,
                             draft,
                             same.rule,
                             same.similarity,
@@ -313,14 +315,13 @@ class Store:
                             entry_version,
                         )
                         return SaveResult(
-                            same.article.id, created=False, reason=f"known:{same.rule}"
+                            same.article_id, created=False, reason=f"known:{same.rule}"
                         )
-                    seq = s.exec(select(func.coalesce(func.max(Article.seq), -1))).one() + 1
+                    seq = s.connection().execute(_NEXT_SEQ).scalar_one()
                     article = self._article(draft, id_, seq, now)
                     article.update_count = 0
                     fingerprints.set_columns(article, fp, on=dedup)
-                    s.add(article)
-                    s.flush()  # the row first: band rows refer to it
+                    _insert(s, article)  # the row first: band rows refer to it
                     fingerprints.index_article(s, article, fp, on=dedup, new=True)
                     self._merge_source(s, id_, draft, "new", None, now, entry_version)
                 break
@@ -371,21 +372,20 @@ class Store:
     ) -> None:
         """Record the draft's (feed, entry) as a source, or move its entry version on."""
         version = to_utc(entry_version) if entry_version else None
-        existing = s.exec(
-            select(ArticleSource).where(
-                ArticleSource.feed == draft.feed_name, ArticleSource.entry_key == draft.entry_key
-            )
-        ).first()
+        # Core statements: this runs for every stored entry, and the ORM's unit of work
+        # cost more than the SQL itself.
+        table = ArticleSource.__table__  # type: ignore[attr-defined]
+        where = (table.c.feed == draft.feed_name) & (table.c.entry_key == draft.entry_key)
+        existing = s.connection().execute(select(table.c.id).where(where)).first()
         if existing is not None:
             if version is not None:
-                existing.entry_version = version
-                s.add(existing)
+                s.connection().execute(update(table).where(where).values(entry_version=version))
             return
         source = self._source(
             article_id, draft.feed_name, draft.entry_key, draft.guid, draft.url, now
         )
         source.match_rule, source.similarity, source.entry_version = rule, similarity, version
-        s.add(source)
+        _insert(s, source)
 
     def changed_entries(self, feed: str, versions: dict[str, datetime]) -> set[str]:
         """Keys of `feed`'s stored entries whose date moved past the one last fetched.
@@ -518,6 +518,18 @@ class Store:
             path=files.relative_path(month, seq, id_),
             fetched_at=to_utc(now),
         )
+
+
+_NEXT_SEQ = select(func.coalesce(func.max(Article.seq), -1) + 1)
+
+
+def _insert(s: Session, row: SQLModel) -> None:
+    """INSERT a new row through Core, in the session's transaction (a database-made key,
+    left None, is left to the database). The object stays out of the session."""
+    table = type(row).__table__  # type: ignore[attr-defined]
+    values = {c.name: getattr(row, c.name) for c in table.columns}
+    values = {k: v for k, v in values.items() if v is not None or not table.c[k].primary_key}
+    s.connection().execute(insert(table), values)
 
 
 class _WriteSession:
