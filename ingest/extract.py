@@ -470,10 +470,19 @@ def _is_date_line(text: str) -> bool:
     return bool(tokens) and all(t.isdigit() or t in _DATE_LABELS for t in tokens)
 
 
-@lru_cache(maxsize=8192)
+# Every rule is limited to paragraphs this short (the teaser and date rules to shorter ones)
+_BOILERPLATE_MAX = max(limit for limit, _ in _BOILERPLATE)
+
+
 def _is_boilerplate(text: str) -> bool:
-    # Cached: filter_blocks sees each paragraph twice (before and after intro recovery),
-    # and a site repeats its boilerplate lines on every page.
+    return len(text) <= _BOILERPLATE_MAX and _short_is_boilerplate(text)
+
+
+@lru_cache(maxsize=8192)
+def _short_is_boilerplate(text: str) -> bool:
+    # Cached (short texts only, so the cache stays a few MB): filter_blocks sees each
+    # paragraph twice (before and after intro recovery), and a site repeats its
+    # boilerplate lines on every page.
     if _TEASER_PREFIX.match(text) and len(text) <= 300:
         return True
     if _is_date_line(text):

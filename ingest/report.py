@@ -84,7 +84,7 @@ class PollReport:
         t = self.totals()
         reasons = ", ".join(f"{r}={n}" for r, n in sorted(self.skipped_by_reason().items()))
         return (
-            f"polled {t['feeds']} feeds in {self.duration:.1f}s: {t['ok']} ok, "
+            f"polled {t['feeds']} feeds in {self.duration:.2f}s: {t['ok']} ok, "
             f"{t['not_modified']} not modified, {t['failed']} failed; articles: {t['new']} new, "
             f"{t['known']} known, {t['skipped']} skipped"
             + (f" ({reasons})" if reasons else "")
