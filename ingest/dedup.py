@@ -75,8 +75,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-import numpy as np
+from functools import cache
+from typing import Any
 
 from ingest.types import EntryData
 
@@ -131,6 +131,7 @@ class Match:
     similarity: float  # Jaccard of shingles (1.0 for exact)
 
 
+@cache
 def _combining_class_bmp() -> re.Pattern[str]:
     """The characters of the Basic Multilingual Plane that unicodedata.combining flags.
 
@@ -147,16 +148,13 @@ def _combining_class_bmp() -> re.Pattern[str]:
     return re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in spans) + "]")
 
 
-_COMBINING_BMP = _combining_class_bmp()
-
-
 def _strip_marks(text: str) -> str:
     """`text` without combining marks (accents, once decomposed)."""
     if text.isascii():
         return text
     if max(text) > "\uffff":  # astral characters (rare): the exact, slower way
         return "".join(c for c in text if not unicodedata.combining(c))
-    return _COMBINING_BMP.sub("", text)  # ten times faster than a test per character
+    return _combining_class_bmp().sub("", text)  # ten times faster than a test per character
 
 
 def normalize_text(text: str) -> str:
@@ -170,37 +168,80 @@ def tokenize(text: str) -> list[str]:
     return normalize_text(text).split()
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class _Numbers:
+    """numpy and the hashing constants, made on first use: importing numpy costs every
+    command a tenth of a second, and only fingerprinting needs it."""
+
+    np: Any
+    seeds: Any  # NUM_PERM uint64: b_i of the MinHash functions
+    multipliers: Any  # NUM_PERM odd uint64: a_i
+    order: Any  # SHINGLE_WORDS uint64: per-position constants, so "a b c" != "c b a"
+    mix1: Any
+    mix2: Any
+    s27: Any
+    s30: Any
+    s31: Any
+    s32: Any
+
+
+@cache
+def _numbers() -> _Numbers:
+    import numpy as np
+
+    def words(label: bytes, n: int) -> Any:
+        # from SHAKE-128 of fixed labels: the same on every machine and version
+        return np.frombuffer(hashlib.shake_128(label).digest(8 * n), dtype=">u8").astype(np.uint64)
+
+    return _Numbers(
+        np=np,
+        seeds=words(b"news-ingest minhash seeds", NUM_PERM),
+        multipliers=words(b"news-ingest minhash multipliers", NUM_PERM) | np.uint64(1),
+        order=words(b"news-ingest shingle positions", SHINGLE_WORDS),
+        mix1=np.uint64(0xBF58476D1CE4E5B9),
+        mix2=np.uint64(0x94D049BB133111EB),
+        s27=np.uint64(27),
+        s30=np.uint64(30),
+        s31=np.uint64(31),
+        s32=np.uint64(32),
+    )
+
+
+def _mix(z: Any) -> Any:
     """splitmix64's finalizer, elementwise on uint64 (numpy's arithmetic wraps, as it wants)."""
-    z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27)) * _MIX2
-    return z ^ (z >> _S31)
+    n = _numbers()
+    z = (z ^ (z >> n.s30)) * n.mix1
+    z = (z ^ (z >> n.s27)) * n.mix2
+    return z ^ (z >> n.s31)
 
 
-def _word_hashes(tokens: Sequence[str]) -> np.ndarray:
+def _word_hashes(tokens: Sequence[str]) -> Any:
     """A stable 64-bit hash per token; each distinct word is hashed once."""
+    np = _numbers().np
     ids: dict[str, int] = {}
     codes = [ids.setdefault(t, len(ids)) for t in tokens]
     words = b"".join(hashlib.blake2b(w.encode(), digest_size=8).digest() for w in ids)
     return np.frombuffer(words, dtype=">u8").astype(np.uint64)[codes]
 
 
-def shingle_hashes(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> np.ndarray:
-    """Distinct 64-bit hashes of the k-word windows; a body shorter than k is one shingle.
+def shingle_hashes(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> Any:
+    """Distinct 64-bit hashes of the k-word windows (a uint64 array); a body shorter than k
+    is one shingle.
 
     A window's hash combines its words' hashes (order matters), in numpy: hashing every
     window's text, as before, was most of a fingerprint's CPU.
     """
+    n = _numbers()
     if not tokens:
-        return np.zeros(0, dtype=np.uint64)
+        return n.np.zeros(0, dtype=n.np.uint64)
     if len(tokens) < k:
         return _word_hashes([" ".join(tokens)])
     words = _word_hashes(tokens)
-    n = len(tokens) - k + 1
-    z = words[:n].copy()
+    count = len(tokens) - k + 1
+    z = words[:count].copy()
     for i in range(1, k):
-        z = _mix(z ^ _ORDER[i]) ^ words[i : i + n]
-    return np.unique(_mix(z))
+        z = _mix(z ^ n.order[i]) ^ words[i : i + count]
+    return n.np.unique(_mix(z))
 
 
 def shingles(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> frozenset[int]:
@@ -208,22 +249,7 @@ def shingles(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> frozenset[int]:
     return frozenset(shingle_hashes(tokens, k).tolist())
 
 
-# Constants from SHAKE-128 of fixed labels: the same on every machine and version.
-_SEEDS = np.frombuffer(
-    hashlib.shake_128(b"news-ingest minhash seeds").digest(8 * NUM_PERM), dtype=">u8"
-).astype(np.uint64)
-_MULTIPLIERS = np.frombuffer(
-    hashlib.shake_128(b"news-ingest minhash multipliers").digest(8 * NUM_PERM), dtype=">u8"
-).astype(np.uint64) | np.uint64(1)
-_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-_S27, _S30, _S31, _S32 = (np.uint64(n) for n in (27, 30, 31, 32))
-# Per-position constants of a window's hash, so "a b c" and "c b a" differ.
-_ORDER = np.frombuffer(
-    hashlib.shake_128(b"news-ingest shingle positions").digest(8 * SHINGLE_WORDS), dtype=">u8"
-).astype(np.uint64)
-
-
-def minhash(hashes: np.ndarray) -> tuple[int, ...]:
+def minhash(hashes: Any) -> tuple[int, ...]:
     """NUM_PERM minima, one per hash function, over the shingles' 64-bit hashes.
 
     Hash function i is multiply-add-shift, (a_i * x + b_i) mod 2**64 >> 32 with a_i odd:
@@ -233,8 +259,9 @@ def minhash(hashes: np.ndarray) -> tuple[int, ...]:
     """
     if not len(hashes):
         return ()
-    z = hashes[:, None] * _MULTIPLIERS[None, :] + _SEEDS[None, :]
-    return tuple(int(v) for v in z.min(axis=0) >> _S32)  # shifting keeps the order
+    n = _numbers()
+    z = hashes[:, None] * n.multipliers[None, :] + n.seeds[None, :]
+    return tuple(int(v) for v in z.min(axis=0) >> n.s32)  # shifting keeps the order
 
 
 def bands(signature: Sequence[int]) -> tuple[int, ...]:

@@ -194,7 +194,7 @@ def make_cpu_pool(workers: int | None) -> Executor | None:
     # parent is unsafe, and max_tasks_per_child needs a non-fork start method).
     ctx = multiprocessing.get_context("forkserver")
     # Only what workers run: not the database, HTTP or CLI layers (half the import time)
-    ctx.set_forkserver_preload(["ingest.extract", "ingest.prepare", "ingest.parse"])
+    ctx.set_forkserver_preload(["ingest.extract", "ingest.prepare", "ingest.parse", "numpy"])
     # Started now, not at the first task: its imports (a second of CPU) run while this
     # process opens the store and fetches the first feeds, instead of before the first
     # feed can be parsed.

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel, create_engine
 
 from storage import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from storage.fulltext import install as install_fulltext
-from storage.migrate import add_missing_columns
+from storage.migrate import add_missing_columns, add_missing_indexes
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -78,5 +78,6 @@ def create_schema(engine: Engine) -> None:
         if "already exists" not in str(exc):
             raise
     add_missing_columns(engine)  # columns added to existing tables by later versions
+    add_missing_indexes(engine)  # and indexes on columns they already had
     # The full-text index and its triggers: not SQLModel tables, created (once) here.
     install_fulltext(engine)

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import TextClause, and_, delete, insert, or_, text
+from sqlalchemy import TextClause, delete, insert, or_, text
 from sqlmodel import Session, col, select
 
 from ingest import dedup
@@ -110,7 +110,8 @@ def backfill(s: Session, batch: int) -> int:
     """Fingerprint up to `batch` rows stored before dedup existed, or indexed by an older
     fingerprint scheme (their bands would never match new ones); return how many."""
     version = col(Article.dedup_version)
-    stale = or_(version.is_(None), and_(version > 0, version < dedup.SCHEME_VERSION))
+    # indexed, so a poll of a large, current store does not scan its articles
+    stale = or_(version.is_(None), version.between(1, dedup.SCHEME_VERSION - 1))
     rows = list(s.exec(select(Article).where(stale).limit(batch)))
     for article in rows:
         body = article.paragraphs

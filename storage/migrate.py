@@ -1,4 +1,4 @@
-"""Additive schema upgrades: columns added to a model after a store was created.
+"""Additive schema upgrades: columns and indexes added to a model after a store was created.
 
 `SQLModel.metadata.create_all` creates missing tables but never alters existing ones, so
 a store made by an older version lacks newer columns. Every column added since is
@@ -44,3 +44,26 @@ def _add_column(engine: Engine, table: Table, column: Column[object]) -> bool:
             return False
         raise
     return True
+
+
+def add_missing_indexes(engine: Engine) -> list[str]:
+    """Create the model indexes the database lacks (on columns it already had)."""
+    inspector = inspect(engine)
+    existing_tables = set(inspector.get_table_names())
+    added: list[str] = []
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name not in existing_tables:
+            continue
+        have = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name in have:
+                continue
+            try:
+                with engine.begin() as conn:
+                    index.create(conn, checkfirst=True)
+            except (OperationalError, ProgrammingError) as exc:
+                if "already exists" in str(exc):  # another process won the race
+                    continue
+                raise
+            added.append(str(index.name))
+    return added

@@ -70,7 +70,7 @@ class Article(SQLModel, table=True):
     # Dedup (ingest/dedup.py). text_hash: the exact rule; dedup_version: the fingerprint
     # scheme of the row's article_bands (None: not fingerprinted yet, 0: dedup off).
     text_hash: str | None = Field(default=None, index=True, max_length=64)
-    dedup_version: int | None = None
+    dedup_version: int | None = Field(default=None, index=True)  # backfill finds stale rows
     update_count: int | None = None  # in-place rewrites so far, capped by max_updates
 
     @property

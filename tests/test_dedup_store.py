@@ -163,6 +163,22 @@ def test_articles_indexed_by_an_older_scheme_are_reindexed(tmp_path: Path) -> No
         assert (copy.article_id, copy.reason) == (first.article_id, "known:near")
 
 
+def test_an_older_store_gets_the_indexes_added_since(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    Store(f"sqlite:///{db}", tmp_path).close()
+    con = sqlite3.connect(db)
+    con.execute("DROP INDEX ix_articles_dedup_version")
+    con.commit()
+    con.close()
+    Store(f"sqlite:///{db}", tmp_path).close()
+    con = sqlite3.connect(db)
+    plan = con.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE dedup_version IS NULL"
+    ).fetchall()
+    con.close()
+    assert any("ix_articles_dedup_version" in row[-1] for row in plan), plan
+
+
 def test_show_json_lists_sources_with_rule_and_similarity(tmp_path: Path) -> None:
     (tmp_path / "feeds.yaml").write_text("settings:\n  store: store\nfeeds: []\n", "utf-8")
     with Store(f"sqlite:///{tmp_path / 'store' / 'ingest.db'}", tmp_path / "store") as store:
