@@ -187,8 +187,13 @@ def _attr_text(el: HtmlElement) -> str:
     return f"{el.get('class', '')} {el.get('id', '')}"
 
 
-def _intro_candidates(tree: HtmlElement) -> Iterator[HtmlElement]:
-    for el in tree.iter(*_INTRO_TAGS):
+def _intro_candidates(tree: HtmlElement, stop: HtmlElement) -> Iterator[HtmlElement]:
+    """Intro-like elements of `tree` that come before `stop` in document order."""
+    for el in tree.iter(*_INTRO_TAGS, stop.tag):
+        if el is stop:
+            return
+        if el.tag not in _INTRO_TAGS:
+            continue
         attrs = _attr_text(el)
         if not _INTRO_CLASS.search(attrs) or _NOT_INTRO_CLASS.search(attrs):
             continue
@@ -240,11 +245,10 @@ def recover_intro(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tupl
         if scope.getparent() is None:
             break
         scope = scope.getparent()
-    order = {el: i for i, el in enumerate(scope.iter())}
-    start_pos = order.get(start)
-    for el in _intro_candidates(scope):
-        pos = order.get(el)
-        if pos is None or start_pos is None or pos >= start_pos or _is_ancestor(el, start):
+    # Only elements before the body's start: iterating stops there, instead of numbering
+    # every element of the scope (a Python object each) to compare positions.
+    for el in _intro_candidates(scope, stop=start):
+        if _is_ancestor(el, start):
             continue
         intro = [(k, t) for k, t in _split_blocks(el, _HTML_BLOCK_TAGS) if t not in body_text]
         text_len = sum(len(t) for _, t in intro)
