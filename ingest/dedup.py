@@ -207,6 +207,12 @@ def _numbers() -> _Numbers:
     )
 
 
+def warm_up() -> None:
+    """Build the lazily made tables now (numpy's import included), in the calling thread."""
+    _numbers()
+    _combining_class_bmp()
+
+
 def _mix(z: Any) -> Any:
     """splitmix64's finalizer, elementwise on uint64 (numpy's arithmetic wraps, as it wants)."""
     n = _numbers()

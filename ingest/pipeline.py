@@ -12,6 +12,7 @@ Anchors: miniflux handler.go::RefreshFeed, reader _update/base.py::PipelineBase.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
+from ingest import dedup
 from ingest.config import Config, FeedSpec
 from ingest.dedup import entry_version
 from ingest.errors import (
@@ -189,6 +191,12 @@ class Context:
 def make_cpu_pool(workers: int | None) -> Executor | None:
     workers = workers or os.cpu_count() or 1
     if workers == 1:
+        # Extraction runs in threads of this process: import its libraries here, once, in
+        # this thread. Imported lazily by the first extraction threads instead, their
+        # module-level set-up raced with lxml in other threads and crashed the process
+        # now and then (double free, segfault: about 1 poll in 30).
+        importlib.import_module("ingest.extract")
+        dedup.warm_up()
         return None
     # forkserver: workers start from a clean, preloaded process (fork from a threaded
     # parent is unsafe, and max_tasks_per_child needs a non-fork start method).
