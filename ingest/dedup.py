@@ -164,10 +164,6 @@ def normalize_text(text: str) -> str:
     return " ".join(_WORD_RE.findall(bare.replace("_", " ")))
 
 
-def tokenize(text: str) -> list[str]:
-    return normalize_text(text).split()
-
-
 @dataclass(frozen=True)
 class _Numbers:
     """numpy and the hashing constants, made on first use: importing numpy costs every
@@ -284,21 +280,13 @@ def _signed(packed: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest(), "big", signed=True)
 
 
-def text_hash(paragraphs: Sequence[str]) -> str:
-    return _sha256(normalize_text("\n".join(paragraphs)))
-
-
-def _sha256(normalized: str) -> str:
-    return hashlib.sha256(normalized.encode()).hexdigest()
-
-
 def fingerprint(paragraphs: Sequence[str], with_bands: bool = True) -> Fingerprint:
     """`with_bands=False` for a stored candidate: only the verification needs it."""
     normalized = normalize_text("\n".join(paragraphs))
     tokens = normalized.split()
     hashes = shingle_hashes(tokens)
     return Fingerprint(
-        text_hash=_sha256(normalized),
+        text_hash=hashlib.sha256(normalized.encode()).hexdigest(),
         tokens=len(tokens),
         shingles=frozenset(hashes.tolist()),
         lede=shingles(tokens[:LEDE_TOKENS]),

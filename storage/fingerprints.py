@@ -91,18 +91,19 @@ def set_columns(article: Article, fp: dedup.Fingerprint | None, on: bool) -> Non
     article.dedup_version = dedup.SCHEME_VERSION if on else 0
 
 
-def index_article(
-    s: Session, article: Article, fp: dedup.Fingerprint | None, on: bool, new: bool = False
-) -> None:
-    """Set the row's dedup columns and replace its band rows (`on`: dedup enabled;
-    `new`: the row was just inserted, so it has no band rows to delete)."""
-    if not new:
-        s.exec(delete(ArticleBand).where(col(ArticleBand.article_id) == article.id))  # type: ignore[call-overload]
+def index_article(s: Session, article: Article, fp: dedup.Fingerprint | None, on: bool) -> None:
+    """Set the row's dedup columns and replace its band rows (`on`: dedup enabled)."""
+    s.exec(delete(ArticleBand).where(col(ArticleBand.article_id) == article.id))  # type: ignore[call-overload]
     set_columns(article, fp, on)
+    insert_bands(s, article.id, fp, on)
+
+
+def insert_bands(s: Session, article_id: str, fp: dedup.Fingerprint | None, on: bool) -> None:
+    """The band rows of an article that has none (a new row, or after the delete above)."""
     if on and fp:
         # One multi-row INSERT: ORM objects for 32 band rows per article cost more CPU
         # than everything else in storing it.
-        rows = [{"key": key, "article_id": article.id} for key in set(fp.bands)]
+        rows = [{"key": key, "article_id": article_id} for key in set(fp.bands)]
         s.connection().execute(insert(ArticleBand.__table__), rows)  # type: ignore[attr-defined]
 
 

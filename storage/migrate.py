@@ -2,14 +2,16 @@
 
 `SQLModel.metadata.create_all` creates missing tables but never alters existing ones, so
 a store made by an older version lacks newer columns. Every column added since is
-nullable, so `ALTER TABLE ... ADD COLUMN` is enough on SQLite and PostgreSQL alike; the
-indexes on those columns are created with them. Nothing is ever dropped or renamed here.
+nullable, so `ALTER TABLE ... ADD COLUMN` is enough on SQLite and PostgreSQL alike; then
+every model index the database lacks is created. Nothing is ever dropped or renamed here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Column, Table, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, Inspector
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import SQLModel
 
@@ -17,11 +19,8 @@ from sqlmodel import SQLModel
 def add_missing_columns(engine: Engine) -> list[str]:
     """Add the model columns the database lacks; return them as "table.column"."""
     inspector = inspect(engine)
-    existing_tables = set(inspector.get_table_names())
     added: list[str] = []
-    for table in SQLModel.metadata.sorted_tables:
-        if table.name not in existing_tables:
-            continue
+    for table in _existing_tables(inspector):
         have = {c["name"] for c in inspector.get_columns(table.name)}
         for column in table.columns:
             if column.name not in have and _add_column(engine, table, column):
@@ -29,41 +28,38 @@ def add_missing_columns(engine: Engine) -> list[str]:
     return added
 
 
+def add_missing_indexes(engine: Engine) -> list[str]:
+    """Create the model indexes the database lacks, new columns' included; return them."""
+    inspector = inspect(engine)
+    added: list[str] = []
+    for table in _existing_tables(inspector):
+        have = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in have and _run_once(engine, index.create):
+                added.append(str(index.name))
+    return added
+
+
+def _existing_tables(inspector: Inspector) -> list[Table]:
+    """The model's tables that the database has (create_all makes the others whole)."""
+    present = set(inspector.get_table_names())
+    return [t for t in SQLModel.metadata.sorted_tables if t.name in present]
+
+
 def _add_column(engine: Engine, table: Table, column: Column[object]) -> bool:
     kind = column.type.compile(dialect=engine.dialect)
+    ddl = f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
+    return _run_once(engine, lambda conn: conn.exec_driver_sql(ddl))
+
+
+def _run_once(engine: Engine, change: Callable[[Connection], object]) -> bool:
+    """Apply one schema change in its own transaction (on PostgreSQL a failed statement
+    spoils the rest); False when another process upgrading the same store won the race."""
     try:
-        # One transaction per column: on PostgreSQL a failed statement spoils the rest.
         with engine.begin() as conn:
-            conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
-            for index in table.indexes:
-                if column.name in {c.name for c in index.columns}:
-                    index.create(conn, checkfirst=True)
+            change(conn)
     except (OperationalError, ProgrammingError) as exc:
-        # Another process upgrading the same store at the same moment won the race.
         if "duplicate column" in str(exc) or "already exists" in str(exc):
             return False
         raise
     return True
-
-
-def add_missing_indexes(engine: Engine) -> list[str]:
-    """Create the model indexes the database lacks (on columns it already had)."""
-    inspector = inspect(engine)
-    existing_tables = set(inspector.get_table_names())
-    added: list[str] = []
-    for table in SQLModel.metadata.sorted_tables:
-        if table.name not in existing_tables:
-            continue
-        have = {i["name"] for i in inspector.get_indexes(table.name)}
-        for index in table.indexes:
-            if index.name in have:
-                continue
-            try:
-                with engine.begin() as conn:
-                    index.create(conn, checkfirst=True)
-            except (OperationalError, ProgrammingError) as exc:
-                if "already exists" in str(exc):  # another process won the race
-                    continue
-                raise
-            added.append(str(index.name))
-    return added

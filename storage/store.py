@@ -285,9 +285,13 @@ class Store:
             try:
                 with self._write("store an article") as s:
                     # the id first (Core, cheap): a known URL is the rare case here
-                    known_id = s.connection().execute(
-                        select(Article.id).where(Article.canonical_url == draft.canonical_url)
-                    ).scalar()
+                    known_id = (
+                        s.connection()
+                        .execute(
+                            select(Article.id).where(Article.canonical_url == draft.canonical_url)
+                        )
+                        .scalar()
+                    )
                     known = s.get(Article, known_id) if known_id is not None else None
                     if known is not None:
                         reason = self._update(s, known, draft, fp, now)
@@ -322,7 +326,7 @@ class Store:
                     article.update_count = 0
                     fingerprints.set_columns(article, fp, on=dedup)
                     _insert(s, article)  # the row first: band rows refer to it
-                    fingerprints.index_article(s, article, fp, on=dedup, new=True)
+                    fingerprints.insert_bands(s, id_, fp, on=dedup)
                     self._merge_source(s, id_, draft, "new", None, now, entry_version)
                 break
             except IntegrityError:
