@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import event, insert  # noqa: E402
 from trafilatura.deduplication import Simhash  # noqa: E402
 
-from ingest import dedup  # noqa: E402
+from ingest.core import dedup  # noqa: E402
 from storage import fingerprints  # noqa: E402
 from storage.models import Article, ArticleBand  # noqa: E402
 from storage.store import Store  # noqa: E402

@@ -23,13 +23,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from ingest import __version__
+from ingest.cli.output import build_query
 from ingest.config import Config
-from ingest.errors import QueryError, StorageError
-from ingest.output import build_query
+from ingest.core.errors import QueryError, StorageError
+from ingest.pipeline.runtime import open_store
 from storage import search
 from storage.export import iter_records, record
 from storage.status import feed_statuses
-from storage.store import Store, open_store
+from storage.store import Store
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 20

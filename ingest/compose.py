@@ -10,17 +10,16 @@ the fetch time marked as inferred.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import UTC, datetime
 
-from ingest.clean import html_to_paragraphs, lead_from_summary
 from ingest.config import FeedSpec
-from ingest.dates import plausible
-from ingest.errors import Skip
-from ingest.types import ArticleDraft, EntryData, PageContent
-from ingest.urls import canonical_url, same_site
-from storage.document import clean_text
+from ingest.core.dates import plausible
+from ingest.core.errors import Skip
+from ingest.core.html import html_to_paragraphs, lead_from_summary
+from ingest.core.text import clean_text
+from ingest.core.text import comparison_key as _key
+from ingest.core.types import ArticleDraft, EntryData, PageContent
+from ingest.core.urls import canonical_url, same_site
 
 # A feed body shorter than this is a summary, not an article we could store on its own.
 MIN_FEED_BODY_CHARS = 400
@@ -28,12 +27,6 @@ MIN_FEED_BODY_CHARS = 400
 TEASER_RATIO = 0.5
 # A lead longer than this is the whole article pasted into <description>.
 MAX_LEAD_CHARS = 1000
-_PUNCT_RE = re.compile(r"[\W_]+", re.UNICODE)
-
-
-def _key(text: str) -> str:
-    """Comparison form: case, accents' composition, punctuation and spaces ignored."""
-    return _PUNCT_RE.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def choose_url(final_url: str, page: PageContent | None) -> str:

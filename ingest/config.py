@@ -27,8 +27,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from ingest import __version__, dedup
-from ingest.errors import ConfigError
+from ingest import __version__
+from ingest.core import dedup
+from ingest.core.errors import ConfigError
 
 DEFAULT_CONFIG = "feeds.yaml"
 CONFIG_ENV = "INGEST_CONFIG"

@@ -1,6 +1,7 @@
 """Where data rests and how it is read back: the database, the document format, files.
 
-`open_store(config)` gives the `Store` facade; `storage.document` is the pure text format.
+`Store` is the facade (`ingest.pipeline.open_store` opens a config's); `storage.document`
+is the pure text format.
 The names below are imported on first use: `storage.document` alone (used by extraction
 workers) must not load SQLAlchemy.
 """
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from storage.document import Document, parse, render
     from storage.models import Article, ArticleSource, Feed, SkippedEntry
-    from storage.store import SaveResult, Store, open_store
+    from storage.store import SaveResult, Store
 
 _HOMES = {
     "Document": "storage.document",
@@ -25,7 +26,6 @@ _HOMES = {
     "SkippedEntry": "storage.models",
     "SaveResult": "storage.store",
     "Store": "storage.store",
-    "open_store": "storage.store",
 }
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "SaveResult",
     "SkippedEntry",
     "Store",
-    "open_store",
     "parse",
     "render",
 ]

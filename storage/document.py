@@ -16,14 +16,14 @@ without a lead starts its body there). `render(parse(text)) == text` for every v
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from ingest.core.text import clean_text
 
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _HEADER_RE = re.compile(r"^ date (\d{4}-\d{2}) (.+)$")
 # C0/C1 controls, plus line/paragraph separators, which would break "one line each";
 # zero-width space and BOM are invisible junk in extracted text. All become spaces.
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff\ufffe\uffff]")
 ELLIPSIS = " ..."
 
 
@@ -41,18 +41,6 @@ class Document:
     @property
     def all_paragraphs(self) -> tuple[str, ...]:
         return ((self.lead,) if self.lead else ()) + self.paragraphs
-
-
-def clean_text(text: str | None) -> str:
-    """One line of clean text: NFC, controls removed, whitespace runs collapsed ("" for None)."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFC", text)
-    # Runs on every paragraph of every article: substitute only when needed, and
-    # str.split() (the same whitespace as regex \s) is several times faster than a regex.
-    if _CONTROL_RE.search(text):
-        text = _CONTROL_RE.sub(" ", text)
-    return " ".join(text.split())
 
 
 def cut_title(title: str, max_chars: int) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from ingest.errors import StorageError
+from ingest.core.errors import StorageError
 from storage import files
 from storage.models import Article, ArticleSource
 from storage.search import Query, iter_batches, sources_for

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import TextClause, delete, insert, or_, text
 from sqlmodel import Session, col, select
 
-from ingest import dedup
+from ingest.core import dedup
 from storage.models import Article, ArticleBand
 
 

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, literal_column, text
 from sqlalchemy.engine import Connection, Engine
 
-from ingest.errors import QueryError
+from ingest.core.errors import QueryError
 
 log = logging.getLogger("ingest")
 

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from ingest.errors import StoreLockedError
+from ingest.core.errors import StoreLockedError
 
 LOCK_NAME = ".lock"
 

@@ -1,7 +1,7 @@
 """Find stored articles: full text, feeds, dates, language; a plain function to import.
 
     from ingest.config import load_config
-    from storage import open_store
+    from ingest.pipeline import open_store
     from storage.search import search
 
     with open_store(load_config("feeds.yaml")) as store:
@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from ingest.errors import QueryError, StorageError
+from ingest.core.errors import QueryError, StorageError
 from storage import fulltext
 from storage.models import Article, ArticleSource, to_utc
 from storage.store import Store

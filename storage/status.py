@@ -14,8 +14,8 @@ from typing import Any, Protocol
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from ingest.schedule import WEEK, is_failing
-from ingest.urls import site_of
+from ingest.core.urls import site_of
+from ingest.pipeline.schedule import WEEK, is_failing
 from storage.models import Article, ArticleSource, Feed, to_utc
 from storage.store import Store
 

@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
-from ingest import dedup as _dedup
-from ingest.dates import month_of
-from ingest.errors import StorageError
-from ingest.types import ArticleDraft
+from ingest.core import dedup as _dedup
+from ingest.core.dates import month_of
+from ingest.core.errors import StorageError
+from ingest.core.types import ArticleDraft
 from storage import document, files, fingerprints
 from storage.db import create_schema, make_engine
 from storage.models import Article, ArticleSource, Feed, SkippedEntry, to_utc
@@ -580,14 +580,3 @@ def _store_hint(root: Path) -> str:
     if st.f_bavail == 0:
         return f" (the disk holding {root} is full)"
     return ""
-
-
-def open_store(config: Any) -> Store:
-    """The store of a loaded `ingest.config.Config`."""
-    return Store(
-        config.database_url,
-        config.store_dir,
-        title_max_chars=config.settings.title_max_chars,
-        thresholds=config.settings.dedup.thresholds(),
-        max_updates=config.settings.dedup.max_updates,
-    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.types import ArticleDraft
+from ingest.core.types import ArticleDraft
 
 CORPUS = Path(__file__).resolve().parent / "data" / "dedup"
 

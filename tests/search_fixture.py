@@ -23,8 +23,9 @@ from ruamel.yaml import YAML
 
 from ingest.cli import main
 from ingest.config import Config, load_config
+from ingest.pipeline.runtime import open_store
 from storage.models import Article
-from storage.store import Store, open_store
+from storage.store import Store
 from tests.site.server import SiteServer
 
 SITE = Path(__file__).resolve().parent / "data" / "search_site"

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from ingest.clean import html_to_paragraphs, lead_from_summary
 from ingest.compose import compose
 from ingest.config import FeedSpec
-from ingest.errors import Skip
-from ingest.types import EntryData, PageContent
-from ingest.urls import canonical_url
+from ingest.core.errors import Skip
+from ingest.core.html import html_to_paragraphs, lead_from_summary
+from ingest.core.types import EntryData, PageContent
+from ingest.core.urls import canonical_url
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 SPEC = FeedSpec(name="f", url="https://site.example/feed", language="it")

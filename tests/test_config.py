@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.config import Config, load_config, parse_config, parse_duration, parse_size
-from ingest.errors import ConfigError
+from ingest.core.errors import ConfigError
 
 GOOD = """\
 settings:

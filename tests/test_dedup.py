@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import dedup
 from ingest.config import DedupSettings
+from ingest.core import dedup
 from tests.dedup_corpus import Doc, load_corpus
 
 CORPUS = load_corpus()

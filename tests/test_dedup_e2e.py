@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from ingest.cli import main
 from ingest.config import load_config
-from storage import open_store
+from ingest.pipeline.runtime import open_store
 from tests.site.server import SiteServer
 
 REPO = Path(__file__).resolve().parents[1]

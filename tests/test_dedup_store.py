@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ingest import dedup
 from ingest.cli import main
+from ingest.core import dedup
 from storage.models import ArticleBand
 from storage.store import Store
 from tests.dedup_corpus import Doc, load_corpus

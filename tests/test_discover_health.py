@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ingest.discover import common_path_urls, find_alternates
-from ingest.health import diagnose
-from ingest.types import EntryData, FeedData, FetchResult
+from ingest.core.types import EntryData, FeedData, FetchResult
+from ingest.sources.discover import common_path_urls, find_alternates
+from ingest.sources.health import diagnose
 
 NOW = datetime(2025, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from ingest.config import load_config
-from storage import open_store
+from ingest.pipeline.runtime import open_store
 from tests.hostile_site import (
     article_html,
     feeds_yaml,

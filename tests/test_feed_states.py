@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from ingest.config import load_config
-from ingest.errors import StorageError
-from ingest.pipeline import Context, poll
-from ingest.report import FeedReport
-from storage import open_store
+from ingest.core.errors import StorageError
+from ingest.pipeline.poll import poll
+from ingest.pipeline.report import FeedReport
+from ingest.pipeline.runtime import Context, open_store
 from storage.models import Feed
 from storage.store import Store
 from tests.hostile_site import (

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ingest.config import load_config
-from ingest.errors import ConfigError
-from ingest.feeds_file import add_entries, append_entries, remove_entry, remove_feed
+from ingest.core.errors import ConfigError
+from ingest.sources.feeds_file import add_entries, append_entries, remove_entry, remove_feed
 
 COMMENTED = """\
 # Feeds for the newsroom.   Keep this list sorted by desk.

@@ -9,7 +9,7 @@ import ipaddress
 import httpx
 import pytest
 
-from ingest.errors import (
+from ingest.core.errors import (
     BlockedAddressError,
     FetchTimeout,
     HTTPStatusError,
@@ -17,7 +17,7 @@ from ingest.errors import (
     TooManyRedirects,
 )
 from ingest.fetch import Fetcher, FetchLimits, parse_retry_after
-from ingest.netguard import is_allowed
+from ingest.fetch.netguard import is_allowed
 from tests.site.server import Response, SiteServer
 
 LOOPBACK = [ipaddress.ip_network("127.0.0.1/32")]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.errors import ParseError
-from ingest.parse import parse_feed
-from ingest.types import FeedData
+from ingest.core.errors import ParseError
+from ingest.core.text import clean_text
+from ingest.core.types import FeedData
+from ingest.feeds import parse_feed
 from storage import document
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -46,7 +47,7 @@ def check(feed: FeedData | None) -> None:
         return
     for entry in feed.entries:
         assert entry.key  # every entry has an identity
-        title = document.clean_text(entry.title or "") or "untitled"
+        title = clean_text(entry.title or "") or "untitled"
         text = document.render(document.Document("2024-05", title, entry.summary, ()))
         assert document.render(document.parse(text)) == text
 

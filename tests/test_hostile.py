@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from ingest.cli import main
 from ingest.config import load_config
-from storage import document, open_store
+from ingest.pipeline.runtime import open_store
+from storage import document
 from tests.hostile_site import (
     GIB,
     Run,

@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 
 from ingest import cli
 from ingest.config import FeedSpec, load_config
-from ingest.errors import ParseError
-from ingest.opml import export_opml, parse_opml
+from ingest.core.errors import ParseError
+from ingest.sources.opml import export_opml, parse_opml
 
 OPML = Path(__file__).resolve().parent / "data" / "opml"
 
@@ -168,7 +168,7 @@ def test_opml_1_versions_are_told_apart() -> None:
 
 
 def test_a_feed_listed_twice_is_added_once(tmp_path: Path) -> None:
-    from ingest.sources import plan_import
+    from ingest.sources.manage import plan_import
 
     empty = tmp_path / "feeds.yaml"
     empty.write_text("feeds:\n", "utf-8")

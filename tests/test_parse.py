@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from ingest.errors import ParseError
-from ingest.parse import assign_keys, parse_feed
-from ingest.types import EntryData
+from ingest.core.errors import ParseError
+from ingest.core.types import EntryData
+from ingest.feeds import assign_keys, parse_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 FIXTURES = sorted(p for p in FEEDS.iterdir() if not p.name.endswith(".expected.json"))

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from ingest.config import load_config
-from storage import document, open_store
+from ingest.pipeline.runtime import open_store
+from storage import document
 from tests.site.server import Response, SiteServer
 
 REPO = Path(__file__).resolve().parents[1]

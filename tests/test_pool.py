@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ingest import pipeline
 from ingest.config import Config
-from ingest.errors import ExtractError
-from ingest.pipeline import Context, make_cpu_pool
+from ingest.core.errors import ExtractError
+from ingest.pipeline import runtime as pipeline
+from ingest.pipeline.runtime import Context, make_cpu_pool
 
 
 def die() -> None:
@@ -77,7 +78,7 @@ def test_a_stuck_task_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
     async def go() -> int:
         with pytest.raises(ExtractError, match="no result within 1s"):
-            await ctx.cpu(pipeline.time.sleep, 30)
+            await ctx.cpu(time.sleep, 30)
         return await ctx.cpu(square, 3)
 
     assert run(ctx, go()) == 9

@@ -24,7 +24,7 @@ from search_fixture import ALL, CAFE_EN, PUTIN_EN, PUTIN_IT, FilledStore, filled
 
 from ingest.api import create_app, prefers_text
 from ingest.cli import main
-from ingest.output import split_text_output
+from ingest.cli.output import split_text_output
 from storage import document
 
 RECORD_KEYS = {

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from ingest.config import parse_config
-from ingest.daemon import ConfigWatcher
-from ingest.errors import StoreLockedError
-from ingest.schedule import (
+from ingest.core.errors import StoreLockedError
+from ingest.pipeline.schedule import (
     WEEK,
     Outcome,
     Policy,
@@ -22,6 +21,7 @@ from ingest.schedule import (
     next_poll,
     resume_at,
 )
+from ingest.service.daemon import ConfigWatcher
 from storage.lock import StoreLock
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -26,8 +26,8 @@ from search_fixture import (
 from sqlalchemy import delete, text
 from sqlmodel import Session, SQLModel, col
 
-from ingest.errors import QueryError
-from ingest.types import ArticleDraft
+from ingest.core.errors import QueryError
+from ingest.core.types import ArticleDraft
 from storage import fulltext
 from storage.models import Article
 from storage.search import (

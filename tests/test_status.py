@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from ingest.cli import main
 from ingest.config import load_config
-from ingest.pipeline import poll
+from ingest.pipeline.poll import poll
 from tests.site.server import Response, SiteServer
 from tests.test_daemon import WORDS, page, publish
 

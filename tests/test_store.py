@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.types import ArticleDraft
+from ingest.core.types import ArticleDraft
 from storage import document
 from storage.store import Store
 

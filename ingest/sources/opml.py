@@ -24,7 +24,7 @@ from email.utils import format_datetime
 import listparser
 
 from ingest.config import FeedSpec
-from ingest.errors import ParseError
+from ingest.core.errors import ParseError
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from storage.document import clean_text
+from ingest.core.text import clean_text
 
 # Block elements whose text is a paragraph of its own when a feed's HTML is split.
 _BLOCKS = {

@@ -25,8 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ingest.config import Settings
-from ingest.decode import ACCEPT_ENCODING, decode_chunk, decoders_for
-from ingest.errors import (
+from ingest.core.errors import (
     BlockedAddressError,
     FetchError,
     FetchTimeout,
@@ -34,8 +33,9 @@ from ingest.errors import (
     TooLargeError,
     TooManyRedirects,
 )
-from ingest.netguard import GuardedBackend, Network
-from ingest.types import FetchResult
+from ingest.core.types import FetchResult
+from ingest.fetch.decode import ACCEPT_ENCODING, decode_chunk, decoders_for
+from ingest.fetch.netguard import GuardedBackend, Network
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 import httpcore
 from httpcore._backends.auto import AutoBackend
 
-from ingest.errors import BlockedAddressError
+from ingest.core.errors import BlockedAddressError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

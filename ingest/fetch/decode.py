@@ -14,7 +14,7 @@ from typing import Protocol
 
 import brotli
 
-from ingest.errors import FetchError
+from ingest.core.errors import FetchError
 
 # What we ask for: only encodings decoded here (no zstd).
 ACCEPT_ENCODING = "gzip, deflate, br"

@@ -22,12 +22,12 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from ingest.config import Config
-from ingest.errors import FetchError, IngestError, ParseError
+from ingest.core.errors import FetchError, IngestError, ParseError
+from ingest.core.types import FeedData
+from ingest.core.urls import canonical_url, is_http_url
+from ingest.feeds import parse_feed
 from ingest.fetch import FEED_ACCEPT, Fetcher
-from ingest.netguard import Network
-from ingest.parse import parse_feed
-from ingest.types import FeedData
-from ingest.urls import canonical_url, is_http_url
+from ingest.fetch.netguard import Network
 
 FEED_TYPES = frozenset(
     {

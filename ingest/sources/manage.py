@@ -1,9 +1,9 @@
 """Managing sources: the decisions behind `ingest feeds add/remove/import/export`.
 
 Pure deciders (names, duplicates, import plans) take values and return values; the few
-functions at the bottom read OPML files and write feeds.yaml through ingest.feeds_file.
+functions at the bottom read OPML files and write feeds.yaml through feeds_file.py.
 
-Two feeds are the same feed when their canonical URLs are equal (ingest.urls: scheme
+Two feeds are the same feed when their canonical URLs are equal (ingest.core.urls: scheme
 and host case, default port, fragment, tracking parameters, query order do not count).
 Names are generated from the feed's title: lower-case ASCII words joined by "-", made
 unique with "-2", "-3", ...; without a title, from the URL's host and path.
@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.config import Config, FeedSpec, parse_duration
-from ingest.discover import COMMON_PATHS, Candidate, Discovery
-from ingest.errors import ConfigError
-from ingest.feeds_file import add_entries
-from ingest.opml import OpmlFeed, export_opml, parse_opml
-from ingest.urls import canonical_url, is_http_url
+from ingest.core.errors import ConfigError
+from ingest.core.urls import canonical_url, is_http_url
+from ingest.sources.discover import COMMON_PATHS, Candidate, Discovery
+from ingest.sources.feeds_file import add_entries
+from ingest.sources.opml import OpmlFeed, export_opml, parse_opml
 
 MAX_NAME_CHARS = 60
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ingest.config import Settings
-    from ingest.report import FeedReport
+    from ingest.pipeline.report import FeedReport
 
 WEEK = 7 * 86400.0
 PERMANENT_STATUSES = (404, 410)

@@ -17,10 +17,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
-from ingest.errors import ParseError, wrap_errors
-from ingest.feed_json import parse_json_feed
-from ingest.feed_xml import parse_xml_feed
-from ingest.types import EntryData, FeedData
+from ingest.core.errors import ParseError, wrap_errors
+from ingest.core.types import EntryData, FeedData
+from ingest.feeds.json_feed import parse_json_feed
+from ingest.feeds.xml_feed import parse_xml_feed
 
 _HTML_RE = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
 _ALTERNATE_RE = re.compile(

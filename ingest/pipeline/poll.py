@@ -5,29 +5,21 @@
 
 CPU-bound work (feed parsing, HTML extraction, composing the article and its dedup
 fingerprint) runs in a process pool so the event loop keeps fetching; database and file
-writes run on one storage thread, in order.
+writes run on one storage thread, in order (runtime.py).
 Anchors: miniflux handler.go::RefreshFeed, reader _update/base.py::PipelineBase.update.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import multiprocessing
-import multiprocessing.forkserver
-import os
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
 
-from ingest import dedup
 from ingest.config import Config, FeedSpec
-from ingest.dedup import entry_version
-from ingest.errors import (
+from ingest.core.dedup import entry_version
+from ingest.core.errors import (
     BlockedAddressError,
     ExtractError,
     FetchError,
@@ -36,204 +28,17 @@ from ingest.errors import (
     Skip,
     StorageError,
 )
-from ingest.fetch import FEED_ACCEPT, Fetcher
-from ingest.parse import parse_feed
-from ingest.prepare import prepare
-from ingest.report import FeedReport, PollReport, log
-from ingest.types import EntryData, FeedData
-from ingest.urls import canonical_url, is_http_url
+from ingest.core.types import EntryData, FeedData
+from ingest.core.urls import canonical_url, is_http_url
+from ingest.feeds import parse_feed
+from ingest.fetch import FEED_ACCEPT
+from ingest.pipeline.prepare import prepare
+from ingest.pipeline.report import FeedReport, PollReport, log
+from ingest.pipeline.runtime import Context, bounded, close_context, open_context
 from storage.models import Feed, to_utc
-from storage.store import Store, open_store
 
-T = TypeVar("T")
-# Recycle the extraction pool after this many tasks: lxml's memory grows over thousands
-# of pages. Done by hand: ProcessPoolExecutor(max_tasks_per_child=...) deadlocks once its
-# workers reach the limit on Python 3.11 (CPython gh-115634).
-RECYCLE_AFTER_TASKS = 1000
 # URLs longer than this are junk or attacks, and would not fit a database index.
 MAX_URL_CHARS = 2000
-# Parsing a capped feed or extracting a capped page takes well under this; past it the
-# input is pathological and the worker is replaced.
-CPU_TIMEOUT = 120.0
-# Feed rows saved by one group commit at most (Context.save_state): bounds how long it
-# holds the database's write lock, which other processes wait for.
-MAX_STATES_PER_COMMIT = 256
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Context:
-    """What a poll needs, created once per pass (or once per daemon) and passed in."""
-
-    config: Config
-    store: Store
-    fetcher: Fetcher
-    cpu_pool: Executor | None  # None: extraction in a thread (workers: 1)
-    db_pool: Executor
-    clock: Callable[[], datetime] = utcnow
-    on_progress: Callable[[FeedReport], None] | None = None
-    workers: int | None = None
-    tasks: int = 0  # submitted to the current pool
-    # Feed rows read in one query at the start of a pass (poll_all); None: read per feed.
-    feed_states: dict[str, Feed] | None = None
-    # Feed rows waiting for the next group commit (save_state), each with its waiter.
-    state_queue: list[tuple[Feed, asyncio.Future[None]]] = field(default_factory=list)
-    state_writer: asyncio.Task[None] | None = None
-
-    async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run CPU-bound `fn` off the event loop, within CPU_TIMEOUT seconds.
-
-        A worker killed under us (the OOM killer, a crash in lxml on a hostile page)
-        breaks a ProcessPoolExecutor for good; the pool is replaced and the call retried
-        once, so one bad page cannot stop a daemon's extraction for months.
-        """
-        for attempt in (1, 2):
-            try:
-                async with asyncio.timeout(CPU_TIMEOUT):
-                    return await self._cpu_once(fn, *args)
-            except BrokenExecutor:
-                log.error("extraction worker died (%s); starting a new pool", fn.__name__)
-                self._renew_pool()
-                if attempt == 2:
-                    raise ExtractError(f"{fn.__name__}: the worker process died twice") from None
-            except TimeoutError:
-                # The stuck worker keeps its process busy: replace the pool.
-                self._renew_pool()
-                raise ExtractError(f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s") from None
-        raise AssertionError("unreachable")
-
-    async def _cpu_once(self, fn: Callable[..., T], *args: Any) -> T:
-        if self.cpu_pool is None:
-            return await asyncio.to_thread(fn, *args)
-        self.tasks += 1
-        if self.tasks > RECYCLE_AFTER_TASKS:
-            self._renew_pool(cancel=False)  # tasks in flight finish in the old pool
-        while True:
-            pool = self.cpu_pool
-            try:
-                # Submitted from a thread: ProcessPoolExecutor starts its workers inside
-                # submit(), and the first start (forkserver + preloaded trafilatura) takes
-                # a second or two, which on the event loop would freeze every fetch in
-                # flight past its deadline.
-                future = await asyncio.to_thread(pool.submit, partial(fn, *args))
-                break
-            except RuntimeError:
-                # Another task recycled the pool between our read of it and the submit:
-                # submit to the new one.
-                if pool is self.cpu_pool:
-                    raise
-        return await asyncio.wrap_future(future)
-
-    def _renew_pool(self, cancel: bool = True) -> None:
-        if self.cpu_pool is not None:
-            self.cpu_pool.shutdown(wait=False, cancel_futures=cancel)
-            self.cpu_pool = make_cpu_pool(self.workers)
-            self.tasks = 1
-
-    async def db(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.db_pool, partial(fn, *args))
-
-    async def save_state(self, state: Feed) -> None:
-        """Save a feed's row; return once it is committed, or raise what saving raised.
-
-        Group commit: rows that arrive while a write is running are saved together by the
-        next one. An all-304 pass of 300 feeds makes about 20 transactions instead of 300
-        (each ORM transaction cost ~0.4 ms of CPU, a third of the conditional GET), and
-        still no poll returns, nor is reported, before its row is durable.
-        """
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.state_queue.append((state, done))
-        if self.state_writer is None or self.state_writer.done():
-            self.state_writer = asyncio.create_task(self._write_states())
-        await done
-
-    async def _write_states(self) -> None:
-        batch: list[tuple[Feed, asyncio.Future[None]]] = []
-        try:
-            while self.state_queue:
-                batch = take_distinct(self.state_queue, MAX_STATES_PER_COMMIT)
-                errors = await self._save_states([state for state, _ in batch])
-                for (_, done), error in zip(batch, errors, strict=True):
-                    if done.done():  # its poll was cancelled; the row is saved all the same
-                        continue
-                    if error is None:
-                        done.set_result(None)
-                    else:
-                        done.set_exception(error)
-        except BaseException:  # cancelled (the loop is closing): nobody waits forever
-            for _, done in [*batch, *self.state_queue]:
-                done.cancel()
-            self.state_queue.clear()
-            raise
-
-    async def _save_states(self, states: list[Feed]) -> list[Exception | None]:
-        """One transaction for all; if it fails, one each: a row the database refuses (a
-        NUL in a feed title, on PostgreSQL) must not fail the feeds batched with it."""
-        try:
-            await self.db(self.store.save_feed_states, states)
-            return [None] * len(states)
-        except Exception as exc:
-            if len(states) == 1:
-                return [exc]
-        errors: list[Exception | None] = []
-        for state in states:
-            try:
-                await self.db(self.store.save_feed_state, state)
-                errors.append(None)
-            except Exception as exc:
-                errors.append(exc)
-        return errors
-
-
-def make_cpu_pool(workers: int | None) -> Executor | None:
-    workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        # Extraction runs in threads of this process: import its libraries here, once, in
-        # this thread. Imported lazily by the first extraction threads instead, their
-        # module-level set-up raced with lxml in other threads and crashed the process
-        # now and then (double free, segfault: about 1 poll in 30).
-        importlib.import_module("ingest.extract")
-        dedup.warm_up()
-        return None
-    # forkserver: workers start from a clean, preloaded process (fork from a threaded
-    # parent is unsafe, and max_tasks_per_child needs a non-fork start method).
-    ctx = multiprocessing.get_context("forkserver")
-    # Only what workers run: not the database, HTTP or CLI layers (half the import time)
-    ctx.set_forkserver_preload(["ingest.extract", "ingest.prepare", "ingest.parse", "numpy"])
-    # Started now, not at the first task: its imports (a second of CPU) run while this
-    # process opens the store and fetches the first feeds, instead of before the first
-    # feed can be parsed.
-    multiprocessing.forkserver.ensure_running()
-    return ProcessPoolExecutor(workers, mp_context=ctx)
-
-
-async def open_context(config: Config, store: Store | None = None) -> Context:
-    s = config.settings
-    fetcher = Fetcher.from_settings(s)
-    return Context(
-        config=config,
-        store=store or open_store(config),
-        fetcher=fetcher,
-        cpu_pool=make_cpu_pool(s.workers),
-        workers=s.workers,
-        db_pool=ThreadPoolExecutor(1, thread_name_prefix="ingest-store"),
-    )
-
-
-async def close_context(ctx: Context, close_store: bool = True) -> None:
-    if ctx.state_writer is not None:
-        # Rows of cancelled polls may still be on their way: let them reach the database.
-        await asyncio.gather(ctx.state_writer, return_exceptions=True)
-    await ctx.fetcher.aclose()
-    if ctx.cpu_pool is not None:
-        # Do not wait for a worker stuck on a pathological page: stopping is bounded.
-        ctx.cpu_pool.shutdown(wait=False, cancel_futures=True)
-    ctx.db_pool.shutdown(wait=True)
-    if close_store:
-        ctx.store.close()
 
 
 # -- one feed ----------------------------------------------------------------------------
@@ -321,18 +126,6 @@ def _record_error(state: Feed, report: FeedReport, exc: IngestError) -> None:
     report.error = str(exc) or type(exc).__name__
     state.error_count += 1
     state.last_error = f"{type(exc).__name__}: {report.error}"[:2000]
-
-
-def take_distinct(queue: list[tuple[Feed, T]], limit: int) -> list[tuple[Feed, T]]:
-    """Remove and return the head of `queue`: at most `limit` items, of distinct feeds."""
-    names: set[str] = set()
-    for state, _ in queue[:limit]:
-        if state.name in names:
-            break
-        names.add(state.name)
-    batch = queue[: len(names)]
-    del queue[: len(names)]
-    return batch
 
 
 def fresh_entries(spec: FeedSpec, config: Config, feed: FeedData, now: datetime) -> list[EntryData]:
@@ -462,17 +255,6 @@ async def fetch_page(
             return None, link
         raise Skip("page:fetch_failed", str(exc)) from None
     return fetched.content, fetched.final_url
-
-
-async def bounded(coros: Iterable[Awaitable[None]], limit: int) -> None:
-    """Run awaitables with at most `limit` in flight, without creating them all at once."""
-    iterator = iter(coros)
-
-    async def worker() -> None:
-        for coro in iterator:
-            await coro
-
-    await asyncio.gather(*(worker() for _ in range(limit)))
 
 
 # -- a pass over all feeds ----------------------------------------------------------------

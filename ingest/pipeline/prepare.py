@@ -1,7 +1,7 @@
 """One entry's CPU work, run in the extraction pool: page -> extract -> compose -> fingerprint.
 
 A module of its own, light to import: the pool's forkserver preloads it (with
-ingest.parse), so workers carry trafilatura but not the database, HTTP or CLI layers.
+ingest.feeds), so workers carry trafilatura but not the database, HTTP or CLI layers.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from datetime import datetime
 
 from ingest.compose import compose
 from ingest.config import FeedSpec
-from ingest.dedup import Fingerprint, fingerprint
-from ingest.types import ArticleDraft, EntryData
+from ingest.core.dedup import Fingerprint, fingerprint
+from ingest.core.types import ArticleDraft, EntryData
 
 
 def prepare(

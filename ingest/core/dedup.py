@@ -78,7 +78,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from ingest.types import EntryData
+from ingest.core.types import EntryData
 
 SHINGLE_WORDS = 3
 NUM_PERM = 128

@@ -32,27 +32,14 @@ from trafilatura.metadata import (
 )
 from trafilatura.utils import load_html
 
-from ingest.types import PageContent
-from storage import document
+from ingest.core.text import clean_visible as clean_text
+from ingest.core.types import PageContent
 
 # trafilatura logs every discarded page at WARNING; for us an empty body is a normal outcome.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 logging.getLogger("htmldate").setLevel(logging.ERROR)
 
 EMPTY = PageContent(title=None, lead=None, paragraphs=())
-
-# Invisible format characters (soft hyphen, direction marks, word joiner) break substring
-# search and word matching in extracted text, so they are deleted, not spaced.
-# ZWJ/ZWNJ are kept: they carry meaning in Persian/Indic scripts and emoji sequences.
-_INVISIBLE_RE = re.compile("[\u00ad\u200b\ufeff\u200e\u200f\u2060\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_text(text: str | None) -> str:
-    """The document's clean_text, with invisible format characters deleted first."""
-    if text and _INVISIBLE_RE.search(text):
-        text = _INVISIBLE_RE.sub("", text)
-    return document.clean_text(text)
-
 
 # --- body: trafilatura XML -> paragraphs ----------------------------------------------------
 

@@ -8,12 +8,12 @@ from typing import Any
 import feedparser
 import feedparser.api
 
-from ingest.clean import html_to_text
-from ingest.dates import parse_date
-from ingest.errors import ParseError
-from ingest.types import EntryData, FeedData
-from ingest.urls import resolve
-from storage.document import clean_text
+from ingest.core.dates import parse_date
+from ingest.core.errors import ParseError
+from ingest.core.html import html_to_text
+from ingest.core.text import clean_text
+from ingest.core.types import EntryData, FeedData
+from ingest.core.urls import resolve
 
 _feedparser_replace_doctype = feedparser.api.replace_doctype
 

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-from ingest.errors import ConfigError
+from ingest.core.errors import ConfigError
+from ingest.core.types import FetchResult
 from ingest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher
-from ingest.pipeline import Context
-from ingest.report import FeedReport
-from ingest.types import FetchResult
+from ingest.pipeline.report import FeedReport
+from ingest.pipeline.runtime import Context
 
 T = TypeVar("T")
 Observe = Callable[[str, float], None]

@@ -19,8 +19,8 @@ from rich.table import Table
 
 from ingest import __version__
 from ingest.config import Config, load_config
-from ingest.errors import IngestError
-from ingest.report import PollReport, setup_logging
+from ingest.core.errors import IngestError
+from ingest.pipeline.report import PollReport, setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(stderr=True)
@@ -76,9 +76,9 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
 
     Exits 1 when any feed failed (the others are still polled and stored).
     """
-    from ingest.output import progress_bar
-    from ingest.pipeline import poll as run_poll
-    from ingest.pipeline import select_feeds
+    from ingest.cli.output import progress_bar
+    from ingest.pipeline.poll import poll as run_poll
+    from ingest.pipeline.poll import select_feeds
 
     config = load(config_path, log_level)
     specs = select_feeds(config, feeds)
@@ -97,7 +97,7 @@ def _print_summary(report: PollReport) -> None:
         click.echo(f"  failed: {failed.feed} ({failed.url}): {failed.error}", err=True)
 
 
-# -- feeds: managing sources (ingest.sources, ingest.discover, ingest.health) ------------
+# -- feeds: managing sources (ingest.sources) -------------------------------------------
 
 
 @main.group()
@@ -133,8 +133,8 @@ def feeds_add(
 
     Example: ingest feeds add https://www.example.com/ --first --interval 15m
     """
-    from ingest import sources
-    from ingest.discover import discover
+    from ingest.sources import manage as sources
+    from ingest.sources.discover import discover
 
     config = load_config(config_path)
     if existing := sources.find_by_url(config.feeds, url):
@@ -166,7 +166,7 @@ def feeds_remove(config_path: Path, name: str) -> None:
 
     Example: ingest feeds remove gazzetta
     """
-    from ingest.feeds_file import remove_feed
+    from ingest.sources.feeds_file import remove_feed
 
     spec = load_config(config_path).feed(name)
     remove_feed(config_path, name)
@@ -181,7 +181,7 @@ def feeds_list(config_path: Path) -> None:
 
     Example: ingest feeds list | cut -f2
     """
-    from ingest.sources import list_rows
+    from ingest.sources.manage import list_rows
 
     rows = list_rows(load_config(config_path))
     if not sys.stdout.isatty():
@@ -210,7 +210,7 @@ def feeds_check(config_path: Path, names: tuple[str, ...]) -> None:
     """
     from datetime import UTC, datetime
 
-    from ingest.health import check_feeds, health_lines
+    from ingest.sources.health import check_feeds, health_lines
 
     results = check_feeds(load_config(config_path), names, datetime.now(UTC))
     if not results:
@@ -231,7 +231,7 @@ def feeds_import(config_path: Path, file: Path, dry_run: bool) -> None:
 
     Example: ingest feeds import subscriptions.opml
     """
-    from ingest.sources import import_opml
+    from ingest.sources.manage import import_opml
 
     plan = import_opml(load_config(config_path), file, dry_run=dry_run)
     for entry in plan.added:
@@ -252,8 +252,8 @@ def feeds_export(config_path: Path, file: Path | None) -> None:
     """
     from datetime import UTC, datetime
 
-    from ingest.feeds_file import write_atomic
-    from ingest.sources import export_feeds
+    from ingest.sources.feeds_file import write_atomic
+    from ingest.sources.manage import export_feeds
 
     text = export_feeds(load_config(config_path), datetime.now(UTC))
     if file is None or str(file) == "-":
@@ -272,7 +272,7 @@ def list_articles(config_path: Path, limit: int, feed: str | None) -> None:
 
     Example: ingest list --limit 5
     """
-    from storage import open_store
+    from ingest.pipeline.runtime import open_store
 
     config = load_config(config_path)
     with open_store(config) as store:
@@ -298,7 +298,7 @@ def show(config_path: Path, article_id: str, as_json: bool) -> None:
 
     Example: ingest show 2c2a5702b678812c
     """
-    from storage import open_store
+    from ingest.pipeline.runtime import open_store
 
     config = load_config(config_path)
     with open_store(config) as store:
@@ -388,8 +388,8 @@ def query_articles(
 
     Example: ingest query putin --since 2022-11-01 --format jsonl | jq .title
     """
-    from ingest.output import build_query, stdout_closed_ok, write_results
-    from storage import open_store
+    from ingest.cli.output import build_query, stdout_closed_ok, write_results
+    from ingest.pipeline.runtime import open_store
 
     config = load_config(config_path)
     query = build_query(
@@ -443,8 +443,8 @@ def export_articles(
 
     Example: ingest export out/ --since 2022-11-01; ingest export --format jsonl > all.jsonl
     """
-    from ingest.output import build_query, run_export, stdout_closed_ok
-    from storage import open_store
+    from ingest.cli.output import build_query, run_export, stdout_closed_ok
+    from ingest.pipeline.runtime import open_store
 
     fmt = fmt or ("txt" if folder else "jsonl")
     if fmt == "txt" and folder is None:
@@ -512,7 +512,7 @@ def run(
 
     Edits to feeds.yaml apply within seconds; one `ingest run` per store.
     """
-    from ingest.daemon import run_daemon
+    from ingest.service.daemon import run_daemon
 
     config = load(config_path, log_level)
     run_daemon(
@@ -549,7 +549,7 @@ def status(config_path: Path, fmt: str, sites: bool, days: float) -> None:
     """
     from datetime import UTC, datetime
 
-    from ingest import status_view
+    from ingest.cli import status_view
 
     config = load_config(config_path)
     now = datetime.now(UTC)

@@ -7,11 +7,11 @@ import html
 import json
 from typing import Any
 
-from ingest.dates import parse_date
-from ingest.errors import ParseError
-from ingest.types import EntryData, FeedData
-from ingest.urls import resolve
-from storage.document import clean_text
+from ingest.core.dates import parse_date
+from ingest.core.errors import ParseError
+from ingest.core.text import clean_text
+from ingest.core.types import EntryData, FeedData
+from ingest.core.urls import resolve
 
 
 def parse_json_feed(url: str, body: bytes, content_type: str | None = None) -> FeedData:

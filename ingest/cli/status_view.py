@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ingest.config import Config
-from storage import open_store
+from ingest.pipeline.runtime import open_store
 from storage import status as q
 
 LAST_ERROR_CHARS = 60

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ingest.config import Config, FeedSpec
-from ingest.discover import newest_date
-from ingest.errors import FetchError, HTTPStatusError, ParseError
+from ingest.core.errors import FetchError, HTTPStatusError, ParseError
+from ingest.core.types import FeedData, FetchResult
+from ingest.core.urls import is_http_url
+from ingest.feeds import parse_feed
 from ingest.fetch import FEED_ACCEPT, Fetcher
-from ingest.parse import parse_feed
-from ingest.sources import format_date, format_duration, plural
-from ingest.types import FeedData, FetchResult
-from ingest.urls import is_http_url
+from ingest.sources.discover import newest_date
+from ingest.sources.manage import format_date, format_duration, plural
 
 # A news feed whose newest item is older than this has probably stopped or moved.
 STALE_AFTER = timedelta(days=90)

@@ -29,7 +29,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from ingest.config import Config, parse_config
-from ingest.errors import ConfigError
+from ingest.core.errors import ConfigError
 from storage import files
 
 BOM = "\ufeff"

@@ -39,11 +39,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from ingest.config import Config, FeedSpec, Settings, parse_config
-from ingest.errors import ConfigError, IngestError
-from ingest.metrics import Metrics, TimedContext
-from ingest.pipeline import Context, close_context, open_context, poll_feed, utcnow
-from ingest.report import FeedReport, log
-from ingest.schedule import Outcome, Plan, Policy, is_failing, next_poll, resume_at
+from ingest.core.errors import ConfigError, IngestError
+from ingest.pipeline.poll import poll_feed
+from ingest.pipeline.report import FeedReport, log
+from ingest.pipeline.runtime import Context, close_context, open_context, utcnow
+from ingest.pipeline.schedule import Outcome, Plan, Policy, is_failing, next_poll, resume_at
+from ingest.service.metrics import Metrics, TimedContext
 from storage import status as status_queries
 from storage.lock import StoreLock
 from storage.models import Feed, to_utc

@@ -1,0 +1,43 @@
+"""Text hygiene shared by every stage and by the document format: one line of clean text.
+
+The paragraph rules (NFC, no control characters, whitespace runs collapsed) are what the
+stored document guarantees; storage/document.py renders with them, and feed parsing,
+extraction and composing apply them as early as they see text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0/C1 controls, line/paragraph separators, zero-width space and BOM, non-characters.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff\ufffe\uffff]")
+# Invisible format characters (soft hyphen, direction marks, word joiner) break substring
+# search and word matching in extracted text, so they are deleted, not spaced.
+# ZWJ/ZWNJ are kept: they carry meaning in Persian/Indic scripts and emoji sequences.
+_INVISIBLE_RE = re.compile("[\u00ad\u200b\ufeff\u200e\u200f\u2060\u202a-\u202e\u2066-\u2069]")
+_PUNCT_RE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def clean_text(text: str | None) -> str:
+    """One line of clean text: NFC, controls removed, whitespace runs collapsed ("" for None)."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text)
+    # Runs on every paragraph of every article: substitute only when needed, and
+    # str.split() (the same whitespace as regex \s) is several times faster than a regex.
+    if _CONTROL_RE.search(text):
+        text = _CONTROL_RE.sub(" ", text)
+    return " ".join(text.split())
+
+
+def clean_visible(text: str | None) -> str:
+    """`clean_text` with invisible format characters deleted first (for page text)."""
+    if text and _INVISIBLE_RE.search(text):
+        text = _INVISIBLE_RE.sub("", text)
+    return clean_text(text)
+
+
+def comparison_key(text: str) -> str:
+    """Comparison form: case, accents' composition, punctuation and spaces ignored."""
+    return _PUNCT_RE.sub("", unicodedata.normalize("NFKC", text).casefold())
