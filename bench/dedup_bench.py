@@ -32,6 +32,7 @@ from sqlalchemy import event, insert  # noqa: E402
 from trafilatura.deduplication import Simhash  # noqa: E402
 
 from ingest.core import dedup  # noqa: E402
+from ingest.pipeline.deduplicate import save_article  # noqa: E402
 from storage import fingerprints  # noqa: E402
 from storage.models import Article, ArticleBand  # noqa: E402
 from storage.store import Store  # noqa: E402
@@ -62,7 +63,7 @@ def pair_scores(docs: list[Doc]) -> tuple[float, float, int, int]:
 
 def store_scores(docs: list[Doc]) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/b.db", Path(tmp)) as store:
-        placed = {d.id: store.save(d.draft(), NOW) for d in docs}
+        placed = {d.id: save_article(store, d.draft(), NOW) for d in docs}
     article_of = {d.story: placed[d.id].article_id for d in docs if d.is_base}
     tp = fp = fn = 0
     for d in docs:
@@ -155,7 +156,7 @@ def lookup_cost(url: str | None, sizes: list[int], docs: list[Doc]) -> list[dict
         with Store(url or f"sqlite:///{tmp}/cost.db", Path(tmp)) as store:
             for d in docs:
                 if d.is_base:  # what the variants will find
-                    store.save(d.draft(), NOW)
+                    save_article(store, d.draft(), NOW)
             filled = 0
             for n in sorted(sizes):
                 fill(store, filled + 1_000_000, n + 1_000_000, rng)

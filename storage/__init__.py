@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from storage.document import Document, parse, render
     from storage.models import Article, ArticleSource, Feed, SkippedEntry
-    from storage.store import SaveResult, Store
+    from storage.store import Store
 
 _HOMES = {
     "Document": "storage.document",
@@ -24,7 +24,6 @@ _HOMES = {
     "ArticleSource": "storage.models",
     "Feed": "storage.models",
     "SkippedEntry": "storage.models",
-    "SaveResult": "storage.store",
     "Store": "storage.store",
 }
 
@@ -33,7 +32,6 @@ __all__ = [
     "ArticleSource",
     "Document",
     "Feed",
-    "SaveResult",
     "SkippedEntry",
     "Store",
     "parse",

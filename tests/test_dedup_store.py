@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from ingest.cli import main
 from ingest.core import dedup
+from ingest.pipeline.deduplicate import save_article
 from storage.models import ArticleBand
 from storage.store import Store
 from tests.dedup_corpus import Doc, load_corpus
@@ -24,7 +25,7 @@ CORPUS = load_corpus()
 
 def store_all(store: Store, docs: list[Doc]) -> dict[str, str]:
     """doc id -> article id it was stored as or merged into."""
-    return {d.id: store.save(d.draft(), NOW).article_id for d in docs}
+    return {d.id: save_article(store, d.draft(), NOW).article_id for d in docs}
 
 
 def assert_grouped_by_story(placed: dict[str, str]) -> None:
@@ -64,14 +65,14 @@ def story(doc_id: str) -> Doc:
 
 def test_dedup_off_neither_merges_nor_is_merged_into(tmp_path: Path) -> None:
     with Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path) as store:
-        off = store.save(story("rate-hike").draft(), NOW, dedup=False)
-        copy = store.save(story("rate-hike.headline").draft(), NOW)  # exact copy, dedup on
+        off = save_article(store, story("rate-hike").draft(), NOW, dedup_on=False)
+        copy = save_article(store, story("rate-hike.headline").draft(), NOW)  # exact copy, dedup on
         assert copy.created and copy.article_id != off.article_id
-        again = store.save(story("rate-hike.repost").draft(), NOW, dedup=False)
+        again = save_article(store, story("rate-hike.repost").draft(), NOW, dedup_on=False)
         assert again.created
         with store.session() as s:
             assert s.get(ArticleBand, (0, off.article_id)) is None
-        assert store.save(story("rate-hike.cut").draft(), NOW).reason == "known:near"
+        assert save_article(store, story("rate-hike.cut").draft(), NOW).reason == "known:near"
 
 
 def updated_draft(doc: Doc, paragraphs: tuple[str, ...], title: str | None = None) -> Doc:
@@ -81,22 +82,24 @@ def updated_draft(doc: Doc, paragraphs: tuple[str, ...], title: str | None = Non
 def test_same_url_with_changed_body_is_updated_in_place_and_capped(tmp_path: Path) -> None:
     base = story("treno-bologna")
     with Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, max_updates=2) as store:
-        first = store.save(base.draft(), NOW, entry_version=NOW)
+        first = save_article(store, base.draft(), NOW, entry_version=NOW)
         path = tmp_path / str(first.path)
         before = path.read_text("utf-8")
         # A counter in a short line changed: not an update.
         counter = updated_draft(base, (*base.paragraphs, "Letto 1.234 volte"))
-        store.save(counter.draft(), NOW)
+        save_article(store, counter.draft(), NOW)
         more = updated_draft(base, (*base.paragraphs, "Letto 2.345 volte"))
-        assert store.save(more.draft(), NOW).reason == "known:canonical_url"
+        assert save_article(store, more.draft(), NOW).reason == "known:canonical_url"
         assert path.read_text("utf-8") != before  # the first counter line was a real change
         edits = [
             (*base.paragraphs, "La linea riaprirà domani mattina, ha annunciato RFI."),
             (*base.paragraphs[:-1], "La Procura ha iscritto due tecnici nel registro."),
             (*base.paragraphs, "Terza modifica, oltre il limite."),
         ]
-        results = [store.save(updated_draft(base, body).draft(), NOW + timedelta(hours=i + 1))
-                   for i, body in enumerate(edits)]  # fmt: skip
+        results = [
+            save_article(store, updated_draft(base, body).draft(), NOW + timedelta(hours=i + 1))
+            for i, body in enumerate(edits)
+        ]
         assert [r.reason for r in results] == ["updated", "known:update_capped",
                                                "known:update_capped"]  # fmt: skip
         article = store.get(first.article_id)
@@ -112,14 +115,17 @@ def test_same_url_with_changed_body_is_updated_in_place_and_capped(tmp_path: Pat
 
 def test_changed_entries_are_those_with_a_newer_date_below_the_cap(tmp_path: Path) -> None:
     with Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, max_updates=1) as store:
-        a = store.save(story("ai-act").draft("desk"), NOW, entry_version=NOW)
-        store.save(story("rhodes-fires").draft("desk"), NOW, entry_version=NOW)
-        store.save(story("rate-hike").draft("desk"), NOW)  # no date: never re-fetched
+        a = save_article(store, story("ai-act").draft("desk"), NOW, entry_version=NOW)
+        save_article(store, story("rhodes-fires").draft("desk"), NOW, entry_version=NOW)
+        save_article(store, story("rate-hike").draft("desk"), NOW)  # no date: never re-fetched
         later = NOW + timedelta(hours=1)
         versions = {"ai-act": later, "rhodes-fires": NOW, "rate-hike": later}
         assert store.changed_entries("desk", versions) == {"ai-act"}
         edited = updated_draft(story("ai-act"), (*story("ai-act").paragraphs, "An addendum."))
-        assert store.save(edited.draft("desk"), later, entry_version=later).reason == "updated"
+        assert (
+            save_article(store, edited.draft("desk"), later, entry_version=later).reason
+            == "updated"
+        )
         assert a.article_id == store.get(a.article_id).id  # type: ignore[union-attr]
         # At the cap: a newer date no longer causes a fetch.
         assert store.changed_entries("desk", {"ai-act": later + timedelta(hours=1)}) == set()
@@ -128,7 +134,7 @@ def test_changed_entries_are_those_with_a_newer_date_below_the_cap(tmp_path: Pat
 def test_a_store_from_before_dedup_is_upgraded_and_backfilled(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
     with Store(f"sqlite:///{db}", tmp_path) as store:
-        first = store.save(story("maltempo-liguria").draft(), NOW)
+        first = save_article(store, story("maltempo-liguria").draft(), NOW)
     # Play an old store: drop the columns and table dedup added.
     con = sqlite3.connect(db)
     con.execute("DROP TABLE article_bands")
@@ -142,14 +148,14 @@ def test_a_store_from_before_dedup_is_upgraded_and_backfilled(tmp_path: Path) ->
     with Store(f"sqlite:///{db}", tmp_path) as store:
         assert store.backfill_fingerprints(batch=1) == 1
         assert store.backfill_fingerprints() == 0
-        copy = store.save(story("maltempo-liguria.cut").draft(), NOW)
+        copy = save_article(store, story("maltempo-liguria.cut").draft(), NOW)
         assert (copy.article_id, copy.reason) == (first.article_id, "known:near")
 
 
 def test_articles_indexed_by_an_older_scheme_are_reindexed(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
     with Store(f"sqlite:///{db}", tmp_path) as store:
-        first = store.save(story("maltempo-liguria").draft(), NOW)
+        first = save_article(store, story("maltempo-liguria").draft(), NOW)
     # Play a store indexed by an older fingerprint scheme: bands that match nothing new.
     con = sqlite3.connect(db)
     con.execute("UPDATE article_bands SET key = key + 1")
@@ -159,7 +165,7 @@ def test_articles_indexed_by_an_older_scheme_are_reindexed(tmp_path: Path) -> No
     with Store(f"sqlite:///{db}", tmp_path) as store:
         assert store.backfill_fingerprints() == 1
         assert store.backfill_fingerprints() == 0
-        copy = store.save(story("maltempo-liguria.cut").draft(), NOW)
+        copy = save_article(store, story("maltempo-liguria.cut").draft(), NOW)
         assert (copy.article_id, copy.reason) == (first.article_id, "known:near")
 
 
@@ -182,8 +188,8 @@ def test_an_older_store_gets_the_indexes_added_since(tmp_path: Path) -> None:
 def test_show_json_lists_sources_with_rule_and_similarity(tmp_path: Path) -> None:
     (tmp_path / "feeds.yaml").write_text("settings:\n  store: store\nfeeds: []\n", "utf-8")
     with Store(f"sqlite:///{tmp_path / 'store' / 'ingest.db'}", tmp_path / "store") as store:
-        first = store.save(story("rhodes-fires").draft("wire"), NOW)
-        store.save(story("rhodes-fires.byline").draft("courier"), NOW)
+        first = save_article(store, story("rhodes-fires").draft("wire"), NOW)
+        save_article(store, story("rhodes-fires.byline").draft("courier"), NOW)
     result = CliRunner().invoke(
         main, ["show", first.article_id, "--json", "--config", str(tmp_path / "feeds.yaml")]
     )
@@ -199,8 +205,8 @@ def test_show_json_lists_sources_with_rule_and_similarity(tmp_path: Path) -> Non
 @pytest.mark.parametrize("doc_id", ["brief-ponte", "porto-genova"])
 def test_short_bodies_merge_only_by_their_strict_rules(tmp_path: Path, doc_id: str) -> None:
     with Store(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path) as store:
-        store.save(story(doc_id).draft(), NOW)
-        reasons = {d.id: store.save(d.draft(), NOW).reason for d in CORPUS
+        save_article(store, story(doc_id).draft(), NOW)
+        reasons = {d.id: save_article(store, d.draft(), NOW).reason for d in CORPUS
                    if d.story == doc_id and d.id != doc_id}  # fmt: skip
     expected = (
         {"brief-ponte.repost": "known:exact"}

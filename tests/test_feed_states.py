@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ingest.config import load_config
 from ingest.core.errors import StorageError
+from ingest.core.types import FeedState, PollStatus
 from ingest.pipeline.poll import poll
 from ingest.pipeline.report import FeedReport
 from ingest.pipeline.runtime import Context, open_store
-from storage.models import Feed
 from storage.store import Store
 from tests.hostile_site import (
     article_html,
@@ -77,17 +78,19 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def test_save_feed_states_writes_what_changed_and_inserts_new_feeds(store: Store) -> None:
     now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-    store.save_feed_states([Feed(name="a", url="http://a/"), Feed(name="b", url="http://b/")])
+    store.save_feed_states(
+        [(None, FeedState(name="a", url="http://a/")), (None, FeedState(name="b", url="http://b/"))]
+    )
     states = store.feed_states()
     # meanwhile the daemon stores its plan for `a`: the poll below must not undo it
-    planned = store.feed_state("a")
-    assert planned is not None
-    planned.next_poll_at = now + timedelta(hours=1)
-    store.save_feed_state(planned)
+    read = store.feed_state("a")
+    assert read is not None
+    store.save_feed_state(read, replace(read, next_poll_at=now + timedelta(hours=1)))
 
-    states["a"].last_polled_at = states["b"].last_polled_at = now
-    states["a"].last_status, states["b"].etag = "not_modified", '"e"'
-    store.save_feed_states([states["a"], states["b"], Feed(name="c", url="http://c/")])
+    a = replace(states["a"], last_polled_at=now, last_status=PollStatus.NOT_MODIFIED)
+    b = replace(states["b"], last_polled_at=now, etag='"e"')
+    c = FeedState(name="c", url="http://c/")
+    store.save_feed_states([(states["a"], a), (states["b"], b), (None, c)])
 
     saved = store.feed_states()
     assert saved["a"].next_poll_at == now + timedelta(hours=1)
@@ -98,11 +101,11 @@ def test_save_feed_states_writes_what_changed_and_inserts_new_feeds(store: Store
 
 def test_rows_of_a_failed_transaction_can_be_saved_again(store: Store) -> None:
     now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-    store.save_feed_state(Feed(name="a", url="http://a/"))
-    good = store.feed_state("a")
-    assert good is not None
-    good.last_polled_at = now
-    refused = Feed(name="b", url=None)  # type: ignore[arg-type]  # NOT NULL
+    store.save_feed_state(None, FeedState(name="a", url="http://a/"))
+    read = store.feed_state("a")
+    assert read is not None
+    good = (read, replace(read, last_polled_at=now))
+    refused = (None, FeedState(name="b", url=None))  # type: ignore[arg-type]  # NOT NULL
     with pytest.raises((StorageError, IntegrityError)):
         store.save_feed_states([good, refused])
     assert store.feed_states()["a"].last_polled_at is None  # rolled back, all of it
@@ -120,15 +123,12 @@ class GatedStore:
         self.gate = threading.Event()
         self.batches: list[list[str]] = []
 
-    def save_feed_states(self, feeds: list[Feed]) -> None:
-        self.batches.append([f.name for f in feeds])
+    def save_feed_states(self, changes: list[tuple[FeedState | None, FeedState]]) -> None:
+        self.batches.append([after.name for _, after in changes])
         if len(self.batches) == 1:
             self.gate.wait(WAIT)
-        if any(f.name == "bad" for f in feeds):
+        if any(after.name == "bad" for _, after in changes):
             raise StorageError("refused")
-
-    def save_feed_state(self, feed: Feed) -> None:
-        self.save_feed_states([feed])
 
 
 def test_rows_that_arrive_during_a_write_share_the_next_one_and_a_refused_row_fails_alone() -> None:
@@ -138,10 +138,12 @@ def test_rows_that_arrive_during_a_write_share_the_next_one_and_a_refused_row_fa
         with ThreadPoolExecutor(1) as db_pool:
             # only what save_state uses
             ctx = Context(None, store, None, None, db_pool)  # type: ignore[arg-type]
-            first = asyncio.create_task(ctx.save_state(Feed(name="first", url="u")))
+            first = asyncio.create_task(ctx.save_state(None, FeedState(name="first", url="u")))
             await asyncio.to_thread(lambda: wait_until(lambda: bool(store.batches), "a write"))
             names = ["a", "bad", "b", "a"]  # "a" twice: one row per feed in a transaction
-            later = [asyncio.create_task(ctx.save_state(Feed(name=n, url="u"))) for n in names]
+            later = [
+                asyncio.create_task(ctx.save_state(None, FeedState(name=n, url="u"))) for n in names
+            ]
             await asyncio.sleep(0)  # all four are queued behind the first write
             store.gate.set()
             results = await asyncio.gather(first, *later, return_exceptions=True)

@@ -28,6 +28,7 @@ from sqlmodel import Session, SQLModel, col
 
 from ingest.core.errors import QueryError
 from ingest.core.types import ArticleDraft
+from ingest.pipeline.deduplicate import save_article
 from storage import fulltext
 from storage.models import Article
 from storage.search import (
@@ -213,8 +214,10 @@ def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stor
 
 def test_index_follows_inserts_updates_and_deletes(empty_store: Store) -> None:
     now = datetime(2022, 12, 1, tzinfo=UTC)
-    first = empty_store.save(_draft(1, "Perché la città dorme", "Un racconto notturno."), now)
-    empty_store.save(_draft(2, "Un altro titolo", "Niente da vedere qui."), now)
+    first = save_article(
+        empty_store, _draft(1, "Perché la città dorme", "Un racconto notturno."), now
+    )
+    save_article(empty_store, _draft(2, "Un altro titolo", "Niente da vedere qui."), now)
     assert titles(search(empty_store, "perche citta")) == {"Perché la città dorme"}
 
     with Session(empty_store.engine) as s:  # a plain write through the ORM
@@ -239,7 +242,9 @@ def test_index_follows_inserts_updates_and_deletes(empty_store: Store) -> None:
 def test_an_older_store_gets_its_index_built_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ingest.db'}"
     with Store(url, tmp_path) as store:
-        store.save(_draft(3, "Notizie da Brescia", "Il sindaco è soddisfatto."), datetime.now(UTC))
+        save_article(
+            store, _draft(3, "Notizie da Brescia", "Il sindaco è soddisfatto."), datetime.now(UTC)
+        )
         with store.engine.begin() as conn:  # what a store made before the index looks like
             for name in ("articles_fts_insert", "articles_fts_delete", "articles_fts_update"):
                 conn.execute(text(f"DROP TRIGGER {name}"))

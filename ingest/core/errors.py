@@ -15,7 +15,9 @@
     └── StoreLockedError           another process holds the store
 
 `Skip(reason)` is not an error: it is how a stage says "this entry is not stored", with a
-short machine-readable reason ("known:guid", "page:http_404", ...) counted per pass.
+short machine-readable reason ("page:http_404", "no_link", ...) counted per pass, and
+whether the reason is transient (a timeout, a 503: retried on later polls) or not. The
+stage that raises it knows which; nobody decides it again from the reason string.
 Anything that is not an IngestError is a bug and stays loud.
 """
 
@@ -23,6 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# HTTP statuses that say the URL is gone: a feed answering one of them several times in a
+# row is failing (pipeline/schedule.py), a page answering one is not fetched again.
+PERMANENT_HTTP_STATUSES = frozenset({404, 410})
+# Statuses that say "not now": a page answering one is retried on later polls.
+TRANSIENT_HTTP_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class IngestError(Exception):
@@ -59,7 +67,11 @@ class HTTPStatusError(FetchError):
 
     @property
     def permanent(self) -> bool:
-        return self.status in (404, 410)
+        return self.status in PERMANENT_HTTP_STATUSES
+
+    @property
+    def transient(self) -> bool:
+        return self.status in TRANSIENT_HTTP_STATUSES
 
 
 class TooLargeError(FetchError):
@@ -97,10 +109,11 @@ class StoreLockedError(IngestError):
 class Skip(Exception):  # noqa: N818 - an outcome, not an error
     """An entry is not stored, for a reason that is counted, not alarmed about."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", *, transient: bool = False) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+        self.transient = transient
 
 
 @contextmanager

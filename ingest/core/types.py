@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,63 @@ class ArticleDraft:
     entry_key: str
     guid: str | None
     tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+class PollStatus(StrEnum):
+    """How a feed's last poll ended (stored in feeds.last_status as its value)."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+    BLOCKED = "blocked"  # a bot wall answered instead of the feed
+    GONE = "gone"  # HTTP 410
+
+    @property
+    def failed(self) -> bool:
+        return self in (PollStatus.ERROR, PollStatus.BLOCKED, PollStatus.GONE)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """A feed's polling state: read before a poll, saved once after it (with the plan).
+
+    The pipeline's own type; storage maps it to and from the `feeds` row.
+    """
+
+    name: str
+    url: str
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: PollStatus | None = None
+    last_http_status: int | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_poll_at: datetime | None = None
+    interval_seconds: float | None = None  # the adaptive interval currently in force
+    permanent_redirect: str | None = None
+    pending_entries: int = 0  # items left for later polls by max_pages_per_poll
+
+
+class EntryKind(StrEnum):
+    """What became of one feed entry in a poll."""
+
+    NEW = "new"  # stored as a new article
+    UPDATED = "updated"  # its article rewritten in place (same URL, changed body)
+    MERGED = "merged"  # the same story as a stored article: recorded as its source
+    SEEN = "seen"  # a known URL, or a source already recorded
+    SKIPPED = "skipped"  # not stored, for a reason (permanent or to retry)
+    FAILED = "failed"  # could not be extracted or stored: retried on a later poll
+
+
+@dataclass(frozen=True)
+class EntryOutcome:
+    """One entry's result: counted by the report, and read by the validator decision
+    (a transient outcome means the feed's ETag is not kept, so the entry comes again)."""
+
+    kind: EntryKind
+    reason: str | None = None  # skip reason, merge rule ("known:near"), error class
+    transient: bool = False
+    article_id: str | None = None

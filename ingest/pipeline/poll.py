@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
 from ingest.config import Config, FeedSpec
-from ingest.core.dedup import entry_version
+from ingest.core.dedup import Fingerprint, entry_version
 from ingest.core.errors import (
     BlockedAddressError,
     ExtractError,
@@ -28,14 +29,22 @@ from ingest.core.errors import (
     Skip,
     StorageError,
 )
-from ingest.core.types import EntryData, FeedData
+from ingest.core.types import (
+    ArticleDraft,
+    EntryData,
+    EntryKind,
+    EntryOutcome,
+    FeedData,
+    FeedState,
+    PollStatus,
+)
 from ingest.core.urls import canonical_url, is_http_url
 from ingest.feeds import parse_feed
 from ingest.fetch import FEED_ACCEPT
+from ingest.pipeline.deduplicate import MAX_DECISIONS, SaveResult, deduplicate, store_article
 from ingest.pipeline.prepare import prepare
 from ingest.pipeline.report import FeedReport, PollReport, log
 from ingest.pipeline.runtime import Context, bounded, close_context, open_context
-from storage.models import Feed, to_utc
 
 # URLs longer than this are junk or attacks, and would not fit a database index.
 MAX_URL_CHARS = 2000
@@ -45,14 +54,17 @@ MAX_URL_CHARS = 2000
 
 
 async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
-    """Poll one feed and store its new articles; never raises an IngestError."""
+    """Poll one feed and store its new articles; never raises an IngestError.
+
+    The feed's state is read once and saved once, as a new frozen FeedState.
+    """
     started = time.monotonic()
     report = FeedReport(spec.name, spec.url)
-    known = ctx.feed_states.pop(spec.name, None) if ctx.feed_states is not None else None
-    state = known or await ctx.db(ctx.store.feed_state, spec.name)
-    state = state or Feed(name=spec.name, url=spec.url)
+    cached = ctx.feed_states.pop(spec.name, None) if ctx.feed_states is not None else None
+    before = cached or await ctx.db(ctx.store.feed_state, spec.name)
+    state = before or FeedState(name=spec.name, url=spec.url)
     if state.url != spec.url:  # the user changed the URL: old validators do not apply
-        state.url, state.etag, state.last_modified = spec.url, None, None
+        state = replace(state, url=spec.url, etag=None, last_modified=None)
     now = ctx.clock()
     try:
         fetched = await ctx.fetcher.fetch(
@@ -66,66 +78,72 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
         report.http_status = fetched.status
         report.retry_after = fetched.retry_after
         report.cache_max_age = fetched.cache_max_age
-        state.permanent_redirect = fetched.permanent_redirect
+        state = replace(state, permanent_redirect=fetched.permanent_redirect)
         if fetched.not_modified:
-            report.status = "not_modified"
+            report.status = PollStatus.NOT_MODIFIED
         else:
             feed = await ctx.cpu(
                 parse_feed, fetched.final_url, fetched.content, fetched.content_type
             )
             report.ttl = feed.ttl
-            state.title = feed.title
             for warning in feed.warnings:  # parsed all the same: said once, not alarmed about
                 log.warning("feed=%s url=%s warning=%r", spec.name, spec.url, warning)
             entries = await skip_known(spec, fresh_entries(spec, ctx.config, feed, now), ctx)
             report.known = len(feed.entries) - len(entries)
             todo = entries[: ctx.config.settings.max_pages_per_poll]
             report.pending = len(entries) - len(todo)
-            await bounded(
-                (store_entry(spec, entry, feed, ctx, report) for entry in todo),
+            outcomes = await bounded(
+                (store_entry(spec, entry, feed, ctx) for entry in todo),
                 limit=max(2, ctx.config.settings.per_host * 2),
             )
+            for outcome in outcomes:
+                report.count(outcome)
             # With items left over, forget the validators so the next poll is not a 304
             # and drains the rest (nothing is silently dropped). Entries that could not be
             # stored (a full disk, a locked database) or fetched for a passing reason (a
             # timeout, a 503) are left over too: retried next poll, up to their limit.
-            failed = any(
-                reason.startswith("error:") or not _permanent(Skip(reason))
-                for reason in report.skipped
+            drained = report.pending == 0 and not any(o.transient for o in outcomes)
+            state = replace(
+                state,
+                title=feed.title,
+                etag=fetched.etag if drained else None,
+                last_modified=fetched.last_modified if drained else None,
             )
-            drained = report.pending == 0 and not failed
-            state.etag = fetched.etag if drained else None
-            state.last_modified = fetched.last_modified if drained else None
-        state.error_count, state.last_error = 0, None
-        state.last_success_at = to_utc(now)
+        state = replace(state, error_count=0, last_error=None, last_success_at=now)
     except HTTPStatusError as exc:
         report.http_status = exc.status
         report.retry_after = exc.retry_after
         report.status = (
-            "blocked"
+            PollStatus.BLOCKED
             if exc.blocked_by_bot_protection
-            else ("gone" if exc.status == 410 else "error")
+            else (PollStatus.GONE if exc.status == 410 else PollStatus.ERROR)
         )
-        _record_error(state, report, exc)
+        state = _with_error(state, report, exc)
     except IngestError as exc:
-        report.status = "error"
-        _record_error(state, report, exc)
+        report.status = PollStatus.ERROR
+        state = _with_error(state, report, exc)
     report.duration = time.monotonic() - started
-    state.last_polled_at = to_utc(now)
-    state.last_status = report.status
-    state.last_http_status = report.http_status
-    state.pending_entries = report.pending
-    await ctx.save_state(state)
+    state = replace(
+        state,
+        last_polled_at=now,
+        last_status=report.status,
+        last_http_status=report.http_status,
+        pending_entries=report.pending,
+    )
+    await ctx.save_state(before, state)
     log.info(report.line())
     if ctx.on_progress:
         ctx.on_progress(report)
     return report
 
 
-def _record_error(state: Feed, report: FeedReport, exc: IngestError) -> None:
+def _with_error(state: FeedState, report: FeedReport, exc: IngestError) -> FeedState:
     report.error = str(exc) or type(exc).__name__
-    state.error_count += 1
-    state.last_error = f"{type(exc).__name__}: {report.error}"[:2000]
+    return replace(
+        state,
+        error_count=state.error_count + 1,
+        last_error=f"{type(exc).__name__}: {report.error}"[:2000],
+    )
 
 
 def fresh_entries(spec: FeedSpec, config: Config, feed: FeedData, now: datetime) -> list[EntryData]:
@@ -147,8 +165,8 @@ async def skip_known(spec: FeedSpec, entries: list[EntryData], ctx: Context) -> 
 
 
 async def store_entry(
-    spec: FeedSpec, entry: EntryData, feed: FeedData, ctx: Context, report: FeedReport
-) -> None:
+    spec: FeedSpec, entry: EntryData, feed: FeedData, ctx: Context
+) -> EntryOutcome:
     """fetch page -> extract -> compose -> deduplicate -> store, for one new entry."""
     now = ctx.clock()
     try:
@@ -156,8 +174,7 @@ async def store_entry(
         if link is None or len(link) > MAX_URL_CHARS:
             raise Skip("no_link", f"entry has no usable http(s) link: {(entry.link or '')[:100]}")
         if await _known_url(spec, entry, canonical_url(link), link, ctx, now):
-            report.known += 1
-            return
+            return EntryOutcome(EntryKind.SEEN, "known:canonical_url")
         html, final_url = None, link
         if not spec.full_content:
             html, final_url = await fetch_page(spec, link, ctx, entry)
@@ -171,24 +188,16 @@ async def store_entry(
             feed.language,
             ctx.config.settings.max_page_bytes,
         )
-        save = partial(
-            ctx.store.save, dedup=spec.dedup, entry_version=entry_version(entry), fingerprint=fp
-        )
-        result = await ctx.db(save, draft, now)
-        report.updated += result.reason == "updated"
-        if result.created:
-            report.new += 1
-            report.feed_only += draft.text_source == "feed"
-            if result.file_error:
-                log.error("feed=%s article=%s %s", spec.name, result.article_id, result.file_error)
-        else:
-            report.known += 1
+        result = await deduplicate_and_store(spec, entry, draft, fp, ctx, now)
+        if result.file_error:
+            log.error("feed=%s article=%s %s", spec.name, result.article_id, result.file_error)
+        return _outcome(result)
     except (StorageError, ExtractError) as exc:
-        # One article that cannot be stored must not end the feed's other entries.
-        report.skipped[f"error:{type(exc).__name__}"] += 1
+        # One article that cannot be stored must not end the feed's other entries; it is
+        # tried again on the next poll.
         log.error("feed=%s entry=%s url=%s error=%s", spec.name, entry.key, entry.link, exc)
+        return EntryOutcome(EntryKind.FAILED, f"error:{type(exc).__name__}", transient=True)
     except Skip as skip:
-        report.skipped[skip.reason] += 1
         log.debug("feed=%s entry=%s skipped=%s %s", spec.name, entry.key, skip.reason, skip.detail)
         await ctx.db(
             ctx.store.record_skip,
@@ -197,20 +206,49 @@ async def store_entry(
             entry.link,
             skip.reason,
             skip.detail,
-            _permanent(skip),
+            not skip.transient,
             now,
         )
+        return EntryOutcome(EntryKind.SKIPPED, skip.reason, transient=skip.transient)
 
 
-def _permanent(skip: Skip) -> bool:
-    """Transient reasons (timeouts, 5xx, refused connections) are retried on later polls."""
-    return not skip.reason.startswith("page:fetch") and skip.reason not in (
-        "page:http_429",
-        "page:http_500",
-        "page:http_502",
-        "page:http_503",
-        "page:http_504",
-    )
+async def deduplicate_and_store(
+    spec: FeedSpec,
+    entry: EntryData,
+    draft: ArticleDraft,
+    fp: Fingerprint | None,
+    ctx: Context,
+    now: datetime,
+) -> SaveResult:
+    """The dedup step, then its decision carried out (pipeline/deduplicate.py).
+
+    The store lock makes look-up-then-write one step for this process: no other entry
+    can store the same story between this entry's decision and its write.
+    """
+    async with ctx.store_lock:
+        for _ in range(MAX_DECISIONS):
+            decision = await ctx.db(deduplicate, ctx.store, draft, fp, spec.dedup)
+            result = await ctx.db(
+                partial(store_article, dedup_on=spec.dedup, entry_version=entry_version(entry)),
+                ctx.store,
+                decision,
+                draft,
+                fp,
+                now,
+            )
+            if result is not None:  # None: another process stored the URL in between
+                return result
+    raise StorageError(f"could not store {draft.canonical_url}: its URL kept changing hands")
+
+
+def _outcome(result: SaveResult) -> EntryOutcome:
+    if result.created:
+        return EntryOutcome(EntryKind.NEW, result.reason, article_id=result.article_id)
+    if result.reason == "updated":
+        return EntryOutcome(EntryKind.UPDATED, result.reason, article_id=result.article_id)
+    same_url = result.reason in ("known:canonical_url", "known:update_capped")
+    kind = EntryKind.SEEN if same_url else EntryKind.MERGED
+    return EntryOutcome(kind, result.reason, article_id=result.article_id)
 
 
 async def _known_url(
@@ -221,7 +259,7 @@ async def _known_url(
     if canonical not in found:
         return False
     # False: this entry is a source already, let through by skip_known because its date
-    # moved on; its page is fetched again and Store.save decides whether it changed.
+    # moved on; its page is fetched again and the dedup step decides whether it changed.
     return await ctx.db(
         ctx.store.add_source,
         found[canonical],
@@ -249,11 +287,12 @@ async def fetch_page(
     except HTTPStatusError as exc:
         if entry.content:
             return None, link
-        raise Skip(f"page:http_{exc.status}", str(exc)) from None
+        raise Skip(f"page:http_{exc.status}", str(exc), transient=exc.transient) from None
     except FetchError as exc:
         if entry.content:
             return None, link
-        raise Skip("page:fetch_failed", str(exc)) from None
+        # timeouts, refused connections, resets: the page may well answer next time
+        raise Skip("page:fetch_failed", str(exc), transient=True) from None
     return fetched.content, fetched.final_url
 
 
@@ -263,12 +302,8 @@ async def fetch_page(
 async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
     started = time.monotonic()
     report = PollReport()
-    report.repaired_files = await ctx.db(ctx.store.repair_files)
+    report.repaired_files = await startup_maintenance(ctx)
     ctx.feed_states = await ctx.db(ctx.store.feed_states)
-    if fingerprinted := await ctx.db(ctx.store.backfill_fingerprints):
-        log.info("indexed %d articles for deduplication (older store or scheme)", fingerprinted)
-    if report.repaired_files:
-        log.warning("repaired %d article files from the database", report.repaired_files)
 
     async def one(spec: FeedSpec) -> None:
         try:
@@ -277,7 +312,8 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
             # The store failed around this feed (its state could not be read or saved):
             # report it and go on with the others.
             log.error("feed=%s url=%s error=%s", spec.name, spec.url, exc)
-            report.feeds.append(FeedReport(spec.name, spec.url, status="error", error=str(exc)))
+            failed = FeedReport(spec.name, spec.url, status=PollStatus.ERROR, error=str(exc))
+            report.feeds.append(failed)
 
     try:
         await bounded((one(spec) for spec in specs), limit=ctx.config.settings.concurrency)
@@ -286,6 +322,18 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
     report.duration = time.monotonic() - started
     log.info(report.summary())
     return report
+
+
+async def startup_maintenance(ctx: Context) -> int:
+    """What every pass (`ingest poll`) and the daemon (`ingest run`) do first: rewrite the
+    files a crash left missing, index articles of an older dedup scheme. Returns the
+    number of files repaired."""
+    repaired = await ctx.db(ctx.store.repair_files)
+    if repaired:
+        log.warning("repaired %d article files from the database", repaired)
+    if fingerprinted := await ctx.db(ctx.store.backfill_fingerprints):
+        log.info("indexed %d articles for deduplication (older store or scheme)", fingerprinted)
+    return repaired
 
 
 def select_feeds(config: Config, names: Sequence[str] = ()) -> list[FeedSpec]:

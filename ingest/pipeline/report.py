@@ -7,6 +7,8 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ingest.core.types import EntryKind, EntryOutcome, PollStatus
+
 log = logging.getLogger("ingest")
 
 
@@ -16,12 +18,11 @@ class FeedReport:
 
     feed: str
     url: str
-    status: str = "ok"  # ok | not_modified | error | blocked | gone
+    status: PollStatus = PollStatus.OK
     http_status: int | None = None
     new: int = 0
     known: int = 0  # entries already stored (or a known canonical URL / content)
     updated: int = 0  # of `known`: articles rewritten in place (same URL, changed body)
-    sources_added: int = 0  # known articles seen under a new feed entry
     pending: int = 0  # left for a later poll by max_pages_per_poll
     skipped: Counter[str] = field(default_factory=Counter)
     error: str | None = None
@@ -29,7 +30,16 @@ class FeedReport:
     retry_after: float | None = None
     ttl: float | None = None
     cache_max_age: float | None = None  # Cache-Control: max-age of the feed response
-    feed_only: int = 0  # stored with the feed's text because the page gave none
+
+    def count(self, outcome: EntryOutcome) -> None:
+        """Add one entry's outcome to the counters."""
+        if outcome.kind is EntryKind.NEW:
+            self.new += 1
+        elif outcome.kind in (EntryKind.SKIPPED, EntryKind.FAILED):
+            self.skipped[outcome.reason or outcome.kind.value] += 1
+        else:  # seen, merged or updated: an article we have
+            self.known += 1
+            self.updated += outcome.kind is EntryKind.UPDATED
 
     def line(self) -> str:
         parts = [
@@ -60,13 +70,13 @@ class PollReport:
 
     @property
     def failed(self) -> list[FeedReport]:
-        return [f for f in self.feeds if f.status in ("error", "blocked", "gone")]
+        return [f for f in self.feeds if f.status.failed]
 
     def totals(self) -> dict[str, int]:
         return {
             "feeds": len(self.feeds),
-            "ok": sum(f.status == "ok" for f in self.feeds),
-            "not_modified": sum(f.status == "not_modified" for f in self.feeds),
+            "ok": sum(f.status is PollStatus.OK for f in self.feeds),
+            "not_modified": sum(f.status is PollStatus.NOT_MODIFIED for f in self.feeds),
             "failed": len(self.failed),
             "new": sum(f.new for f in self.feeds),
             "known": sum(f.known for f in self.feeds),

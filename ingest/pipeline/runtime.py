@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ingest.config import Config
 from ingest.core import dedup
 from ingest.core.errors import ExtractError
+from ingest.core.types import FeedState
 from ingest.pipeline.report import FeedReport, log
-from storage.models import Feed
 from storage.store import Store
 
 if TYPE_CHECKING:
     from ingest.fetch import Fetcher
 
 T = TypeVar("T")
+StateChange = tuple[FeedState | None, FeedState]  # a feed's state as read, and as saved
 # Recycle the extraction pool after this many tasks: lxml's memory grows over thousands
 # of pages. Done by hand: ProcessPoolExecutor(max_tasks_per_child=...) deadlocks once its
 # workers reach the limit on Python 3.11 (CPython gh-115634).
@@ -58,11 +59,13 @@ class Context:
     on_progress: Callable[[FeedReport], None] | None = None
     workers: int | None = None
     tasks: int = 0  # submitted to the current pool
-    # Feed rows read in one query at the start of a pass (poll_all); None: read per feed.
-    feed_states: dict[str, Feed] | None = None
-    # Feed rows waiting for the next group commit (save_state), each with its waiter.
-    state_queue: list[tuple[Feed, asyncio.Future[None]]] = field(default_factory=list)
+    # Feed states read in one query at the start of a pass (poll_all); None: read per feed.
+    feed_states: dict[str, FeedState] | None = None
+    # States waiting for the next group commit (save_state): (as read, new), and a waiter.
+    state_queue: list[tuple[StateChange, asyncio.Future[None]]] = field(default_factory=list)
     state_writer: asyncio.Task[None] | None = None
+    # Held across an entry's dedup decision and its write (poll.deduplicate_and_store).
+    store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
         """Run CPU-bound `fn` off the event loop, within CPU_TIMEOUT seconds.
@@ -117,8 +120,9 @@ class Context:
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, partial(fn, *args))
 
-    async def save_state(self, state: Feed) -> None:
-        """Save a feed's row; return once it is committed, or raise what saving raised.
+    async def save_state(self, before: FeedState | None, after: FeedState) -> None:
+        """Save a feed's state (`before`: as read, None for a new feed); return once it is
+        committed, or raise what saving raised.
 
         Group commit: rows that arrive while a write is running are saved together by the
         next one. An all-304 pass of 300 feeds makes about 20 transactions instead of 300
@@ -126,13 +130,13 @@ class Context:
         still no poll returns, nor is reported, before its row is durable.
         """
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.state_queue.append((state, done))
+        self.state_queue.append(((before, after), done))
         if self.state_writer is None or self.state_writer.done():
             self.state_writer = asyncio.create_task(self._write_states())
         await done
 
     async def _write_states(self) -> None:
-        batch: list[tuple[Feed, asyncio.Future[None]]] = []
+        batch: list[tuple[StateChange, asyncio.Future[None]]] = []
         try:
             while self.state_queue:
                 batch = take_distinct(self.state_queue, MAX_STATES_PER_COMMIT)
@@ -150,7 +154,7 @@ class Context:
             self.state_queue.clear()
             raise
 
-    async def _save_states(self, states: list[Feed]) -> list[Exception | None]:
+    async def _save_states(self, states: list[StateChange]) -> list[Exception | None]:
         """One transaction for all; if it fails, one each: a row the database refuses (a
         NUL in a feed title, on PostgreSQL) must not fail the feeds batched with it."""
         try:
@@ -162,7 +166,7 @@ class Context:
         errors: list[Exception | None] = []
         for state in states:
             try:
-                await self.db(self.store.save_feed_state, state)
+                await self.db(self.store.save_feed_states, [state])
                 errors.append(None)
             except Exception as exc:
                 errors.append(exc)
@@ -234,10 +238,10 @@ async def close_context(ctx: Context, close_store: bool = True) -> None:
         ctx.store.close()
 
 
-def take_distinct(queue: list[tuple[Feed, T]], limit: int) -> list[tuple[Feed, T]]:
+def take_distinct(queue: list[tuple[StateChange, T]], limit: int) -> list[tuple[StateChange, T]]:
     """Remove and return the head of `queue`: at most `limit` items, of distinct feeds."""
     names: set[str] = set()
-    for state, _ in queue[:limit]:
+    for (_, state), _ in queue[:limit]:
         if state.name in names:
             break
         names.add(state.name)
@@ -246,12 +250,15 @@ def take_distinct(queue: list[tuple[Feed, T]], limit: int) -> list[tuple[Feed, T
     return batch
 
 
-async def bounded(coros: Iterable[Awaitable[None]], limit: int) -> None:
-    """Run awaitables with at most `limit` in flight, without creating them all at once."""
+async def bounded(coros: Iterable[Awaitable[T]], limit: int) -> list[T]:
+    """Run awaitables with at most `limit` in flight, without creating them all at once;
+    their results in the order they finished."""
     iterator = iter(coros)
+    results: list[T] = []
 
     async def worker() -> None:
         for coro in iterator:
-            await coro
+            results.append(await coro)
 
     await asyncio.gather(*(worker() for _ in range(limit)))
+    return results

@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ingest.core.errors import PERMANENT_HTTP_STATUSES
+
 if TYPE_CHECKING:
     from ingest.config import Settings
     from ingest.pipeline.report import FeedReport
 
 WEEK = 7 * 86400.0
-PERMANENT_STATUSES = (404, 410)
 PERMANENT_AFTER = 3  # a 404 can be a hiccup during a redeploy; three in a row are not
 JITTER_SHARE = 0.1
 MAX_JITTER = 300.0
@@ -116,7 +117,7 @@ def is_failing(status: str | None, http_status: int | None, error_count: int) ->
     """Gone, or a permanent HTTP status for PERMANENT_AFTER polls in a row."""
     if status == "gone":
         return True
-    return http_status in PERMANENT_STATUSES and error_count >= PERMANENT_AFTER
+    return http_status in PERMANENT_HTTP_STATUSES and error_count >= PERMANENT_AFTER
 
 
 def backoff(interval: float, streak: int, policy: Policy) -> float:

@@ -31,7 +31,7 @@ import os
 import random
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -441,9 +441,8 @@ def _save_plan(ctx: Context, name: str, plan: Plan) -> None:
     state = ctx.store.feed_state(name)
     if state is None:
         return
-    state.next_poll_at = to_utc(plan.next_at)
-    state.interval_seconds = plan.interval
-    ctx.store.save_feed_state(state)
+    planned = replace(state, next_poll_at=to_utc(plan.next_at), interval_seconds=plan.interval)
+    ctx.store.save_feed_state(state, planned)
 
 
 def _enabled(config: Config) -> dict[str, FeedSpec]:

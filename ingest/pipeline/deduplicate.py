@@ -1,0 +1,143 @@
+"""The dedup step: what a composed article is to the store, decided, then carried out.
+
+    its canonical URL is stored?
+        the stable body changed (core/dedup.py is_update), under max_updates
+                                          -> rewrite in place            "updated"
+        else                              -> a source of that article    "known:canonical_url"
+                                                                         "known:update_capped"
+    the same story is stored (exact text, or near-duplicate; core/dedup.py)?
+                                          -> a source of that article    "known:<rule>"
+    else                                  -> a new article               "new"
+
+`decide` is pure; `deduplicate` makes the lookups it needs and `store_article` carries
+the decision out. Both run on the storage thread; the pipeline holds its store lock
+across the two, so no other entry of this process slips in between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from ingest.core import dedup
+from ingest.core.errors import StorageError
+from ingest.core.types import ArticleDraft
+from storage.fingerprints import SameStory
+from storage.models import Article
+from storage.store import Store
+
+# Decisions tried again when another process stored the same URL in between.
+MAX_DECISIONS = 8
+
+
+class Action(StrEnum):
+    INSERT = "insert"
+    REWRITE = "rewrite"
+    ADD_SOURCE = "add_source"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: str  # "new", "updated", "known:canonical_url", "known:exact", ...
+    article_id: str | None = None  # the stored article, for REWRITE and ADD_SOURCE
+    rule: str = "new"  # the match rule recorded on the source
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    article_id: str
+    created: bool
+    reason: str  # the decision's
+    path: str | None = None
+    file_error: str | None = None  # the row is stored; the file will be repaired later
+
+
+def decide(
+    draft: ArticleDraft, by_url: Article | None, same: SameStory | None, max_updates: int
+) -> Decision:
+    """Insert, rewrite in place, or add a source: the rules in the module docstring."""
+    if by_url is not None:
+        if not draft.paragraphs or not dedup.is_update(by_url.paragraphs, draft.paragraphs):
+            return Decision(Action.ADD_SOURCE, "known:canonical_url", by_url.id, "canonical_url")
+        if (by_url.update_count or 0) >= max_updates:
+            return Decision(Action.ADD_SOURCE, "known:update_capped", by_url.id, "canonical_url")
+        return Decision(Action.REWRITE, "updated", by_url.id, "canonical_url")
+    if same is not None:
+        return Decision(
+            Action.ADD_SOURCE, f"known:{same.rule}", same.article_id, same.rule, same.similarity
+        )
+    return Decision(Action.INSERT, "new")
+
+
+def deduplicate(
+    store: Store, draft: ArticleDraft, fp: dedup.Fingerprint | None, dedup_on: bool = True
+) -> Decision:
+    """Look up what `decide` needs (the URL first: the near-duplicate search only when the
+    URL is new and content rules apply) and decide."""
+    by_url = store.article_by_url(draft.canonical_url)
+    same = store.find_same_story(fp) if by_url is None and dedup_on and fp else None
+    return decide(draft, by_url, same, store.max_updates)
+
+
+def store_article(
+    store: Store,
+    decision: Decision,
+    draft: ArticleDraft,
+    fp: dedup.Fingerprint | None,
+    now: datetime,
+    *,
+    dedup_on: bool = True,
+    entry_version: datetime | None = None,
+) -> SaveResult | None:
+    """Carry out `decision`; None when another process stored the URL meanwhile."""
+    if decision.action is Action.ADD_SOURCE:
+        assert decision.article_id is not None
+        store.merge_source(
+            decision.article_id, draft, decision.rule, decision.similarity, now, entry_version
+        )
+        return SaveResult(decision.article_id, created=False, reason=decision.reason)
+    if decision.action is Action.REWRITE:
+        assert decision.article_id is not None
+        article = store.rewrite_article(decision.article_id, draft, fp, now, entry_version)
+    else:
+        inserted = store.insert_article(
+            draft, fp, now, dedup_on=dedup_on, entry_version=entry_version
+        )
+        if inserted is None:
+            return None
+        article = inserted
+    error = store.write_file(article)
+    return SaveResult(
+        article.id,
+        created=decision.action is Action.INSERT,
+        reason=decision.reason,
+        path=article.path,
+        file_error=error,
+    )
+
+
+def save_article(
+    store: Store,
+    draft: ArticleDraft,
+    now: datetime,
+    *,
+    dedup_on: bool = True,
+    entry_version: datetime | None = None,
+    fingerprint: dedup.Fingerprint | None = None,
+) -> SaveResult:
+    """deduplicate -> store_article in one call, for library users and tests; the pipeline
+    runs the two steps itself. `fingerprint`: the draft's, when computed already."""
+    fp = fingerprint
+    if fp is None and draft.paragraphs:
+        fp = dedup.fingerprint(draft.paragraphs)
+    for _ in range(MAX_DECISIONS):
+        decision = deduplicate(store, draft, fp, dedup_on)
+        result = store_article(
+            store, decision, draft, fp, now, dedup_on=dedup_on, entry_version=entry_version
+        )
+        if result is not None:
+            return result
+    raise StorageError(f"could not store {draft.canonical_url}: its URL kept changing hands")

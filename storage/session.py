@@ -1,0 +1,139 @@
+"""The store's engines and sessions: what every part of the `Store` facade builds on.
+
+Reads use their own engine (on SQLite a separate connection pool, so a read never waits
+for, nor blocks, the writer); writes go through `_write(what)`, which commits or rolls
+back and turns database errors into a StorageError that says what was being done.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import Session, SQLModel
+
+from ingest.core import dedup
+from ingest.core.errors import StorageError
+from storage import document
+from storage.db import create_schema, make_engine
+from storage.models import Article
+
+T = TypeVar("T")
+_CHUNK = 500  # bound the size of IN (...) lists
+
+
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+class StoreBase:
+    """Engines, sessions and the store's folder; the parts of `Store` extend it."""
+
+    def __init__(
+        self,
+        database_url: str,
+        root: Path,
+        *,
+        title_max_chars: int = 80,
+        thresholds: dedup.Thresholds | None = None,
+        max_updates: int = dedup.MAX_UPDATES,
+    ) -> None:
+        self.root = root
+        self.title_max_chars = title_max_chars
+        self.thresholds = thresholds or dedup.Thresholds()
+        self.max_updates = max_updates
+        try:
+            self.engine: Engine = make_engine(database_url)
+            create_schema(self.engine)
+            sqlite = self.engine.dialect.name == "sqlite"
+            self.read_engine = make_engine(database_url, writer=False) if sqlite else self.engine
+        except SQLAlchemyError as exc:
+            hint = _store_hint(root)
+            raise StorageError(f"cannot open the database {database_url}{hint}: {exc}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()
+
+    def session(self) -> Session:
+        """A read session: on SQLite it never blocks, nor is blocked by, a writer."""
+        return Session(self.read_engine, expire_on_commit=False)
+
+    def _write(self, what: str) -> _WriteSession:
+        return _WriteSession(self.engine, what)
+
+    def render(self, article: Article) -> str:
+        """The article's document text, rebuilt from the database."""
+        return document.render(
+            document.Document(
+                month=article.month,
+                title=article.title,
+                lead=article.lead,
+                paragraphs=article.paragraphs,
+            ),
+            self.title_max_chars,
+        )
+
+    def path_of(self, article: Article) -> Path:
+        return self.root / article.path
+
+
+def insert_row(s: Session, row: SQLModel) -> None:
+    """INSERT a new row through Core, in the session's transaction (a database-made key,
+    left None, is left to the database). The object stays out of the session."""
+    table = type(row).__table__  # type: ignore[attr-defined]
+    values = {c.name: getattr(row, c.name) for c in table.columns}
+    values = {k: v for k, v in values.items() if v is not None or not table.c[k].primary_key}
+    s.connection().execute(insert(table), values)
+
+
+class _WriteSession:
+    """`with store._write(what) as s:` commits on success, maps DB errors to StorageError.
+
+    IntegrityError passes through unchanged: callers retry on it.
+    """
+
+    def __init__(self, engine: Engine, what: str) -> None:
+        self._session = Session(engine, expire_on_commit=False)
+        self._what = what
+
+    def __enter__(self) -> Session:
+        return self._session
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        try:
+            if exc_type is None:
+                self._session.commit()
+            else:
+                self._session.rollback()
+        except IntegrityError:
+            self._session.close()
+            raise
+        except SQLAlchemyError as err:
+            self._session.close()
+            raise StorageError(f"database error while trying to {self._what}: {err}") from err
+        self._session.close()
+        if isinstance(exc, SQLAlchemyError) and not isinstance(exc, IntegrityError):
+            # A full disk, a lock held too long, a value PostgreSQL refuses: one article
+            # or feed fails with a clear error, the pass goes on.
+            raise StorageError(f"database error while trying to {self._what}: {exc}") from exc
+        return False
+
+
+def _store_hint(root: Path) -> str:
+    """Why a store may not open, in words: read-only or full (statvfs, no write attempt)."""
+    try:
+        st = os.statvfs(root)
+    except OSError:
+        return ""
+    if st.f_flag & os.ST_RDONLY:
+        return f" (the store folder {root} is on a read-only file system)"
+    if st.f_bavail == 0:
+        return f" (the disk holding {root} is full)"
+    return ""

@@ -1,0 +1,250 @@
+"""Writing articles: insert, rewrite in place, add a source, record a skip, write files.
+
+The decisions (which of these an entry gets) are the pipeline's dedup step
+(ingest/pipeline/deduplicate.py); this module carries them out, each in one
+transaction, and looks up what the decision needs (a URL's article, the same story).
+
+Write order, for crash safety: the article row is committed first (with
+`file_written = false`), then the file is written atomically, then the flag is set.
+A crash in between leaves a row whose file is missing; `repair_files()` rewrites it
+from the database at the start of the next run. A file never exists without its row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ingest.core import dedup
+from ingest.core.dates import month_of
+from ingest.core.errors import StorageError
+from ingest.core.types import ArticleDraft
+from storage import files, fingerprints
+from storage.fingerprints import SameStory
+from storage.models import Article, ArticleSource, SkippedEntry, to_utc
+from storage.session import StoreBase, insert_row
+
+_SAVE_RETRIES = 8
+_NEXT_SEQ = select(func.coalesce(func.max(Article.seq), -1) + 1)
+
+
+class ArticleWrites(StoreBase):
+    # -- what the dedup step looks up -----------------------------------------------
+
+    def article_by_url(self, canonical_url: str) -> Article | None:
+        with self.session() as s:
+            return s.exec(select(Article).where(Article.canonical_url == canonical_url)).first()
+
+    def find_same_story(self, fp: dedup.Fingerprint) -> SameStory | None:
+        """A stored article whose body is the same story as `fp`'s (ingest/core/dedup.py)."""
+        with self.session() as s:
+            return fingerprints.find_same_story(s, fp, self.thresholds)
+
+    # -- writes ----------------------------------------------------------------------
+
+    def insert_article(
+        self,
+        draft: ArticleDraft,
+        fp: dedup.Fingerprint | None,
+        now: datetime,
+        *,
+        dedup_on: bool = True,
+        entry_version: datetime | None = None,
+    ) -> Article | None:
+        """Store a new article: its row, band rows and first source, in one transaction.
+
+        None when its canonical URL was stored meanwhile (by another process): the
+        caller decides again. The file is written by `write_file`, after the commit.
+        """
+        id_ = files.article_id(draft.canonical_url)
+        for _ in range(_SAVE_RETRIES):
+            try:
+                with self._write("store an article") as s:
+                    taken = select(Article.id).where(Article.canonical_url == draft.canonical_url)
+                    if s.connection().execute(taken).scalar() is not None:
+                        return None
+                    seq = s.connection().execute(_NEXT_SEQ).scalar_one()
+                    article = _article(draft, id_, seq, now)
+                    article.update_count = 0
+                    fingerprints.set_columns(article, fp, on=dedup_on)
+                    insert_row(s, article)  # the row first: band rows refer to it
+                    fingerprints.insert_bands(s, id_, fp, on=dedup_on)
+                    _merge_source(s, id_, draft, "new", None, now, entry_version)
+                return article
+            except IntegrityError:
+                continue  # a concurrent writer took the seq or the URL: look again
+        raise StorageError(f"could not store {draft.canonical_url} after retries")
+
+    def rewrite_article(
+        self,
+        article_id: str,
+        draft: ArticleDraft,
+        fp: dedup.Fingerprint | None,
+        now: datetime,
+        entry_version: datetime | None = None,
+    ) -> Article:
+        """Update an article in place with a changed body: same id, seq, month and path.
+
+        Its file is rewritten by `write_file`, atomically, after the commit.
+        """
+        with self._write("update an article") as s:
+            article = s.get(Article, article_id)
+            if article is None:
+                raise StorageError(f"article {article_id} vanished while it was updated")
+            article.title, article.lead = draft.title, draft.lead
+            article.body = "\n".join(draft.paragraphs)
+            article.text_source = draft.text_source
+            article.updated_at = to_utc(now)
+            article.update_count = (article.update_count or 0) + 1
+            article.file_written = False
+            fingerprints.index_article(s, article, fp, on=article.dedup_version != 0)
+            s.add(article)
+            _merge_source(s, article_id, draft, "canonical_url", None, now, entry_version)
+        return article
+
+    def merge_source(
+        self,
+        article_id: str,
+        draft: ArticleDraft,
+        rule: str,
+        similarity: float | None,
+        now: datetime,
+        entry_version: datetime | None = None,
+    ) -> None:
+        """Record the draft's (feed, entry) as a source of a stored article, with the
+        rule that matched; a source recorded already gets its entry version moved on."""
+        for _ in range(_SAVE_RETRIES):
+            try:
+                with self._write("record a source") as s:
+                    _merge_source(s, article_id, draft, rule, similarity, now, entry_version)
+                return
+            except IntegrityError:
+                continue  # a concurrent poll recorded it first: it is now an update
+
+    def add_source(
+        self,
+        article_id: str,
+        feed: str,
+        entry_key: str,
+        guid: str | None,
+        url: str,
+        now: datetime,
+        entry_version: datetime | None = None,
+    ) -> bool:
+        """Record a known URL seen under another entry; False if recorded already."""
+        try:
+            with self._write("add a source") as s:
+                table = ArticleSource.__table__  # type: ignore[attr-defined]
+                where = (table.c.feed == feed) & (table.c.entry_key == entry_key)
+                if s.connection().execute(select(table.c.id).where(where)).first():
+                    return False
+                source = _source(article_id, feed, entry_key, guid, url, now)
+                source.match_rule = "canonical_url"
+                source.entry_version = to_utc(entry_version) if entry_version else None
+                insert_row(s, source)
+            return True
+        except IntegrityError:
+            return False  # a concurrent poll recorded it first
+
+    def record_skip(
+        self,
+        feed: str,
+        entry_key: str,
+        url: str | None,
+        reason: str,
+        detail: str,
+        permanent: bool,
+        now: datetime,
+    ) -> None:
+        for _ in range(_SAVE_RETRIES):
+            try:
+                with self._write("record a skipped entry") as s:
+                    row = s.get(SkippedEntry, (feed, entry_key))
+                    if row is None:
+                        row = SkippedEntry(
+                            feed=feed, entry_key=entry_key, reason=reason, last_at=to_utc(now)
+                        )
+                    else:
+                        row.attempts += 1
+                    row.url, row.reason, row.detail = url, reason, detail[:2000]
+                    row.permanent, row.last_at = permanent, to_utc(now)
+                    s.add(row)
+                return
+            except IntegrityError:
+                continue
+
+    def write_file(self, article: Article) -> str | None:
+        """Write the article's file and mark it written; return the error text on failure."""
+        try:
+            files.write_atomic(self.path_of(article), self.render(article))
+        except OSError as exc:
+            return f"cannot write {self.path_of(article)}: {exc.strerror or exc}"
+        try:
+            with self._write("mark a file written") as s:
+                # one UPDATE, no SELECT: this runs for every stored article
+                s.execute(
+                    update(Article).where(col(Article.id) == article.id).values(file_written=True)
+                )
+        except StorageError as exc:
+            return str(exc)
+        return None
+
+
+def _merge_source(
+    s: Session,
+    article_id: str,
+    draft: ArticleDraft,
+    rule: str,
+    similarity: float | None,
+    now: datetime,
+    entry_version: datetime | None,
+) -> None:
+    """Record the draft's (feed, entry) as a source, or move its entry version on."""
+    version = to_utc(entry_version) if entry_version else None
+    # Core statements: this runs for every stored entry, and the ORM's unit of work
+    # cost more than the SQL itself.
+    table = ArticleSource.__table__  # type: ignore[attr-defined]
+    where = (table.c.feed == draft.feed_name) & (table.c.entry_key == draft.entry_key)
+    existing = s.connection().execute(select(table.c.id).where(where)).first()
+    if existing is not None:
+        if version is not None:
+            s.connection().execute(update(table).where(where).values(entry_version=version))
+        return
+    source = _source(article_id, draft.feed_name, draft.entry_key, draft.guid, draft.url, now)
+    source.match_rule, source.similarity, source.entry_version = rule, similarity, version
+    insert_row(s, source)
+
+
+def _source(
+    article_id: str, feed: str, entry_key: str, guid: str | None, url: str, now: datetime
+) -> ArticleSource:
+    return ArticleSource(
+        article_id=article_id, feed=feed, entry_key=entry_key, guid=guid, url=url,
+        seen_at=to_utc(now),
+    )  # fmt: skip
+
+
+def _article(draft: ArticleDraft, id_: str, seq: int, now: datetime) -> Article:
+    offset = draft.published.utcoffset()
+    month = month_of(draft.published)
+    return Article(
+        id=id_,
+        seq=seq,
+        canonical_url=draft.canonical_url,
+        url=draft.url,
+        feed=draft.feed_name,
+        title=draft.title,
+        lead=draft.lead,
+        body="\n".join(draft.paragraphs),
+        published=to_utc(draft.published),
+        utc_offset_minutes=int(offset.total_seconds() // 60) if offset else 0,
+        month=month,
+        date_inferred=draft.date_inferred,
+        language=draft.language,
+        text_source=draft.text_source,
+        path=files.relative_path(month, seq, id_),
+        fetched_at=to_utc(now),
+    )
