@@ -7,6 +7,8 @@ test:
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check ingest storage
+	.venv/bin/lint-imports
+	.venv/bin/mypy
 
 check: lint test
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -106,7 +106,7 @@ class _WriteSession:
     def __enter__(self) -> Session:
         return self._session
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> Literal[False]:
         try:
             if exc_type is None:
                 self._session.commit()

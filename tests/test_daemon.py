@@ -312,8 +312,9 @@ def test_backoff_and_retry_after_are_obeyed(
     assert d.stop() == 0
 
 
+@pytest.mark.parametrize("workers", [1, 2])  # 2: the production process pool
 def test_sigterm_during_a_poll_then_restart_stores_each_article_once(
-    site: SiteServer, tmp_path: Path, daemons: list[Daemon]
+    site: SiteServer, tmp_path: Path, daemons: list[Daemon], workers: int
 ) -> None:
     publish(site, "slow", 6, page_delay=0.4)
     write_feeds(
@@ -321,6 +322,7 @@ def test_sigterm_during_a_poll_then_restart_stores_each_article_once(
         [{"name": "slow", "url": site.url("/feeds/slow.xml"), "interval": "1h"}],
         shutdown_grace=0.2,
         per_host=1,
+        workers=workers,
     )
     d = start(daemons, tmp_path)
     wait_until(lambda: articles_of(tmp_path, "slow") >= 1, "a first article", d)

@@ -60,12 +60,15 @@ def feeds_yaml(site: SiteServer, feeds: list[str], **settings: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(scope="module")
-def polled(site: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One poll of every fixture feed, run once for the module's assertions."""
+@pytest.fixture(scope="module", params=[2, 1], ids=["workers=2", "workers=1"])
+def polled(
+    site: SiteServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> dict[str, Any]:
+    """One poll of every fixture feed, run once per worker mode for the module's assertions:
+    workers: 2 is the production process pool, workers: 1 extraction in threads."""
     folder = tmp_path_factory.mktemp("e2e")
-    # workers: 2 runs extraction in the real process pool
-    (folder / "feeds.yaml").write_text(feeds_yaml(site, FEEDS, workers=2), "utf-8")
+    yaml = feeds_yaml(site, FEEDS, workers=request.param)
+    (folder / "feeds.yaml").write_text(yaml, "utf-8")
     site.clear_requests()
     first = run_ingest("poll", cwd=folder)
     config = load_config(folder / "feeds.yaml")

@@ -36,7 +36,7 @@ def _no_entities(data: bytes) -> tuple[str | None, bytes, dict[str, str]]:
 
 
 # feedparser has no option for this; its module-level step is the one seam it offers.
-feedparser.api.replace_doctype = _no_entities  # type: ignore[attr-defined]
+feedparser.api.replace_doctype = _no_entities
 
 _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
