@@ -12,11 +12,13 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import pebble
 
 from ingest.config import Config
 from ingest.core import dedup
@@ -30,12 +32,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 StateChange = tuple[FeedState | None, FeedState]  # a feed's state as read, and as saved
-# Recycle the extraction pool after this many tasks: lxml's memory grows over thousands
-# of pages. Done by hand: ProcessPoolExecutor(max_tasks_per_child=...) deadlocks once its
-# workers reach the limit on Python 3.11 (CPython gh-115634).
+# Replace an extraction worker after this many tasks: lxml's memory grows over thousands
+# of pages.
 RECYCLE_AFTER_TASKS = 1000
-# Parsing a capped feed or extracting a capped page takes well under this; past it the
-# input is pathological and the worker is replaced.
+# Parsing a capped feed or extracting a capped page takes well under a second of running;
+# past this the input is pathological and its worker is killed and replaced.
 CPU_TIMEOUT = 120.0
 # Feed rows saved by one group commit at most (Context.save_state): bounds how long it
 # holds the database's write lock, which other processes wait for.
@@ -53,12 +54,11 @@ class Context:
     config: Config
     store: Store
     fetcher: Fetcher
-    cpu_pool: Executor | None  # None: extraction in a thread (workers: 1)
+    cpu_pool: pebble.ProcessPool | None  # None: extraction in a thread (workers: 1)
     db_pool: Executor
     clock: Callable[[], datetime] = utcnow
     on_progress: Callable[[FeedReport], None] | None = None
     workers: int | None = None
-    tasks: int = 0  # submitted to the current pool
     # Feed states read in one query at the start of a pass (poll_all); None: read per feed.
     feed_states: dict[str, FeedState] | None = None
     # States waiting for the next group commit (save_state): (as read, new), and a waiter.
@@ -68,54 +68,34 @@ class Context:
     store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run CPU-bound `fn` off the event loop, within CPU_TIMEOUT seconds.
+        """Run CPU-bound `fn` off the event loop; CPU_TIMEOUT seconds of running at most.
 
-        A worker killed under us (the OOM killer, a crash in lxml on a hostile page)
-        breaks a ProcessPoolExecutor for good; the pool is replaced and the call retried
-        once, so one bad page cannot stop a daemon's extraction for months.
+        In the process pool (pebble) the limit counts from the moment a worker starts the
+        task, not from the submit: time queued behind other pages does not count. A task
+        past it has its worker killed and replaced; the other tasks go on. A worker that
+        dies under a task (the OOM killer, a crash in lxml on a hostile page) is replaced
+        and the task tried once more. Cancelling the caller kills the worker running it.
         """
-        for attempt in (1, 2):
+        if self.cpu_pool is None:
             try:
                 async with asyncio.timeout(CPU_TIMEOUT):
-                    return await self._cpu_once(fn, *args)
-            except BrokenExecutor:
-                log.error("extraction worker died (%s); starting a new pool", fn.__name__)
-                self._renew_pool()
+                    return await asyncio.to_thread(fn, *args)
+            except TimeoutError:
+                # A thread cannot be killed: it finishes in the background, unused.
+                raise ExtractError(f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s") from None
+        for attempt in (1, 2):
+            future = self.cpu_pool.schedule(fn, args=args, timeout=CPU_TIMEOUT)
+            try:
+                return await asyncio.wrap_future(future)
+            except pebble.ProcessExpired:
+                log.error("extraction worker died (%s); a new one is started", fn.__name__)
                 if attempt == 2:
                     raise ExtractError(f"{fn.__name__}: the worker process died twice") from None
-            except TimeoutError:
-                # The stuck worker keeps its process busy: replace the pool.
-                self._renew_pool()
-                raise ExtractError(f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s") from None
+            except TimeoutError:  # pebble's: the task ran past CPU_TIMEOUT
+                raise ExtractError(
+                    f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s; its worker was stopped"
+                ) from None
         raise AssertionError("unreachable")
-
-    async def _cpu_once(self, fn: Callable[..., T], *args: Any) -> T:
-        if self.cpu_pool is None:
-            return await asyncio.to_thread(fn, *args)
-        self.tasks += 1
-        if self.tasks > RECYCLE_AFTER_TASKS:
-            self._renew_pool(cancel=False)  # tasks in flight finish in the old pool
-        while True:
-            pool = self.cpu_pool
-            try:
-                # Submitted from a thread: ProcessPoolExecutor starts its workers inside
-                # submit(), and the first start (forkserver + preloaded trafilatura) takes
-                # a second or two, which on the event loop would freeze every fetch in
-                # flight past its deadline.
-                future = await asyncio.to_thread(pool.submit, partial(fn, *args))
-                break
-            except RuntimeError:
-                # Another task recycled the pool between our read of it and the submit:
-                # submit to the new one.
-                if pool is self.cpu_pool:
-                    raise
-        return await asyncio.wrap_future(future)
-
-    def _renew_pool(self, cancel: bool = True) -> None:
-        if self.cpu_pool is not None:
-            self.cpu_pool.shutdown(wait=False, cancel_futures=cancel)
-            self.cpu_pool = make_cpu_pool(self.workers)
-            self.tasks = 1
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, partial(fn, *args))
@@ -173,7 +153,7 @@ class Context:
         return errors
 
 
-def make_cpu_pool(workers: int | None) -> Executor | None:
+def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         # Extraction runs in threads of this process: import its libraries here, once, in
@@ -184,7 +164,7 @@ def make_cpu_pool(workers: int | None) -> Executor | None:
         dedup.warm_up()
         return None
     # forkserver: workers start from a clean, preloaded process (fork from a threaded
-    # parent is unsafe, and max_tasks_per_child needs a non-fork start method).
+    # parent is unsafe).
     ctx = multiprocessing.get_context("forkserver")
     # Only what workers run: not the database, HTTP or CLI layers (half the import time)
     ctx.set_forkserver_preload(
@@ -194,7 +174,18 @@ def make_cpu_pool(workers: int | None) -> Executor | None:
     # process opens the store and fetches the first feeds, instead of before the first
     # feed can be parsed.
     multiprocessing.forkserver.ensure_running()
-    return ProcessPoolExecutor(workers, mp_context=ctx)
+    # pebble rather than ProcessPoolExecutor: a per-task timeout that kills only the stuck
+    # worker, dead workers replaced without breaking the pool, and workers recycled after
+    # RECYCLE_AFTER_TASKS (ProcessPoolExecutor's max_tasks_per_child deadlocks on Python
+    # 3.11, CPython gh-115634).
+    return pebble.ProcessPool(workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx)
+
+
+def stop_cpu_pool(pool: pebble.ProcessPool | None) -> None:
+    """Stop the workers, a stuck one included, and reap them: no process is left behind."""
+    if pool is not None:
+        pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
+        pool.join(timeout=10)
 
 
 def open_store(config: Config) -> Store:
@@ -230,9 +221,7 @@ async def close_context(ctx: Context, close_store: bool = True) -> None:
         # Rows of cancelled polls may still be on their way: let them reach the database.
         await asyncio.gather(ctx.state_writer, return_exceptions=True)
     await ctx.fetcher.aclose()
-    if ctx.cpu_pool is not None:
-        # Do not wait for a worker stuck on a pathological page: stopping is bounded.
-        ctx.cpu_pool.shutdown(wait=False, cancel_futures=True)
+    stop_cpu_pool(ctx.cpu_pool)
     ctx.db_pool.shutdown(wait=True)
     if close_store:
         ctx.store.close()
