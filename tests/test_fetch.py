@@ -121,6 +121,17 @@ def test_ssrf_guard_checks_every_redirect_hop(site: SiteServer) -> None:
         fetch(site.url("/hop"))
 
 
+# 127.0.0.1 is allowed for the site, 127.0.0.2 is not: reached through its IPv6 forms
+@pytest.mark.parametrize("host", ["[64:ff9b::7f00:2]", "[2002:7f00:2::1]", "[::7f00:2]"])
+def test_a_redirect_to_an_ipv4_address_hidden_in_ipv6_is_refused(
+    site: SiteServer, host: str
+) -> None:
+    port = site.base.rsplit(":", 1)[1]
+    site.route("/hop6", Response.redirect(f"http://{host}:{port}/x", 302))
+    with pytest.raises(BlockedAddressError, match="refused"):
+        fetch(site.url("/hop6"))
+
+
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x.example/a", "javascript:alert(1)"])
 def test_non_http_schemes_refused(url: str) -> None:
     with pytest.raises(BlockedAddressError, match="not an http"):
@@ -139,6 +150,15 @@ def test_non_http_schemes_refused(url: str) -> None:
         ("fd00::1", False),
         ("100.64.0.1", False),
         ("224.0.0.1", False),
+        # IPv4 inside IPv6 (audit): each leads to the IPv4 address it embeds
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 to 169.254.169.254
+        ("64:ff9b:1::7f00:1", False),  # local-use NAT64
+        ("2002:7f00:1::1", False),  # 6to4
+        ("::7f00:1", False),  # IPv4-compatible
+        ("::ffff:0:7f00:1", False),  # IPv4-translated
+        ("fec0::1", False),  # site-local
+        ("64:ff9b::5db8:d822", True),  # NAT64 to a public address
+        ("2606:4700::1111", True),
     ],
 )
 def test_address_policy(ip: str, allowed: bool) -> None:

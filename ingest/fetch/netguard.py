@@ -23,14 +23,47 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits: NAT64 (RFC 6052, well-
+# known and local-use), IPv4-compatible (deprecated, RFC 4291) and IPv4-translated (SIIT,
+# RFC 2765). Python's is_global judges the IPv6 form alone (64:ff9b::/96 is "global"), so
+# 64:ff9b::a9fe:a9fe would reach 169.254.169.254 through a NAT64 gateway unchecked.
+_EMBEDS_IPV4_LAST_32 = tuple(
+    ipaddress.ip_network(net)
+    for net in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96")
+)
+
+
+def ipv4_forms(ip: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: mapped, 6to4, Teredo, NAT64 and the
+    other embeddings above. Each must pass the policy as well as the IPv6 form."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    forms: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        forms.append(ip.ipv4_mapped)  # ::ffff:127.0.0.1 is 127.0.0.1
+    if ip.sixtofour is not None:
+        forms.append(ip.sixtofour)  # 2002:7f00:1::/48 routes to 127.0.0.1
+    if ip.teredo is not None:
+        forms.extend(ip.teredo)  # (server, client)
+    # :: and ::1 are in ::/96 too; they are judged as what they are (unspecified, loopback)
+    if int(ip) > 1 and any(ip in net for net in _EMBEDS_IPV4_LAST_32):
+        forms.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return forms
+
+
 def is_allowed(ip: IPAddress, allow: Iterable[Network] = ()) -> bool:
     """Public unicast addresses pass; anything else only when listed in `allow`."""
-    forms: list[IPAddress] = [ip]
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        forms.append(ip.ipv4_mapped)  # ::ffff:127.0.0.1 is 127.0.0.1
+    forms: list[IPAddress] = [ip, *ipv4_forms(ip)]
     if any(form in net for form in forms for net in allow if net.version == form.version):
         return True
-    return all(form.is_global and not form.is_multicast for form in forms)
+    return all(_public(form) for form in forms)
+
+
+def _public(ip: IPAddress) -> bool:
+    # fec0::/10 (site-local, deprecated by RFC 3879) is still routed inside some networks
+    # and Python does not count it private.
+    site_local = isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local
+    return ip.is_global and not ip.is_multicast and not site_local
 
 
 def describe(ip: IPAddress) -> str:

@@ -192,24 +192,31 @@ async def store_entry(
         if result.file_error:
             log.error("feed=%s article=%s %s", spec.name, result.article_id, result.file_error)
         return _outcome(result)
-    except (StorageError, ExtractError) as exc:
-        # One article that cannot be stored must not end the feed's other entries; it is
-        # tried again on the next poll.
+    except StorageError as exc:
+        # The store failed (a full disk, a locked database): not the entry's fault. It is
+        # tried again on the next poll, as often as it takes.
         log.error("feed=%s entry=%s url=%s error=%s", spec.name, entry.key, entry.link, exc)
         return EntryOutcome(EntryKind.FAILED, f"error:{type(exc).__name__}", transient=True)
+    except ExtractError as exc:
+        # The page itself cannot be extracted (a worker killed on it, a crash): recorded as
+        # a transient skip, so it is tried on MAX_SKIP_ATTEMPTS polls and then left alone,
+        # and its feed keeps its ETag once it is.
+        log.error("feed=%s entry=%s url=%s error=%s", spec.name, entry.key, entry.link, exc)
+        reason = f"error:{type(exc).__name__}"
+        await _record_skip(spec, entry, Skip(reason, str(exc), transient=True), ctx, now)
+        return EntryOutcome(EntryKind.FAILED, reason, transient=True)
     except Skip as skip:
         log.debug("feed=%s entry=%s skipped=%s %s", spec.name, entry.key, skip.reason, skip.detail)
-        await ctx.db(
-            ctx.store.record_skip,
-            spec.name,
-            entry.key,
-            entry.link,
-            skip.reason,
-            skip.detail,
-            not skip.transient,
-            now,
-        )
+        await _record_skip(spec, entry, skip, ctx, now)
         return EntryOutcome(EntryKind.SKIPPED, skip.reason, transient=skip.transient)
+
+
+async def _record_skip(
+    spec: FeedSpec, entry: EntryData, skip: Skip, ctx: Context, now: datetime
+) -> None:
+    """Remember why an entry was not stored: for good, or one more attempt of a few."""
+    record = partial(ctx.store.record_skip, spec.name, entry.key, entry.link)
+    await ctx.db(record, skip.reason, skip.detail, not skip.transient, now)
 
 
 async def deduplicate_and_store(

@@ -241,7 +241,11 @@ def take_distinct(queue: list[tuple[StateChange, T]], limit: int) -> list[tuple[
 
 async def bounded(coros: Iterable[Awaitable[T]], limit: int) -> list[T]:
     """Run awaitables with at most `limit` in flight, without creating them all at once;
-    their results in the order they finished."""
+    their results in the order they finished.
+
+    If one raises, the others are cancelled before the error propagates: nothing of a
+    poll keeps running after the poll has ended (and saved its feed's state).
+    """
     iterator = iter(coros)
     results: list[T] = []
 
@@ -249,5 +253,15 @@ async def bounded(coros: Iterable[Awaitable[T]], limit: int) -> list[T]:
         for coro in iterator:
             results.append(await coro)
 
-    await asyncio.gather(*(worker() for _ in range(limit)))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(limit):
+                group.create_task(worker())
+    except BaseExceptionGroup as errors:
+        # the first error as itself, as gather raised it: callers catch plain exceptions
+        raise errors.exceptions[0] from None
+    finally:
+        for coro in iterator:  # never started: close them, or Python warns they were not
+            if hasattr(coro, "close"):
+                coro.close()
     return results
