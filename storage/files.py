@@ -33,7 +33,9 @@ def write_atomic(path: Path, content: str | bytes, mode: int = 0o644) -> None:
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=TMP_SUFFIX)
+    # The writer's PID in the name: a sweep can tell a dead writer's leftover at once.
+    prefix = f".{path.name}.{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -61,14 +63,33 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def remove_stale_temp_files(root: Path, older_than: float = 3600.0) -> int:
-    """Delete temporary files left by a killed writer (never a live one: age-gated)."""
+    """Delete temporary files left by a killed writer, never a live writer's: those of a
+    process that no longer runs at once, any other only past `older_than` seconds."""
     removed = 0
     cutoff = time.time() - older_than
     for tmp in (root / ARTICLES_DIR).glob(f"*/.*{TMP_SUFFIX}"):
         try:
-            if tmp.stat().st_mtime < cutoff:
+            if not _writer_alive(tmp.name) or tmp.stat().st_mtime < cutoff:
                 tmp.unlink()
                 removed += 1
         except FileNotFoundError:
             pass
     return removed
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process that made temporary file `name` (.<file>.<pid>.<random>.tmp)
+    may still be writing it; True when the name carries no PID (an older version's)."""
+    parts = name.split(".")
+    pid = parts[-3] if len(parts) >= 5 else ""
+    if not pid.isdigit():
+        return True
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
