@@ -90,3 +90,36 @@ def test_html_page_instead_of_feed_points_to_advertised_feed() -> None:
 def test_garbage_is_a_parse_error(body: bytes, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         parse_feed("https://x.example/feed", body)
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1", "https://jsonfeed.org/version/1.1"])
+def test_a_json_feed_with_a_bare_version_is_read(version: str) -> None:
+    body = json.dumps(
+        {"version": version, "title": "T", "items": [{"id": "1", "url": "http://x/a"}]}
+    )
+    feed = parse_feed("http://x/", body.encode())
+    assert feed.format in ("json10", "json11") and len(feed.entries) == 1
+    assert bool(feed.warnings) == ("jsonfeed.org" not in version)
+
+
+@pytest.mark.parametrize("version", ["1", "2", "", "rss"])
+def test_a_json_object_that_names_no_json_feed_version_is_refused(version: str) -> None:
+    body = json.dumps({"version": version, "items": []})
+    with pytest.raises(ParseError, match="not a JSON Feed"):
+        parse_feed("http://x/", body.encode())
+
+
+def test_invalid_utf8_in_a_utf8_feed_is_read_as_windows_1252_not_lost() -> None:
+    # "Café" typed in a Windows editor, pasted into a feed that is otherwise UTF-8
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Menú '.encode()
+        + b"Caf\xe9</title><item><title>Caf\xe9 \x93noir\x94</title>"
+        b"<link>http://x/a</link></item></channel></rss>"
+    )
+    feed = parse_feed("http://x/", body)
+    assert feed.title == "Menú Café"
+    assert feed.entries[0].title == "Café \u201cnoir\u201d"
+    json_body = (
+        b'{"version": "1.1", "items": [{"id": "1", "url": "http://x/a", "title": "Caf\xe9"}]}'
+    )
+    assert parse_feed("http://x/", json_body).entries[0].title == "Café"

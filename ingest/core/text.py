@@ -7,6 +7,7 @@ extraction and composing apply them as early as they see text.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
@@ -41,3 +42,20 @@ def clean_visible(text: str | None) -> str:
 def comparison_key(text: str) -> str:
     """Comparison form: case, accents' composition, punctuation and spaces ignored."""
     return _PUNCT_RE.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8 read as Windows-1252, the usual culprit (a title pasted
+    from a Windows editor into a UTF-8 feed); undefined ones become U+FFFD."""
+    assert isinstance(err, UnicodeDecodeError)
+    bad = err.object[err.start : err.end]
+    return bad.decode("cp1252", errors="replace"), err.end
+
+
+codecs.register_error("ingest-cp1252", _cp1252_fallback)
+
+
+def decode_utf8_lenient(data: bytes) -> str:
+    """UTF-8 (a BOM dropped), recovering invalid bytes as Windows-1252 instead of losing
+    them to U+FFFD: "Caf\xe9" in a UTF-8 document reads "Café"."""
+    return data.decode("utf-8-sig", errors="ingest-cp1252")

@@ -5,23 +5,40 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 from ingest.core.dates import parse_date
 from ingest.core.errors import ParseError
-from ingest.core.text import clean_text
+from ingest.core.text import clean_text, decode_utf8_lenient
 from ingest.core.types import EntryData, FeedData
 from ingest.core.urls import resolve
 
+# A version that names JSON Feed: its URL (the spec), or a bare "1.0" or "1.1", which
+# some generators write and other readers accept. A lone "1" names nothing in particular.
+_BARE_VERSION = re.compile(r"^v?(1\.[01])$")
+
 
 def parse_json_feed(url: str, body: bytes, content_type: str | None = None) -> FeedData:
-    data = json.loads(body.decode("utf-8-sig", errors="replace"))
-    if not isinstance(data, dict) or "jsonfeed.org/version/" not in str(data.get("version")):
+    data = json.loads(decode_utf8_lenient(body))
+    if not isinstance(data, dict):
+        raise ParseError("JSON document is not a JSON Feed (not an object)")
+    raw_version = str(data.get("version") or "").strip()
+    bare = _BARE_VERSION.match(raw_version)
+    if "jsonfeed.org/version/" not in raw_version and not bare:
         raise ParseError("JSON document is not a JSON Feed (no jsonfeed.org version)")
     items = data.get("items")
     if not isinstance(items, list):
         raise ParseError("JSON Feed has no 'items' list")
-    version = str(data["version"]).rstrip("/").rsplit("/", 1)[-1].replace(".", "")
+    warnings: tuple[str, ...] = ()
+    if bare:
+        number = bare[1]
+        warnings = (
+            f"JSON Feed version {raw_version!r} is not the jsonfeed.org URL; read as {number}",
+        )
+    else:
+        number = raw_version.rstrip("/").rsplit("/", 1)[-1]
+    version = number.replace(".", "")
     base = _str(data.get("home_page_url")) or url
     language = _str(data.get("language"))
     return FeedData(
@@ -30,6 +47,7 @@ def parse_json_feed(url: str, body: bytes, content_type: str | None = None) -> F
         link=_str(data.get("home_page_url")),
         language=language,
         entries=tuple(_entry(i, base, language) for i in items if isinstance(i, dict)),
+        warnings=warnings,
     )
 
 

@@ -11,7 +11,7 @@ import feedparser.api
 from ingest.core.dates import parse_date
 from ingest.core.errors import ParseError
 from ingest.core.html import html_to_text
-from ingest.core.text import clean_text
+from ingest.core.text import clean_text, decode_utf8_lenient
 from ingest.core.types import EntryData, FeedData
 from ingest.core.urls import resolve
 
@@ -45,7 +45,8 @@ _PROLOG_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding=[\"']([\w.:-]+)", re.I
 
 
 def repair_utf8(body: bytes) -> bytes:
-    """UTF-8 with a few invalid bytes, made valid (U+FFFD in their place).
+    """UTF-8 with a few invalid bytes, made valid: each read as Windows-1252 (U+FFFD
+    where that has no character), so a stray "\xe9" in a title still reads "é".
 
     Without this, feedparser falls back to windows-1252 for the whole feed and every
     correct accented letter turns into mojibake ("CafÃ©"). Only for documents that declare
@@ -65,7 +66,7 @@ def repair_utf8(body: bytes) -> bytes:
         return body  # UTF-16/32, or another declared charset: not ours to second-guess
     if not _UTF8_MULTIBYTE.search(body):
         return body
-    return body.decode("utf-8", "replace").encode("utf-8")
+    return decode_utf8_lenient(body).encode("utf-8")
 
 
 # sy:updatePeriod in seconds (RSS 1.0 syndication module)
