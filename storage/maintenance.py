@@ -21,19 +21,22 @@ class Maintenance(ArticleWrites):
             if done < batch:
                 return total
 
-    def repair_files(self, verify: bool = False) -> int:
-        """Rewrite article files that are missing, or that a crash left unwritten.
+    def repair_files(self, check_all: bool = False, verify: bool = False) -> int:
+        """Rewrite the article files a crash or a full disk left unwritten; return how many.
 
-        Rows flagged unwritten are rewritten, and every other row's file is checked to
-        exist (one stat each, paths streamed in batches). `verify` also compares each
-        file's bytes with what the database renders.
+        By default only rows flagged unwritten are looked at (an indexed query): the cost
+        is proportional to what went wrong, not to the size of the store. `check_all` also
+        stats every row's file (one removed by hand); `verify` also compares its bytes
+        with what the database renders. Temporary files of killed writers are removed.
         """
         files.remove_stale_temp_files(self.root)
         repaired = 0
         with self.session() as s:
-            rows = s.exec(
-                select(Article.id, Article.path, Article.file_written).order_by(col(Article.seq))
-            )
+            query = select(Article.id, Article.path, Article.file_written)
+            if not (check_all or verify):
+                # "= false", not "IS false": PostgreSQL uses the index only for the former
+                query = query.where(col(Article.file_written) == False)  # noqa: E712
+            rows = s.exec(query.order_by(col(Article.seq)))
             suspects = [
                 id_
                 for id_, path, written in rows
