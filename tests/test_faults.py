@@ -213,6 +213,29 @@ def test_read_only_store_is_a_clear_error_and_the_run_resumes(tmp_path: Path) ->
         assert_store_whole(tmp_path, ITEMS)
 
 
+def test_unwritable_article_files_fail_the_pass_with_one_summary(tmp_path: Path) -> None:
+    # The database is writable, the articles folder is not (audit: "7 ok", exit 0, and a
+    # "cannot write" line per article).
+    articles = tmp_path / "store" / "articles"
+    with SiteServer() as site:
+        slow_site(site, count=2, delay=0)
+        config(tmp_path, site)
+        assert run_ingest("poll", cwd=tmp_path).returncode == 0
+        slow_site(site, count=ITEMS, delay=0)
+        with tiny_tmpfs(articles, "1m"):
+            subprocess.run(["mount", "-o", "remount,ro", str(articles)], check=True)
+            refused = run_ingest("poll", cwd=tmp_path)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "Traceback" not in refused.stderr
+        said = refused.stdout + refused.stderr
+        assert f"{ITEMS - 2} files could not be written" in said
+        assert said.count("Read-only file system") == 1  # summarised once
+        resumed = run_ingest("poll", cwd=tmp_path)  # the folder is back: files written
+        assert resumed.returncode == 0, resumed.stderr
+        assert f"repaired {ITEMS - 2} article files" in resumed.stderr
+    assert_store_whole(tmp_path, ITEMS)
+
+
 # -- concurrency ----------------------------------------------------------------------------
 
 

@@ -74,7 +74,8 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
 
     Example: ingest poll --feed gazzetta
 
-    Exits 1 when any feed failed (the others are still polled and stored).
+    Exits 1 when any feed failed (the others are still polled and stored), or when
+    articles were stored whose files could not be written.
     """
     from ingest.cli.output import progress_bar
     from ingest.pipeline.poll import poll as run_poll
@@ -87,7 +88,7 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
     with progress_bar(console, len(specs), "polling feeds") as advance:
         report = run_poll(config, feeds, (lambda _report: advance(1)) if advance else None)
     _print_summary(report)
-    if report.failed:
+    if not report.ok:  # a feed failed, or stored articles whose files could not be written
         sys.exit(1)
 
 

@@ -154,3 +154,4 @@ class EntryOutcome:
     reason: str | None = None  # skip reason, merge rule ("known:near"), error class
     transient: bool = False
     article_id: str | None = None
+    file_error: str | None = None  # stored, but its text file could not be written

@@ -189,8 +189,8 @@ async def store_entry(
             ctx.config.settings.max_page_bytes,
         )
         result = await deduplicate_and_store(spec, entry, draft, fp, ctx, now)
-        if result.file_error:
-            log.error("feed=%s article=%s %s", spec.name, result.article_id, result.file_error)
+        if result.file_error:  # counted, and said once in the pass summary
+            log.debug("feed=%s article=%s %s", spec.name, result.article_id, result.file_error)
         return _outcome(result)
     except StorageError as exc:
         # The store failed (a full disk, a locked database): not the entry's fault. It is
@@ -250,12 +250,16 @@ async def deduplicate_and_store(
 
 def _outcome(result: SaveResult) -> EntryOutcome:
     if result.created:
-        return EntryOutcome(EntryKind.NEW, result.reason, article_id=result.article_id)
-    if result.reason == "updated":
-        return EntryOutcome(EntryKind.UPDATED, result.reason, article_id=result.article_id)
-    same_url = result.reason in ("known:canonical_url", "known:update_capped")
-    kind = EntryKind.SEEN if same_url else EntryKind.MERGED
-    return EntryOutcome(kind, result.reason, article_id=result.article_id)
+        kind = EntryKind.NEW
+    elif result.reason == "updated":
+        kind = EntryKind.UPDATED
+    elif result.reason in ("known:canonical_url", "known:update_capped"):
+        kind = EntryKind.SEEN
+    else:
+        kind = EntryKind.MERGED
+    return EntryOutcome(
+        kind, result.reason, article_id=result.article_id, file_error=result.file_error
+    )
 
 
 async def _known_url(
@@ -327,7 +331,7 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
     finally:
         ctx.feed_states = None  # a long-lived context reads fresh rows next time
     report.duration = time.monotonic() - started
-    log.info(report.summary())
+    log.debug(report.summary())  # the caller reports it (the CLI prints it once)
     return report
 
 

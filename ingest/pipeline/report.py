@@ -29,10 +29,15 @@ class FeedReport:
     duration: float = 0.0
     retry_after: float | None = None
     ttl: float | None = None
+    unwritten: int = 0  # stored, but their files could not be written (repaired later)
+    file_error: str | None = None  # the first such error
     cache_max_age: float | None = None  # Cache-Control: max-age of the feed response
 
     def count(self, outcome: EntryOutcome) -> None:
         """Add one entry's outcome to the counters."""
+        if outcome.file_error:
+            self.unwritten += 1
+            self.file_error = self.file_error or outcome.file_error
         if outcome.kind is EntryKind.NEW:
             self.new += 1
         elif outcome.kind in (EntryKind.SKIPPED, EntryKind.FAILED):
@@ -54,6 +59,8 @@ class FeedReport:
             parts.append(f"updated={self.updated}")
         if self.pending:
             parts.append(f"pending={self.pending}")
+        if self.unwritten:
+            parts.append(f"unwritten={self.unwritten}")
         parts.append(f"duration={self.duration:.2f}s")
         if self.error:
             parts.append(f'url={self.url} error="{self.error}"')
@@ -71,6 +78,15 @@ class PollReport:
     @property
     def failed(self) -> list[FeedReport]:
         return [f for f in self.feeds if f.status.failed]
+
+    @property
+    def unwritten(self) -> int:
+        """Articles stored whose files could not be written: a failed pass, too."""
+        return sum(f.unwritten for f in self.feeds)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.unwritten
 
     def totals(self) -> dict[str, int]:
         return {
@@ -99,6 +115,16 @@ class PollReport:
             f"{t['known']} known, {t['skipped']} skipped"
             + (f" ({reasons})" if reasons else "")
             + (f", {t['pending']} left for the next poll" if t["pending"] else "")
+            + self._unwritten_note()
+        )
+
+    def _unwritten_note(self) -> str:
+        if not self.unwritten:
+            return ""
+        first = next(f.file_error for f in self.feeds if f.file_error)
+        return (
+            f"; {self.unwritten} files could not be written ({first}); they are written "
+            "from the database by the next run once the store's folder is writable"
         )
 
 
