@@ -27,9 +27,9 @@ from ingest.cli.output import build_query
 from ingest.config import Config
 from ingest.core.errors import QueryError, StorageError
 from ingest.pipeline.runtime import open_store
+from ingest.service.status import feed_statuses
 from storage import search
 from storage.export import iter_records, record
-from storage.status import feed_statuses
 from storage.store import Store
 
 MAX_PAGE = 500

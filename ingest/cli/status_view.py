@@ -1,7 +1,7 @@
 """`ingest status`: gather the state from the store, render it as a table or JSON.
 
-The queries are in storage/status.py; this module only arranges them for people and
-scripts. Times are UTC, shown with how long ago (or in how long) they are.
+The states are decided in ingest/service/status.py; this module only arranges them for
+people and scripts. Times are UTC, shown with how long ago (or in how long) they are.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ingest.config import Config
 from ingest.pipeline.runtime import open_store
-from storage import status as q
+from ingest.service import status as q
 
 LAST_ERROR_CHARS = 60
 

@@ -44,8 +44,8 @@ from ingest.pipeline.poll import poll_feed
 from ingest.pipeline.report import FeedReport, log
 from ingest.pipeline.runtime import Context, close_context, open_context, utcnow
 from ingest.pipeline.schedule import Outcome, Plan, Policy, is_failing, next_poll, resume_at
+from ingest.service.status import site_health, weekly_count
 from ingest.service.metrics import Metrics, TimedContext
-from storage import status as status_queries
 from storage.lock import StoreLock
 from storage.models import Feed, to_utc
 
@@ -345,7 +345,7 @@ class Daemon:
         if spec is None:
             return  # removed from feeds.yaml while it polled
         now = self.clock()
-        weekly = await ctx.db(status_queries.weekly_count, ctx.store, name, now)
+        weekly = await ctx.db(weekly_count, ctx.store, name, now)
         plan = next_poll(
             outcome,
             explicit_interval=spec.interval,
@@ -432,7 +432,7 @@ class Daemon:
         if self.metrics is None:
             return
         since = self.clock() - HEALTH_WINDOW
-        sites = await self.ctx.db(status_queries.site_health, self.ctx.store, since)
+        sites = await self.ctx.db(site_health, self.ctx.store, since)
         self.metrics.set_site_health((s.domain, s.share) for s in sites)
 
 
