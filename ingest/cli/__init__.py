@@ -10,8 +10,9 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -21,6 +22,9 @@ from ingest import __version__
 from ingest.config import Config, load_config
 from ingest.core.errors import IngestError
 from ingest.pipeline.report import PollReport, setup_logging
+
+if TYPE_CHECKING:
+    from storage.search import QueryOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(stderr=True)
@@ -315,36 +319,52 @@ def show(config_path: Path, article_id: str, as_json: bool) -> None:
 
 
 def filter_options(fn: F) -> F:
-    """--feed, --tag, --since, --until, --lang: the filters of `query` and `export`."""
-    for option in reversed(
-        [
-            click.option(
-                "--feed",
-                "feeds",
-                multiple=True,
-                metavar="NAME",
-                help="Seen in this feed, under any of its sources (repeatable).",
-            ),
-            click.option(
-                "--tag",
-                "tags",
-                multiple=True,
-                metavar="TAG",
-                help="From a feed with this tag in feeds.yaml (repeatable).",
-            ),
-            click.option(
-                "--since",
-                metavar="DATE",
-                help="Published on or after DATE (YYYY-MM-DD, or an ISO datetime).",
-            ),
-            click.option(
-                "--until", metavar="DATE", help="Published on or before DATE (inclusive)."
-            ),
-            click.option("--lang", metavar="XX", help="Language code, such as it or en."),
-        ]
-    ):
-        fn = option(fn)
-    return fn
+    """--feed, --tag, --since, --until, --lang: the filters of `query` and `export`, passed
+    to the command as one `filters: QueryOptions`."""
+
+    @functools.wraps(fn)
+    def with_filters(
+        *args: Any,
+        feeds: tuple[str, ...],
+        tags: tuple[str, ...],
+        since: str | None,
+        until: str | None,
+        lang: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        from storage.search import QueryOptions  # not at import: `ingest --help` stays quick
+
+        # No --feed means any feed (an empty tuple would mean none).
+        filters = QueryOptions(feeds=feeds or None, tags=tags, since=since, until=until, lang=lang)
+        return fn(*args, filters=filters, **kwargs)
+
+    options = [
+        click.option(
+            "--feed",
+            "feeds",
+            multiple=True,
+            metavar="NAME",
+            help="Seen in this feed, under any of its sources (repeatable).",
+        ),
+        click.option(
+            "--tag",
+            "tags",
+            multiple=True,
+            metavar="TAG",
+            help="From a feed with this tag in feeds.yaml (repeatable).",
+        ),
+        click.option(
+            "--since",
+            metavar="DATE",
+            help="Published on or after DATE (YYYY-MM-DD, or an ISO datetime).",
+        ),
+        click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive)."),
+        click.option("--lang", metavar="XX", help="Language code, such as it or en."),
+    ]
+    command: Any = with_filters
+    for option in reversed(options):
+        command = option(command)
+    return command  # type: ignore[no-any-return]
 
 
 @main.command("query")
@@ -371,11 +391,7 @@ def filter_options(fn: F) -> F:
 def query_articles(
     config_path: Path,
     text: str | None,
-    feeds: tuple[str, ...],
-    tags: tuple[str, ...],
-    since: str | None,
-    until: str | None,
-    lang: str | None,
+    filters: QueryOptions,
     limit: int,
     offset: int,
     sort: str | None,
@@ -388,22 +404,13 @@ def query_articles(
 
     Example: ingest query putin --since 2022-11-01 --format jsonl | jq .title
     """
-    from ingest.cli.output import build_query, stdout_closed_ok, write_results
+    from ingest.cli.output import stdout_closed_ok, write_results
     from ingest.pipeline.runtime import open_store
+    from storage.search import make_query
 
     config = load_config(config_path)
-    query = build_query(
-        config,
-        text,
-        feeds=feeds,
-        tags=tags,
-        since=since,
-        until=until,
-        lang=lang,
-        sort=sort,
-        limit=limit or None,
-        offset=offset,
-    )
+    options = replace(filters, text=text, sort=sort, limit=limit or None, offset=offset)
+    query = make_query(options, config.feeds)
     with open_store(config) as store, stdout_closed_ok():
         terminal = Console() if sys.stdout.isatty() else None
         if not write_results(store, query, fmt, sys.stdout, terminal) and terminal:
@@ -427,15 +434,7 @@ def query_articles(
 @filter_options
 @handle_errors
 def export_articles(
-    config_path: Path,
-    folder: Path | None,
-    fmt: str | None,
-    text: str | None,
-    feeds: tuple[str, ...],
-    tags: tuple[str, ...],
-    since: str | None,
-    until: str | None,
-    lang: str | None,
+    config_path: Path, folder: Path | None, fmt: str | None, text: str | None, filters: QueryOptions
 ) -> None:
     """Write stored articles out, rebuilt from the database.
 
@@ -443,16 +442,15 @@ def export_articles(
 
     Example: ingest export out/ --since 2022-11-01; ingest export --format jsonl > all.jsonl
     """
-    from ingest.cli.output import build_query, run_export, stdout_closed_ok
+    from ingest.cli.output import run_export, stdout_closed_ok
     from ingest.pipeline.runtime import open_store
+    from storage.search import make_query
 
     fmt = fmt or ("txt" if folder else "jsonl")
     if fmt == "txt" and folder is None:
         raise click.UsageError("--format txt writes files: give the DIR to write them under")
     config = load_config(config_path)
-    query = build_query(
-        config, text, feeds=feeds, tags=tags, since=since, until=until, lang=lang, limit=None
-    )
+    query = make_query(replace(filters, text=text, limit=None), config.feeds)
     with open_store(config) as store, stdout_closed_ok():
         done = run_export(store, query, fmt, folder, console)
     if folder is not None:

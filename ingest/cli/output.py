@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,40 +21,12 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from ingest.config import Config
 from storage.export import export_jsonl, export_txt, iter_records, to_json_line
-from storage.search import Query, count, iter_batches, make_query, resolve_feeds
+from storage.search import Query, count, iter_batches
 from storage.store import Store
 
 FORMATS = ("table", "json", "jsonl", "paths", "text")
 _HEADER_RE = re.compile(r"^==> (.+) <==\n", re.MULTILINE)
-
-
-def build_query(
-    config: Config,
-    text: str | None,
-    *,
-    feeds: Sequence[str] = (),
-    tags: Sequence[str] = (),
-    since: str | None = None,
-    until: str | None = None,
-    lang: str | None = None,
-    sort: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> Query:
-    """A Query from command-line or URL options; tags resolve to feeds via feeds.yaml."""
-    feed_tags = {spec.name: spec.tags for spec in config.feeds}
-    return make_query(
-        text,
-        feeds=resolve_feeds(feeds, tags, feed_tags),
-        since=since,
-        until=until,
-        lang=lang,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-    )
 
 
 def write_results(

@@ -44,8 +44,8 @@ from ingest.pipeline.poll import poll_feed
 from ingest.pipeline.report import FeedReport, log
 from ingest.pipeline.runtime import Context, close_context, open_context, utcnow
 from ingest.pipeline.schedule import Outcome, Plan, Policy, is_failing, next_poll, resume_at
-from ingest.service.status import site_health, weekly_count
 from ingest.service.metrics import Metrics, TimedContext
+from ingest.service.status import site_health, weekly_count
 from storage.lock import StoreLock
 from storage.models import Feed, to_utc
 
