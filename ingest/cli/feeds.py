@@ -6,12 +6,22 @@ The decisions are in ingest/sources/; this module asks, prints and exits.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ingest.cli import config_option, handle_errors
-from ingest.config import load_config
+from ingest.config import Config, FeedSpec, load_config
+
+# ingest.sources (and with it httpx) is imported inside the commands, as everywhere in
+# the CLI: `ingest --help` and `ingest list` do not pay for it.
+
+if TYPE_CHECKING:
+    from ingest.sources.discover import Discovery
+    from ingest.sources.health import FeedHealth
 
 
 @click.group()
@@ -55,8 +65,8 @@ def feeds_add(
         raise click.ClickException(sources.duplicate_message(existing, url))
     found = discover(url, config)
     if not found.candidates:
-        raise click.ClickException(sources.no_feed_message(found))
-    click.echo("\n".join(sources.candidate_lines(found, config.feeds)))
+        raise click.ClickException(no_feed_message(found))
+    click.echo("\n".join(candidate_lines(found, config.feeds)))
     if len(found.candidates) == 1 or first:
         choice = 1
     elif _on_terminal():
@@ -95,8 +105,6 @@ def feeds_list(config_path: Path) -> None:
 
     Example: ingest feeds list | cut -f2
     """
-    from ingest.sources.manage import list_rows
-
     rows = list_rows(load_config(config_path))
     if not sys.stdout.isatty():
         for row in rows:
@@ -122,9 +130,7 @@ def feeds_check(config_path: Path, names: tuple[str, ...]) -> None:
 
     Exits 1 when a feed cannot be fetched or parsed.
     """
-    from datetime import UTC, datetime
-
-    from ingest.sources.health import check_feeds, health_lines
+    from ingest.sources.health import check_feeds
 
     results = check_feeds(load_config(config_path), names, datetime.now(UTC))
     if not results:
@@ -164,8 +170,6 @@ def feeds_export(config_path: Path, file: Path | None) -> None:
 
     Example: ingest feeds export subscriptions.opml
     """
-    from datetime import UTC, datetime
-
     from ingest.sources.feeds_file import write_atomic
     from ingest.sources.manage import export_feeds
 
@@ -174,3 +178,87 @@ def feeds_export(config_path: Path, file: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         write_atomic(file, text, backup=False)
+
+
+# -- what the commands print --------------------------------------------------------------
+
+
+def format_duration(seconds: float) -> str:
+    """900 -> '15m', 7200 -> '2h', 90 -> '90s': the largest unit that divides evenly."""
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def format_date(when: datetime | None) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if when else "no dates"
+
+
+def candidate_lines(found: Discovery, feeds: Sequence[FeedSpec]) -> list[str]:
+    """The numbered list shown before picking: title, format, items, newest date, URL."""
+    from ingest.sources.manage import find_by_url
+
+    lines = []
+    for number, c in enumerate(found.candidates, 1):
+        existing = find_by_url(feeds, c.url)
+        note = f"  (already in feeds.yaml as {existing.name!r})" if existing else ""
+        lines.append(
+            f"{number}. {c.title or '(untitled)'}  [{c.format}, {plural(c.items, 'item')}, "
+            f"newest {format_date(c.newest)}]{note}"
+        )
+        lines.append(f"   {c.url}")
+    lines.extend(f"   not usable: {url}: {why}" for url, why in found.rejected)
+    return lines
+
+
+def no_feed_message(found: Discovery) -> str:
+    from ingest.sources.discover import COMMON_PATHS
+
+    paths = ", ".join(COMMON_PATHS)
+    text = (
+        f"no feed found at {found.url}: the page advertises no working feed "
+        f'(<link rel="alternate"> of an RSS, Atom or JSON Feed type) and none of {paths} '
+        "at the site's root is a feed"
+    )
+    return "\n".join([text, *(f"  {url}: {why}" for url, why in found.rejected)])
+
+
+def list_rows(config: Config) -> list[tuple[str, str, str, str, str]]:
+    """(name, url, enabled, interval, tags) per feed, in file order, URLs in full."""
+    default = format_duration(config.settings.interval) + " (default)"
+    return [
+        (
+            f.name,
+            f.url,
+            "yes" if f.enabled else "no",
+            format_duration(f.interval) if f.interval is not None else default,
+            ",".join(f.tags),
+        )
+        for f in config.feeds
+    ]
+
+
+def health_lines(health: FeedHealth) -> list[str]:
+    """A few lines per feed for `ingest feeds check`."""
+    state = "ok" if health.ok else "BROKEN"
+    lines = [f"{health.name}: {state}  {health.url}"]
+    if health.ok:
+        lines.append(
+            f"  {health.format}, {plural(health.items, 'item')}, "
+            f"newest {format_date(health.newest)}"
+            + (f", title {health.title!r}" if health.title else "")
+        )
+        max_age = format_duration(health.max_age) if health.max_age is not None else "-"
+        revalidation = {True: "304", False: "200 (ignored)", None: "-"}[health.revalidates]
+        lines.append(
+            f"  HTTP {health.http_status}; ETag {health.etag or '-'}; "
+            f"Last-Modified {health.last_modified or '-'}; max-age {max_age}; "
+            f"conditional GET -> {revalidation}"
+        )
+    lines.extend(f"  problem: {p}" for p in health.problems)
+    return lines
