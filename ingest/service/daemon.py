@@ -25,31 +25,27 @@ Why the shapes:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import os
 import random
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from ingest.config import Config, FeedSpec, Settings, parse_config
-from ingest.core.errors import ConfigError, IngestError
+from ingest.config import Config, FeedSpec, Settings
+from ingest.core.errors import IngestError
 from ingest.pipeline.poll import poll_feed
 from ingest.pipeline.report import FeedReport, log
 from ingest.pipeline.runtime import Context, close_context, open_context, utcnow
 from ingest.pipeline.schedule import Outcome, Plan, Policy, is_failing, next_poll, resume_at
 from ingest.service.metrics import Metrics, TimedContext
 from ingest.service.status import site_health, weekly_count
+from ingest.service.watch import WATCH_INTERVAL, ConfigWatcher
 from storage.lock import StoreLock
 from storage.models import Feed, to_utc
 
-WATCH_INTERVAL = 1.0  # seconds between checks of feeds.yaml (a stat; cheap)
 # Each feed's job is re-anchored after every poll; the trigger's own repeats are only a
 # safety net (should a poll end without rescheduling), so they are never more frequent
 # than this: a poll longer than a short `interval:` must not meet its own next run.
@@ -95,66 +91,6 @@ def _route_scheduler_logs() -> None:
     aps.handlers[:] = logging.getLogger("ingest").handlers
     aps.setLevel(logging.WARNING)
     aps.propagate = False
-
-
-@dataclass
-class FileStamp:
-    mtime_ns: int
-    size: int
-
-
-class ConfigWatcher:
-    """Re-reads feeds.yaml when it changes; an invalid version is reported once and ignored."""
-
-    def __init__(self, config: Config) -> None:
-        self.path = Path(config.path)
-        self._stamp = _stamp(self.path)
-        self._digest = _digest_of(self.path)
-        self._missing_reported = False
-
-    def check(self) -> Config | None:
-        """A new valid Config when the file changed to one, else None."""
-        stamp = _stamp(self.path)
-        if stamp is None:
-            if not self._missing_reported:
-                log.error("%s: cannot read it; keeping the last valid configuration", self.path)
-                self._missing_reported = True
-            return None
-        self._missing_reported = False
-        if stamp == self._stamp:
-            return None
-        self._stamp = stamp
-        try:
-            data = self.path.read_bytes()
-        except OSError as exc:
-            log.error("%s: cannot read: %s; keeping the last valid configuration", self.path, exc)
-            return None
-        digest = hashlib.sha256(data).hexdigest()
-        if digest == self._digest:
-            return None  # touched, not changed
-        self._digest = digest
-        try:
-            return parse_config(data.decode("utf-8"), self.path)
-        except UnicodeDecodeError as exc:
-            log.error("%s: not UTF-8 (%s); keeping the last valid configuration", self.path, exc)
-        except ConfigError as exc:
-            log.error("invalid edit, keeping the last valid configuration:\n%s", exc)
-        return None
-
-
-def _stamp(path: Path) -> FileStamp | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return FileStamp(st.st_mtime_ns, st.st_size)
-
-
-def _digest_of(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 class Daemon:
@@ -288,16 +224,20 @@ class Daemon:
         interval = self.config.interval_of(spec)
         if spec.interval is None and state is not None and state.interval_seconds:
             interval = state.interval_seconds
+        self._place(spec.name, at, interval)
+        log.debug("feed=%s next_poll=%s", spec.name, at.isoformat(timespec="seconds"))
+
+    def _place(self, name: str, at: datetime, interval: float) -> None:
+        """The feed's one job: first run at `at`; its repeats are only the safety net."""
         self.scheduler.add_job(
             self._poll_job,
             IntervalTrigger(seconds=max(interval, SAFETY_NET), start_date=at, timezone="UTC"),
             next_run_time=at,  # a start_date already past would skip to the next repeat
-            args=[spec.name],
-            id=spec.name,
-            name=spec.name,
+            args=[name],
+            id=name,
+            name=name,
             replace_existing=True,
         )
-        log.debug("feed=%s next_poll=%s", spec.name, at.isoformat(timespec="seconds"))
 
     def _unschedule(self, name: str) -> None:
         if self.scheduler.get_job(name) is not None:
@@ -376,20 +316,7 @@ class Daemon:
             plan.reason,
         )
         if name in self.specs and not self._stop.is_set():
-            self._reanchor(self.specs[name], plan)
-
-    def _reanchor(self, spec: FeedSpec, plan: Plan) -> None:
-        self.scheduler.add_job(
-            self._poll_job,
-            IntervalTrigger(
-                seconds=max(plan.interval, SAFETY_NET), start_date=plan.next_at, timezone="UTC"
-            ),
-            next_run_time=plan.next_at,
-            args=[spec.name],
-            id=spec.name,
-            name=spec.name,
-            replace_existing=True,
-        )
+            self._place(name, plan.next_at, plan.interval)
 
     # -- feeds.yaml -------------------------------------------------------------------
 
