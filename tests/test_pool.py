@@ -47,8 +47,8 @@ def test_a_dead_worker_is_replaced_and_work_goes_on(tmp_path: Path) -> None:
 
     async def go() -> int:
         with pytest.raises(ExtractError, match="died twice"):
-            await ctx.cpu(die)
-        return await ctx.cpu(square, 7)
+            await ctx.cpu(die, stage="extract")
+        return await ctx.cpu(square, 7, stage="extract")
 
     assert run(ctx, go()) == 49
 
@@ -63,7 +63,7 @@ def test_the_pool_is_recycled_after_many_tasks(
     async def go() -> list[int]:
         results = []
         for n in range(8):
-            results.append(await ctx.cpu(square, n))
+            results.append(await ctx.cpu(square, n, stage="extract"))
             pools.add(id(ctx.cpu_pool))
         return results
 
@@ -78,8 +78,8 @@ def test_a_stuck_task_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
     async def go() -> int:
         with pytest.raises(ExtractError, match="no result within 1s"):
-            await ctx.cpu(time.sleep, 30)
-        return await ctx.cpu(square, 3)
+            await ctx.cpu(time.sleep, 30, stage="extract")
+        return await ctx.cpu(square, 3, stage="extract")
 
     assert run(ctx, go()) == 9
 
@@ -93,6 +93,6 @@ def test_recycling_under_concurrent_submissions_loses_no_task(
     ctx = context(tmp_path)
 
     async def go() -> list[int]:
-        return await asyncio.gather(*(ctx.cpu(square, n) for n in range(60)))
+        return await asyncio.gather(*(ctx.cpu(square, n, stage="extract") for n in range(60)))
 
     assert run(ctx, go()) == [n * n for n in range(60)]

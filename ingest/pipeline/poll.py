@@ -62,6 +62,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
             etag=state.etag,
             last_modified=state.last_modified,
             accept=FEED_ACCEPT,
+            kind="feed",
         )
         report.http_status = fetched.status
         report.retry_after = fetched.retry_after
@@ -71,7 +72,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
             report.status = "not_modified"
         else:
             feed = await ctx.cpu(
-                parse_feed, fetched.final_url, fetched.content, fetched.content_type
+                parse_feed, fetched.final_url, fetched.content, fetched.content_type, stage="parse"
             )
             report.ttl = feed.ttl
             state.title = feed.title
@@ -170,6 +171,7 @@ async def store_entry(
             now,
             feed.language,
             ctx.config.settings.max_page_bytes,
+            stage="extract",
         )
         save = partial(
             ctx.store.save, dedup=spec.dedup, entry_version=entry_version(entry), fingerprint=fp

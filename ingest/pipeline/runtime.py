@@ -11,6 +11,7 @@ import importlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ class Context:
     db_pool: Executor
     clock: Callable[[], datetime] = utcnow
     on_progress: Callable[[FeedReport], None] | None = None
+    # Told how long each `cpu` call took, by stage ("parse", "extract"): the daemon's metrics.
+    on_cpu: Callable[[str, float], None] | None = None
     workers: int | None = None
     tasks: int = 0  # submitted to the current pool
     # Feed rows read in one query at the start of a pass (poll_all); None: read per feed.
@@ -64,8 +67,17 @@ class Context:
     state_queue: list[tuple[Feed, asyncio.Future[None]]] = field(default_factory=list)
     state_writer: asyncio.Task[None] | None = None
 
-    async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run CPU-bound `fn` off the event loop, within CPU_TIMEOUT seconds.
+    async def cpu(self, fn: Callable[..., T], *args: Any, stage: str) -> T:
+        """Run CPU-bound `fn` off the event loop; `stage` names it for `on_cpu`."""
+        started = time.monotonic()
+        try:
+            return await self._cpu_retried(fn, *args)
+        finally:
+            if self.on_cpu is not None:
+                self.on_cpu(stage, time.monotonic() - started)
+
+    async def _cpu_retried(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn` in the pool within CPU_TIMEOUT seconds.
 
         A worker killed under us (the OOM killer, a crash in lxml on a hostile page)
         breaks a ProcessPoolExecutor for good; the pool is replaced and the call retried

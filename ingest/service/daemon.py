@@ -40,7 +40,7 @@ from ingest.pipeline.poll import poll_feed
 from ingest.pipeline.report import FeedReport, log
 from ingest.pipeline.runtime import Context, close_context, open_context, utcnow
 from ingest.pipeline.schedule import Outcome, Plan, Policy, is_failing, next_poll, resume_at
-from ingest.service.metrics import Metrics, TimedContext
+from ingest.service.metrics import Metrics
 from ingest.service.status import site_health, weekly_count
 from ingest.service.watch import WATCH_INTERVAL, ConfigWatcher
 from storage.lock import StoreLock
@@ -131,9 +131,7 @@ class Daemon:
     async def run(self) -> None:
         ctx = await open_context(self.config)
         if self.metrics is not None:
-            plain = ctx
-            ctx = TimedContext.wrap(ctx, self.metrics)
-            await plain.fetcher.aclose()
+            self.metrics.watch(ctx)
         self._ctx = ctx
         self._install_signal_handlers()
         try:
