@@ -6,51 +6,15 @@ becomes a clean message and a non-zero exit here, and only here.
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 
 from ingest import __version__
-from ingest.config import Config, load_config
-from ingest.core.errors import IngestError
-from ingest.pipeline.report import PollReport, setup_logging
-
-F = TypeVar("F", bound=Callable[..., Any])
-console = Console(stderr=True)
-
-
-def handle_errors(fn: F) -> F:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except IngestError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-def config_option(fn: F) -> F:
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="INGEST_CONFIG",
-        default="feeds.yaml",
-        show_default=True,
-        help="The feeds.yaml to use (also $INGEST_CONFIG).",
-    )(fn)
-
-
-def load(config_path: Path, log_level: str | None = None) -> Config:
-    config = load_config(config_path)
-    setup_logging(log_level or config.settings.log_level)
-    return config
+from ingest.cli import articles, feeds, status_view
+from ingest.cli.common import config_option, console, handle_errors, load
+from ingest.pipeline.report import PollReport
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,6 +24,18 @@ def main() -> None:
 
     Reads ./feeds.yaml unless --config or $INGEST_CONFIG says otherwise.
     """
+
+
+# The command families, each in its module: feeds.py, articles.py, status_view.py.
+for _command in (
+    feeds.feeds,
+    articles.list_articles,
+    articles.show,
+    articles.query_articles,
+    articles.export_articles,
+    status_view.status,
+):
+    main.add_command(_command)
 
 
 @main.command()
@@ -157,18 +133,3 @@ def run(
         metrics_host=metrics_host,
         fixed_log_level=log_level is not None,
     )
-
-
-# The command families live in their own modules, which import the decorators above:
-# imported here, at the end, so that `ingest.cli:main` has every command.
-from ingest.cli import articles, feeds, status_view  # noqa: E402
-
-for _command in (
-    feeds.feeds,
-    articles.list_articles,
-    articles.show,
-    articles.query_articles,
-    articles.export_articles,
-    status_view.status,
-):
-    main.add_command(_command)

@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ingest.cli import F, config_option, console, handle_errors
+from ingest.cli.common import F, config_option, console, handle_errors
 from ingest.config import load_config
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ingest.cli import config_option, handle_errors
+from ingest.cli.common import config_option, handle_errors
 from ingest.config import Config, FeedSpec, load_config
 
 # ingest.sources (and with it httpx) is imported inside the commands, as everywhere in

@@ -17,7 +17,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ingest.cli import config_option, handle_errors
+from ingest.cli.common import config_option, handle_errors
 from ingest.config import Config, load_config
 
 if TYPE_CHECKING:

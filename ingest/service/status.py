@@ -24,9 +24,16 @@ HEALTH_MIN_ARTICLES = 3
 
 
 class FeedLike(Protocol):
-    name: str
-    url: str
-    enabled: bool
+    """A configured feed (ingest.config.FeedSpec), read only."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def enabled(self) -> bool: ...
 
 
 @dataclass(frozen=True)
