@@ -243,7 +243,10 @@ async def fetch_page(
     settings = ctx.config.settings
     try:
         fetched = await ctx.fetcher.fetch(
-            link, max_bytes=settings.max_page_bytes, allow=ctx.config.allowed_networks(spec)
+            link,
+            max_bytes=settings.max_page_bytes,
+            allow=ctx.config.allowed_networks(spec),
+            kind="page",
         )
     except BlockedAddressError as exc:
         # The SSRF guard: never fall back to fetching it some other way; permanent.
