@@ -23,13 +23,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from ingest import __version__
-from ingest.cli.output import build_query
 from ingest.config import Config
 from ingest.core.errors import QueryError, StorageError
 from ingest.pipeline.runtime import open_store
+from ingest.service.status import feed_statuses
 from storage import search
 from storage.export import iter_records, record
-from storage.status import feed_statuses
+from storage.search import QueryOptions
 from storage.store import Store
 
 MAX_PAGE = 500
@@ -109,10 +109,10 @@ def _routes(app: FastAPI, config: Config, store: Store) -> None:
         limit: Annotated[int, Param(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
         offset: Annotated[int, Param(ge=0)] = 0,
     ) -> dict[str, Any]:
-        query = build_query(
-            config,
-            q,
-            feeds=feed,
+        # No feed= means any feed (an empty list would mean none).
+        options = QueryOptions(
+            text=q,
+            feeds=feed or None,
             tags=tag,
             since=since,
             until=until,
@@ -121,6 +121,7 @@ def _routes(app: FastAPI, config: Config, store: Store) -> None:
             limit=limit,
             offset=offset,
         )
+        query = search.make_query(options, config.feeds)
         items = list(iter_records(store, query))
         total = search.count(store, query)
         more = offset + len(items) < total

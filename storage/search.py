@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import ColumnElement, and_, column, func, literal_column, or_, table
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
@@ -57,37 +57,57 @@ class Query:
     offset: int = 0
 
 
-def make_query(
-    text: str | None = None,
-    *,
-    feeds: Iterable[str] | None = None,
-    since: date | datetime | str | None = None,
-    until: date | datetime | str | None = None,
-    lang: str | None = None,
-    sort: str | None = None,
-    limit: int | None = DEFAULT_LIMIT,
-    offset: int = 0,
-) -> Query:
-    """A validated Query from loose values (strings from a CLI, a URL or a notebook)."""
-    if sort is not None and sort not in SORTS:
-        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    if sort == "relevance" and not (text and text.strip()):
+@dataclass(frozen=True)
+class QueryOptions:
+    """What to find as loose values, from a CLI, a URL or a notebook; `make_query` checks
+    them. Built once where the values arrive; `dataclasses.replace` adds the rest."""
+
+    text: str | None = None
+    feeds: Iterable[str] | None = None  # None: any feed; empty: none
+    tags: Sequence[str] = ()  # narrow to feeds with any of these tags (see make_query)
+    since: date | datetime | str | None = None
+    until: date | datetime | str | None = None
+    lang: str | None = None
+    sort: str | None = None
+    limit: int | None = DEFAULT_LIMIT
+    offset: int = 0
+
+
+class Tagged(Protocol):
+    """A configured feed, as far as tags are concerned (ingest.config.FeedSpec)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tags(self) -> Sequence[str]: ...
+
+
+def make_query(options: QueryOptions | None = None, configured: Iterable[Tagged] = ()) -> Query:
+    """A validated Query from loose values; `configured` feeds resolve `options.tags`."""
+    o = options or QueryOptions()
+    if o.sort is not None and o.sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {o.sort!r}")
+    if o.sort == "relevance" and not (o.text and o.text.strip()):
         raise QueryError("sorting by relevance needs a search text")
-    if limit is not None and limit < 0:
-        raise QueryError(f"limit must be zero or more, not {limit}")
-    if offset < 0:
-        raise QueryError(f"offset must be zero or more, not {offset}")
-    if isinstance(feeds, str):  # feeds="wire" means the feed, not its letters
-        feeds = [feeds]
+    if o.limit is not None and o.limit < 0:
+        raise QueryError(f"limit must be zero or more, not {o.limit}")
+    if o.offset < 0:
+        raise QueryError(f"offset must be zero or more, not {o.offset}")
+    # feeds="wire" means the feed, not its letters
+    feeds = [o.feeds] if isinstance(o.feeds, str) else o.feeds
+    if o.tags:
+        feed_tags = {f.name: f.tags for f in configured}
+        feeds = resolve_feeds(list(feeds or ()), o.tags, feed_tags)
     query = Query(
-        text=text.strip() if text and text.strip() else None,
+        text=o.text.strip() if o.text and o.text.strip() else None,
         feeds=frozenset(feeds) if feeds is not None else None,
-        since=parse_bound(since, "since"),
-        until=parse_bound(until, "until"),
-        lang=lang.strip().lower() if lang and lang.strip() else None,
-        sort=sort,  # narrowed to Sort by the check against SORTS above
-        limit=limit,
-        offset=offset,
+        since=parse_bound(o.since, "since"),
+        until=parse_bound(o.until, "until"),
+        lang=o.lang.strip().lower() if o.lang and o.lang.strip() else None,
+        sort=o.sort,  # narrowed to Sort by the check against SORTS above
+        limit=o.limit,
+        offset=o.offset,
     )
     if query.text:
         fulltext.parse_query(query.text)  # fail early, before any database work
@@ -140,48 +160,18 @@ def resolve_feeds(
 # -- running a query ----------------------------------------------------------------
 
 
-def search(
-    store: Store,
-    text: str | None = None,
-    *,
-    feeds: Iterable[str] | None = None,
-    since: date | datetime | str | None = None,
-    until: date | datetime | str | None = None,
-    lang: str | None = None,
-    sort: str | None = None,
-    limit: int | None = DEFAULT_LIMIT,
-    offset: int = 0,
-) -> list[Article]:
-    """The matching articles, best first (or newest first without a text)."""
-    return run(
-        store,
-        make_query(
-            text,
-            feeds=feeds,
-            since=since,
-            until=until,
-            lang=lang,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-        ),
-    )
+def search(store: Store, text: str | None = None, **filters: Any) -> list[Article]:
+    """The matching articles, best first (or newest first without a text).
+
+    `filters`: the other fields of QueryOptions (feeds, since, until, lang, sort, limit,
+    offset), such as `search(store, "putin", since="2022-11-01", feeds=["wire"])`.
+    """
+    return run(store, make_query(QueryOptions(text, **filters)))
 
 
-def iter_articles(
-    store: Store,
-    text: str | None = None,
-    *,
-    feeds: Iterable[str] | None = None,
-    since: date | datetime | str | None = None,
-    until: date | datetime | str | None = None,
-    lang: str | None = None,
-    sort: str | None = None,
-) -> Iterator[Article]:
-    """Every matching article, streamed in constant memory (no limit)."""
-    query = make_query(
-        text, feeds=feeds, since=since, until=until, lang=lang, sort=sort, limit=None
-    )
+def iter_articles(store: Store, text: str | None = None, **filters: Any) -> Iterator[Article]:
+    """Every matching article, streamed in constant memory (no limit); filters as `search`."""
+    query = make_query(replace(QueryOptions(text, **filters), limit=None))
     for batch in iter_batches(store, query):
         yield from batch
 

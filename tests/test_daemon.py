@@ -371,3 +371,37 @@ def test_one_daemon_per_store_and_a_killed_one_leaves_no_lock(
     time.sleep(1.0)  # a due feed is polled at once; give a wrong schedule the chance to show
     assert len(feed_requests(site, "solo")) == polls
     assert third.stop(signal.SIGINT) == 0
+
+
+def test_metrics_count_fetches_and_cpu_stages_by_the_names_the_pipeline_gives(
+    site: SiteServer, tmp_path: Path, daemons: list[Daemon]
+) -> None:
+    pytest.importorskip("prometheus_client")
+    import socket
+    import urllib.request
+
+    publish(site, "metered", 2)
+    write_feeds(tmp_path, [{"name": "metered", "url": site.url("/feeds/metered.xml"),
+                            "interval": "1h"}])  # fmt: skip
+    with socket.socket() as probe:  # a free port (the daemon binds it a moment later)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    d = start(daemons, tmp_path, "--metrics-port", str(port))
+    d.wait_log(" reason=")  # the poll is over and its next one planned
+    assert articles_of(tmp_path, "metered") == 2
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=WAIT) as resp:
+        text = resp.read().decode()
+    counts = {
+        line.split("{")[1].split("}")[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(("ingest_fetch_seconds_count", "ingest_cpu_seconds_count"))
+    }
+    assert counts == {
+        'kind="feed"': 1.0,
+        'kind="page"': 2.0,
+        'stage="parse"': 1.0,
+        'stage="extract"': 2.0,
+    }
+    assert 'ingest_polls_total{result="ok"} 1.0' in text
+    assert d.stop() == 0

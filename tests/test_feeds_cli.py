@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ingest import cli
+from ingest.cli import feeds as feeds_cli
 from ingest.config import load_config
 from tests.site import Response, SiteServer
 
@@ -114,7 +115,7 @@ def test_add_on_a_terminal_asks_which_feed(
     site: SiteServer, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # CliRunner's stdin is never a terminal; stand in for one to drive the prompt.
-    monkeypatch.setattr(cli, "_on_terminal", lambda: True)
+    monkeypatch.setattr(feeds_cli, "_on_terminal", lambda: True)
     result = run(config, "add", site.url("/"), "--name", "Atom of Example", input="2\n")
     assert result.exit_code == 0, result.output
     assert "Add which feed" in result.output

@@ -61,8 +61,8 @@ def test_a_dead_worker_is_replaced_and_work_goes_on(tmp_path: Path) -> None:
 
     async def go() -> int:
         with pytest.raises(ExtractError, match="died twice"):
-            await ctx.cpu(die)
-        return await ctx.cpu(square, 7)
+            await ctx.cpu(die, stage="extract")
+        return await ctx.cpu(square, 7, stage="extract")
 
     assert run(ctx, go()) == 49
 
@@ -74,7 +74,7 @@ def test_workers_are_recycled_after_many_tasks(
     ctx = context(tmp_path)
 
     async def go() -> list[int]:
-        return [await ctx.cpu(pid_after, 0) for _ in range(8)]
+        return [await ctx.cpu(pid_after, 0, stage="extract") for _ in range(8)]
 
     # 8 tasks, a worker replaced after 3: no deadlock (CPython gh-115634), new processes
     assert len(set(run(ctx, go()))) >= 3
@@ -91,7 +91,7 @@ def test_a_stuck_task_is_killed_and_the_healthy_ones_around_it_finish(
 
     async def stuck() -> str:
         with pytest.raises(ExtractError, match="no result within 2s; its worker was stopped"):
-            await ctx.cpu(pid_after, 60)
+            await ctx.cpu(pid_after, 60, stage="extract")
         return "stopped"
 
     async def go() -> list[Any]:
@@ -99,7 +99,7 @@ def test_a_stuck_task_is_killed_and_the_healthy_ones_around_it_finish(
         await asyncio.sleep(0.5)  # the stuck task holds a worker before the others queue
         assert ctx.cpu_pool is not None
         stuck_pid.extend(ctx.cpu_pool._pool_manager.worker_manager.workers)  # noqa: SLF001
-        quick = [ctx.cpu(pid_after, 0.3) for _ in range(10)]
+        quick = [ctx.cpu(pid_after, 0.3, stage="extract") for _ in range(10)]
         return [await first, *await asyncio.gather(*quick)]
 
     started = time.monotonic()
@@ -115,8 +115,12 @@ def test_stopping_the_pool_leaves_no_process_behind(tmp_path: Path) -> None:
     ctx = context(tmp_path)
 
     async def go() -> set[int]:
-        busy = asyncio.ensure_future(ctx.cpu(pid_after, 30))  # a worker busy at the stop
-        pids = set(await asyncio.gather(*(ctx.cpu(pid_after, 0.2) for _ in range(4))))
+        busy = asyncio.ensure_future(
+            ctx.cpu(pid_after, 30, stage="extract")
+        )  # a worker busy at the stop
+        pids = set(
+            await asyncio.gather(*(ctx.cpu(pid_after, 0.2, stage="extract") for _ in range(4)))
+        )
         busy.cancel()
         return pids
 

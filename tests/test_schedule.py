@@ -21,7 +21,7 @@ from ingest.pipeline.schedule import (
     next_poll,
     resume_at,
 )
-from ingest.service.daemon import ConfigWatcher
+from ingest.service.watch import ConfigWatcher
 from storage.lock import StoreLock
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -32,6 +32,7 @@ from ingest.pipeline.deduplicate import save_article
 from storage import fulltext
 from storage.models import Article
 from storage.search import (
+    QueryOptions,
     count,
     iter_articles,
     iter_batches,
@@ -142,17 +143,29 @@ def test_tags_resolve_to_feeds(filled: FilledStore) -> None:
         resolve_feeds((), ["sport"], tags)
 
 
+def test_query_options_resolve_tags_against_the_configured_feeds(filled: FilledStore) -> None:
+    def query(**options: object) -> frozenset[str] | None:
+        return make_query(QueryOptions(**options), filled.config.feeds).feeds  # type: ignore[arg-type]
+
+    assert query() is None  # no feed, no tag: any feed
+    assert query(feeds=[]) == frozenset()  # an empty list of feeds: none
+    assert query(feeds="gazzetta") == {"gazzetta"}  # one name, not its letters
+    italia = resolve_feeds((), ["italia"], {s.name: s.tags for s in filled.config.feeds})
+    assert query(tags=["italia"]) == italia
+    assert query(feeds=["gazzetta"], tags=["world"]) == frozenset()  # both must hold
+
+
 def test_limit_offset_and_count(filled: FilledStore) -> None:
     newest = [a.title for a in search(filled.store, limit=None)]
     assert newest == [ROMA, PUTIN_EN, PUTIN_IT, CAFFE, CAFE_EN]
     assert [a.title for a in search(filled.store, limit=2, offset=1)] == newest[1:3]
-    assert count(filled.store, make_query(limit=1)) == 5
+    assert count(filled.store, make_query(QueryOptions(limit=1))) == 5
     # Streaming: the same order, without a limit, in batches from one cursor.
     assert [a.title for a in iter_articles(filled.store)] == newest
-    batches = list(iter_batches(filled.store, make_query(limit=None), size=2))
+    batches = list(iter_batches(filled.store, make_query(QueryOptions(limit=None)), size=2))
     assert [len(b) for b in batches] == [2, 2, 1]
     assert [a.title for b in batches for a in b] == newest
-    assert count(filled.store, make_query("putin", limit=1)) == 2
+    assert count(filled.store, make_query(QueryOptions("putin", limit=1))) == 2
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -187,7 +200,7 @@ def test_malformed_queries_say_what_is_wrong(filled: FilledStore, query: str, me
 )
 def test_bad_filters_say_what_is_wrong(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(QueryError, match=message):
-        make_query(**kwargs)  # type: ignore[arg-type]
+        make_query(QueryOptions(**kwargs))  # type: ignore[arg-type]
 
 
 # -- the index follows the table -----------------------------------------------------------

@@ -13,48 +13,22 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO, TypeVar
 
 from rich.console import Console
 from rich.table import Table
 
-from ingest.config import Config
 from storage.export import export_jsonl, export_txt, iter_records, to_json_line
-from storage.search import Query, count, iter_batches, make_query, resolve_feeds
+from storage.models import Article
+from storage.search import Query, count, iter_batches
 from storage.store import Store
 
+T = TypeVar("T")
 FORMATS = ("table", "json", "jsonl", "paths", "text")
 _HEADER_RE = re.compile(r"^==> (.+) <==\n", re.MULTILINE)
-
-
-def build_query(
-    config: Config,
-    text: str | None,
-    *,
-    feeds: Sequence[str] = (),
-    tags: Sequence[str] = (),
-    since: str | None = None,
-    until: str | None = None,
-    lang: str | None = None,
-    sort: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> Query:
-    """A Query from command-line or URL options; tags resolve to feeds via feeds.yaml."""
-    feed_tags = {spec.name: spec.tags for spec in config.feeds}
-    return make_query(
-        text,
-        feeds=resolve_feeds(feeds, tags, feed_tags),
-        since=since,
-        until=until,
-        lang=lang,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-    )
 
 
 def write_results(
@@ -73,7 +47,7 @@ def write_results(
     return writers[fmt](store, query, out)
 
 
-def _articles(store: Store, query: Query) -> Iterator[Any]:
+def _articles(store: Store, query: Query) -> Iterator[Article]:
     for batch in iter_batches(store, query):
         yield from batch
 
@@ -87,46 +61,43 @@ def _table(store: Store, query: Query, terminal: Console) -> int:
     return table.row_count
 
 
-def _tsv(store: Store, query: Query, out: TextIO) -> int:
+def _write_each(items: Iterable[T], out: TextIO, text: Callable[[T], str], sep: str = "") -> int:
+    """Write `text(item)` for each item, `sep` between two; return how many."""
     n = 0
-    for a in _articles(store, query):
-        out.write(f"{a.published_local.date()}\t{a.feed}\t{a.title}\t{a.id}\n")
+    for item in items:
+        out.write((sep if n else "") + text(item))
         n += 1
     return n
 
 
+def _tsv(store: Store, query: Query, out: TextIO) -> int:
+    def line(a: Article) -> str:
+        return f"{a.published_local.date()}\t{a.feed}\t{a.title}\t{a.id}\n"
+
+    return _write_each(_articles(store, query), out, line)
+
+
 def _json(store: Store, query: Query, out: TextIO) -> int:
-    n = 0
     out.write("[")
-    for rec in iter_records(store, query):
-        out.write(("," if n else "") + "\n" + json.dumps(rec, ensure_ascii=False, indent=2))
-        n += 1
+    records = iter_records(store, query)
+    n = _write_each(records, out, lambda r: "\n" + json.dumps(r, ensure_ascii=False, indent=2), ",")
     out.write("\n]\n" if n else "]\n")
     return n
 
 
 def _jsonl(store: Store, query: Query, out: TextIO) -> int:
-    n = 0
-    for rec in iter_records(store, query):
-        out.write(to_json_line(rec) + "\n")
-        n += 1
-    return n
+    return _write_each(iter_records(store, query), out, lambda r: to_json_line(r) + "\n")
 
 
 def _paths(store: Store, query: Query, out: TextIO) -> int:
-    n = 0
-    for a in _articles(store, query):
-        out.write(f"{store.path_of(a)}\n")
-        n += 1
-    return n
+    return _write_each(_articles(store, query), out, lambda a: f"{store.path_of(a)}\n")
 
 
 def _text(store: Store, query: Query, out: TextIO) -> int:
-    n = 0
-    for a in _articles(store, query):
-        out.write(("\n" if n else "") + f"==> {store.path_of(a)} <==\n{store.render(a)}\n")
-        n += 1
-    return n
+    def document(a: Article) -> str:
+        return f"==> {store.path_of(a)} <==\n{store.render(a)}\n"
+
+    return _write_each(_articles(store, query), out, document, sep="\n")
 
 
 def split_text_output(output: str) -> list[tuple[str, str]]:

@@ -1,30 +1,70 @@
 """`ingest status`: gather the state from the store, render it as a table or JSON.
 
-The queries are in storage/status.py; this module only arranges them for people and
-scripts. Times are UTC, shown with how long ago (or in how long) they are.
+The states are decided in ingest/service/status.py; this module only arranges them for
+people and scripts. Times are UTC, shown with how long ago (or in how long) they are.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
+import click
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ingest.config import Config
-from ingest.pipeline.runtime import open_store
-from storage import status as q
+from ingest.cli.common import config_option, handle_errors
+from ingest.config import Config, load_config
+
+if TYPE_CHECKING:
+    from ingest.service.status import FeedStatus, SiteHealth
 
 LAST_ERROR_CHARS = 60
+
+
+@click.command()
+@config_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, JSON for scripts.",
+)
+@click.option("--sites", is_flag=True, help="Extraction health per site instead of feeds.")
+@click.option(
+    "--days",
+    type=float,
+    default=7,
+    show_default=True,
+    help="With --sites: articles fetched in the last DAYS days.",
+)
+@handle_errors
+def status(config_path: Path, fmt: str, sites: bool, days: float) -> None:
+    """Show each feed's last poll, next poll, articles and errors (works while `run` runs).
+
+    Example: ingest status --format json
+    """
+    config = load_config(config_path)
+    now = datetime.now(UTC)
+    report = sites_report(config, now, days) if sites else feeds_report(config, now)
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif isinstance(report, SitesReport):
+        Console(width=max(Console().width, 100)).print(sites_table(report))
+    else:
+        Console(width=max(Console().width, 140)).print(feeds_table(report))
 
 
 @dataclass(frozen=True)
 class FeedsReport:
     generated_at: datetime
-    rows: list[q.FeedStatus]
+    rows: list[FeedStatus]
     totals: dict[str, int]
 
     def to_json(self) -> str:
@@ -40,7 +80,7 @@ class FeedsReport:
 class SitesReport:
     generated_at: datetime
     since: datetime
-    sites: list[q.SiteHealth]
+    sites: list[SiteHealth]
 
     def to_json(self) -> str:
         data = {
@@ -52,12 +92,19 @@ class SitesReport:
 
 
 def feeds_report(config: Config, now: datetime) -> FeedsReport:
+    # Imported here, as in every command: `ingest --help` does not load the database layer.
+    from ingest.pipeline.runtime import open_store
+    from ingest.service import status as q
+
     with open_store(config) as store:
         rows = q.feed_statuses(store, config.feeds)
     return FeedsReport(now, rows, q.totals(rows))
 
 
 def sites_report(config: Config, now: datetime, days: float) -> SitesReport:
+    from ingest.pipeline.runtime import open_store
+    from ingest.service import status as q
+
     since = now - timedelta(days=days)
     with open_store(config) as store:
         return SitesReport(now, since, q.site_health(store, since))

@@ -45,6 +45,8 @@ from ingest.pipeline.deduplicate import MAX_DECISIONS, SaveResult, deduplicate, 
 from ingest.pipeline.prepare import prepare
 from ingest.pipeline.report import FeedReport, PollReport, log
 from ingest.pipeline.runtime import Context, bounded, close_context, open_context
+from ingest.pipeline.schedule import WEEK, Outcome, Plan, Policy, next_poll
+from storage import queries
 
 # URLs longer than this are junk or attacks, and would not fit a database index.
 MAX_URL_CHARS = 2000
@@ -74,6 +76,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
             etag=state.etag,
             last_modified=state.last_modified,
             accept=FEED_ACCEPT,
+            kind="feed",
         )
         report.http_status = fetched.status
         report.retry_after = fetched.retry_after
@@ -83,7 +86,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
             report.status = PollStatus.NOT_MODIFIED
         else:
             feed = await ctx.cpu(
-                parse_feed, fetched.final_url, fetched.content, fetched.content_type
+                parse_feed, fetched.final_url, fetched.content, fetched.content_type, stage="parse"
             )
             report.ttl = feed.ttl
             for warning in feed.warnings:  # parsed all the same: said once, not alarmed about
@@ -123,6 +126,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
         report.status = PollStatus.ERROR
         state = _with_error(state, report, exc)
     report.duration = time.monotonic() - started
+    report.error_count = state.error_count
     state = replace(
         state,
         last_polled_at=now,
@@ -130,11 +134,37 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
         last_http_status=report.http_status,
         pending_entries=report.pending,
     )
+    if ctx.planning is not None:
+        if report.ttl is not None:
+            ctx.planning.ttl[spec.name] = report.ttl
+        ttl = ctx.planning.ttl.get(spec.name)
+        report.plan = await plan_next(
+            spec, Outcome.from_report(report, state.error_count, ttl), ctx
+        )
+        state = replace(
+            state, next_poll_at=report.plan.next_at, interval_seconds=report.plan.interval
+        )
     await ctx.save_state(before, state)
     log.info(report.line())
     if ctx.on_progress:
         ctx.on_progress(report)
     return report
+
+
+async def plan_next(spec: FeedSpec, outcome: Outcome, ctx: Context) -> Plan:
+    """When to poll `spec` next after `outcome` (schedule.py), from its last week's count."""
+    assert ctx.planning is not None
+    now = ctx.clock()
+    since = now - timedelta(seconds=WEEK)
+    weekly = await ctx.db(queries.published_count, ctx.store, spec.name, since)
+    return next_poll(
+        outcome,
+        explicit_interval=spec.interval,
+        weekly_count=weekly,
+        policy=Policy.from_settings(ctx.config.settings),
+        now=now,
+        jitter=ctx.planning.rng(),
+    )
 
 
 def _with_error(state: FeedState, report: FeedReport, exc: IngestError) -> FeedState:
@@ -187,6 +217,7 @@ async def store_entry(
             now,
             feed.language,
             ctx.config.settings.max_page_bytes,
+            stage="extract",
         )
         result = await deduplicate_and_store(spec, entry, draft, fp, ctx, now)
         if result.file_error:  # counted, and said once in the pass summary
@@ -290,7 +321,10 @@ async def fetch_page(
     settings = ctx.config.settings
     try:
         fetched = await ctx.fetcher.fetch(
-            link, max_bytes=settings.max_page_bytes, allow=ctx.config.allowed_networks(spec)
+            link,
+            max_bytes=settings.max_page_bytes,
+            allow=ctx.config.allowed_networks(spec),
+            kind="page",
         )
     except BlockedAddressError as exc:
         # The SSRF guard: never fall back to fetching it some other way; permanent.

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.core.types import EntryKind, EntryOutcome, PollStatus
+from ingest.pipeline.schedule import Plan
 
 log = logging.getLogger("ingest")
 
@@ -29,6 +30,8 @@ class FeedReport:
     duration: float = 0.0
     retry_after: float | None = None
     ttl: float | None = None
+    error_count: int = 0  # the feed's failure streak after this poll
+    plan: Plan | None = None  # the next poll, when the daemon plans (Context.planning)
     unwritten: int = 0  # stored, but their files could not be written (repaired later)
     file_error: str | None = None  # the first such error
     cache_max_age: float | None = None  # Cache-Control: max-age of the feed response

@@ -11,6 +11,8 @@ import importlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import random
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -48,6 +50,15 @@ def utcnow() -> datetime:
 
 
 @dataclass
+class Planning:
+    """Set by the daemon: each poll also plans the feed's next poll (schedule.py) and saves
+    it with the feed's state, in the same write."""
+
+    rng: Callable[[], float] = random.random  # the jitter
+    ttl: dict[str, float] = field(default_factory=dict)  # last <ttl> per feed: a 304 has none
+
+
+@dataclass
 class Context:
     """What a poll needs, created once per pass (or once per daemon) and passed in."""
 
@@ -58,17 +69,29 @@ class Context:
     db_pool: Executor
     clock: Callable[[], datetime] = utcnow
     on_progress: Callable[[FeedReport], None] | None = None
+    # Told how long each `cpu` call took, by stage ("parse", "extract"): the daemon's metrics.
+    on_cpu: Callable[[str, float], None] | None = None
     workers: int | None = None
     # Feed states read in one query at the start of a pass (poll_all); None: read per feed.
     feed_states: dict[str, FeedState] | None = None
     # States waiting for the next group commit (save_state): (as read, new), and a waiter.
     state_queue: list[tuple[StateChange, asyncio.Future[None]]] = field(default_factory=list)
     state_writer: asyncio.Task[None] | None = None
+    planning: Planning | None = None  # `ingest run`; None: `ingest poll` plans nothing
     # Held across an entry's dedup decision and its write (poll.deduplicate_and_store).
     store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
-    async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run CPU-bound `fn` off the event loop; CPU_TIMEOUT seconds of running at most.
+    async def cpu(self, fn: Callable[..., T], *args: Any, stage: str) -> T:
+        """Run CPU-bound `fn` off the event loop; `stage` names it for `on_cpu`."""
+        started = time.monotonic()
+        try:
+            return await self._cpu_retried(fn, *args)
+        finally:
+            if self.on_cpu is not None:
+                self.on_cpu(stage, time.monotonic() - started)
+
+    async def _cpu_retried(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn` in the pool (or a thread); CPU_TIMEOUT seconds of running at most.
 
         In the process pool (pebble) the limit counts from the moment a worker starts the
         task, not from the submit: time queued behind other pages does not count. A task

@@ -25,31 +25,29 @@ Why the shapes:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import os
 import random
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
-from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
-from ingest.config import Config, FeedSpec, Settings, parse_config
-from ingest.core.errors import ConfigError, IngestError
-from ingest.pipeline.poll import poll_feed
-from ingest.pipeline.report import FeedReport, log
-from ingest.pipeline.runtime import Context, close_context, open_context, utcnow
-from ingest.pipeline.schedule import Outcome, Plan, Policy, is_failing, next_poll, resume_at
-from ingest.service.metrics import Metrics, TimedContext
-from storage import status as status_queries
+from ingest.config import Config, FeedSpec, Settings
+from ingest.core.errors import IngestError
+from ingest.core.types import FeedState, PollStatus
+from ingest.pipeline.poll import plan_next, poll_feed, startup_maintenance
+from ingest.pipeline.report import log
+from ingest.pipeline.runtime import Context, Planning, close_context, open_context, utcnow
+from ingest.pipeline.schedule import Outcome, Plan, is_failing, resume_at
+from ingest.service.metrics import Metrics
+from ingest.service.status import site_health
+from ingest.service.watch import WATCH_INTERVAL, ConfigWatcher
 from storage.lock import StoreLock
-from storage.models import Feed, to_utc
+from storage.models import to_utc
 
-WATCH_INTERVAL = 1.0  # seconds between checks of feeds.yaml (a stat; cheap)
 # Each feed's job is re-anchored after every poll; the trigger's own repeats are only a
 # safety net (should a poll end without rescheduling), so they are never more frequent
 # than this: a poll longer than a short `interval:` must not meet its own next run.
@@ -97,66 +95,6 @@ def _route_scheduler_logs() -> None:
     aps.propagate = False
 
 
-@dataclass
-class FileStamp:
-    mtime_ns: int
-    size: int
-
-
-class ConfigWatcher:
-    """Re-reads feeds.yaml when it changes; an invalid version is reported once and ignored."""
-
-    def __init__(self, config: Config) -> None:
-        self.path = Path(config.path)
-        self._stamp = _stamp(self.path)
-        self._digest = _digest_of(self.path)
-        self._missing_reported = False
-
-    def check(self) -> Config | None:
-        """A new valid Config when the file changed to one, else None."""
-        stamp = _stamp(self.path)
-        if stamp is None:
-            if not self._missing_reported:
-                log.error("%s: cannot read it; keeping the last valid configuration", self.path)
-                self._missing_reported = True
-            return None
-        self._missing_reported = False
-        if stamp == self._stamp:
-            return None
-        self._stamp = stamp
-        try:
-            data = self.path.read_bytes()
-        except OSError as exc:
-            log.error("%s: cannot read: %s; keeping the last valid configuration", self.path, exc)
-            return None
-        digest = hashlib.sha256(data).hexdigest()
-        if digest == self._digest:
-            return None  # touched, not changed
-        self._digest = digest
-        try:
-            return parse_config(data.decode("utf-8"), self.path)
-        except UnicodeDecodeError as exc:
-            log.error("%s: not UTF-8 (%s); keeping the last valid configuration", self.path, exc)
-        except ConfigError as exc:
-            log.error("invalid edit, keeping the last valid configuration:\n%s", exc)
-        return None
-
-
-def _stamp(path: Path) -> FileStamp | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return FileStamp(st.st_mtime_ns, st.st_size)
-
-
-def _digest_of(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 class Daemon:
     def __init__(
         self,
@@ -179,7 +117,6 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._running: dict[str, asyncio.Task[None]] = {}
-        self._ttl: dict[str, float] = {}  # last <ttl> seen per feed (a 304 carries none)
         self._streaks: dict[str, int] = {}  # failure streak per feed, as last stored
         self._stop = asyncio.Event()
         self._abandon = asyncio.Event()
@@ -194,16 +131,13 @@ class Daemon:
 
     async def run(self) -> None:
         ctx = await open_context(self.config)
+        ctx.planning = Planning(rng=self.rng)
         if self.metrics is not None:
-            plain = ctx
-            ctx = TimedContext.wrap(ctx, self.metrics)
-            await plain.fetcher.aclose()
+            self.metrics.watch(ctx)
         self._ctx = ctx
         self._install_signal_handlers()
         try:
-            repaired = await ctx.db(ctx.store.repair_files)
-            if repaired:
-                log.warning("repaired %d article files from the database", repaired)
+            await startup_maintenance(ctx)
             states = await ctx.db(ctx.store.feed_states)
             self.scheduler.start()
             for spec in self.specs.values():
@@ -274,7 +208,9 @@ class Daemon:
 
     # -- scheduling -------------------------------------------------------------------
 
-    def _schedule(self, spec: FeedSpec, state: Feed | None, at: datetime | None = None) -> None:
+    def _schedule(
+        self, spec: FeedSpec, state: FeedState | None, at: datetime | None = None
+    ) -> None:
         """(Re)place the feed's job: at `at`, else where its stored state says."""
         now = self.clock()
         if at is None:
@@ -288,16 +224,20 @@ class Daemon:
         interval = self.config.interval_of(spec)
         if spec.interval is None and state is not None and state.interval_seconds:
             interval = state.interval_seconds
+        self._place(spec.name, at, interval)
+        log.debug("feed=%s next_poll=%s", spec.name, at.isoformat(timespec="seconds"))
+
+    def _place(self, name: str, at: datetime, interval: float) -> None:
+        """The feed's one job: first run at `at`; its repeats are only the safety net."""
         self.scheduler.add_job(
             self._poll_job,
             IntervalTrigger(seconds=max(interval, SAFETY_NET), start_date=at, timezone="UTC"),
             next_run_time=at,  # a start_date already past would skip to the next repeat
-            args=[spec.name],
-            id=spec.name,
-            name=spec.name,
+            args=[name],
+            id=name,
+            name=name,
             replace_existing=True,
         )
-        log.debug("feed=%s next_poll=%s", spec.name, at.isoformat(timespec="seconds"))
 
     def _unschedule(self, name: str) -> None:
         if self.scheduler.get_job(name) is not None:
@@ -311,50 +251,42 @@ class Daemon:
         assert task is not None
         self._running[name] = task
         try:
-            outcome = await self._poll(spec)
             # A finished poll stores its next time even while stopping, so that a
             # restart does not poll it again at once.
-            await self._plan(name, outcome)
+            plan, outcome = await self._poll(spec)
+            self._after_poll(spec, plan, outcome)
         finally:
             self._running.pop(name, None)
 
-    async def _poll(self, spec: FeedSpec) -> Outcome:
+    async def _poll(self, spec: FeedSpec) -> tuple[Plan, Outcome]:
+        """Poll; the poll plans the next one and saves it with the feed's state (one
+        write). When the poll itself failed, the next one is planned and saved here."""
         ctx = self.ctx
         try:
             report = await poll_feed(spec, ctx)
         except IngestError as exc:  # e.g. the database refused the feed state
             log.error("feed=%s url=%s error=%s", spec.name, spec.url, exc)
-            return Outcome("error", error_count=self._streaks.get(spec.name, 0) + 1)
+            return await self._plan_failure(spec)
         except Exception:
             # A bug must be loud, but one feed's bug must not stop the service: it is
             # logged with its traceback and the feed backs off like a failing one.
             log.critical("feed=%s url=%s bug while polling", spec.name, spec.url, exc_info=True)
-            return Outcome("error", error_count=self._streaks.get(spec.name, 0) + 1)
-        if report.ttl is not None:
-            self._ttl[spec.name] = report.ttl
+            return await self._plan_failure(spec)
         if self.metrics is not None:
             self.metrics.observe_poll(report)
-        state = await ctx.db(ctx.store.feed_state, spec.name)
-        streak = state.error_count if state else _streak_of(report)
-        return Outcome.from_report(report, streak, self._ttl.get(spec.name))
+        assert report.plan is not None  # Context.planning is set in run()
+        outcome = Outcome(report.status, report.http_status, report.error_count)
+        return report.plan, outcome
 
-    async def _plan(self, name: str, outcome: Outcome) -> None:
-        """Decide the next poll, store it, re-anchor the job (with the current spec)."""
-        ctx = self.ctx
-        spec = self.specs.get(name)
-        if spec is None:
-            return  # removed from feeds.yaml while it polled
-        now = self.clock()
-        weekly = await ctx.db(status_queries.weekly_count, ctx.store, name, now)
-        plan = next_poll(
-            outcome,
-            explicit_interval=spec.interval,
-            weekly_count=weekly,
-            policy=Policy.from_settings(self.config.settings),
-            now=now,
-            jitter=self.rng(),
-        )
-        await ctx.db(_save_plan, ctx, name, plan)
+    async def _plan_failure(self, spec: FeedSpec) -> tuple[Plan, Outcome]:
+        outcome = Outcome(PollStatus.ERROR, error_count=self._streaks.get(spec.name, 0) + 1)
+        plan = await plan_next(spec, outcome, self.ctx)
+        await self.ctx.db(_save_plan, self.ctx, spec.name, plan)
+        return plan, outcome
+
+    def _after_poll(self, spec: FeedSpec, plan: Plan, outcome: Outcome) -> None:
+        """Re-anchor the feed's job on its plan; say when it is failing."""
+        name = spec.name
         self._streaks[name] = outcome.error_count
         if self.metrics is not None:
             failing = sum(1 for n, streak in self._streaks.items() if streak and n in self.specs)
@@ -375,21 +307,9 @@ class Daemon:
             plan.interval,
             plan.reason,
         )
+        # with the current spec: feeds.yaml may have changed while it polled
         if name in self.specs and not self._stop.is_set():
-            self._reanchor(self.specs[name], plan)
-
-    def _reanchor(self, spec: FeedSpec, plan: Plan) -> None:
-        self.scheduler.add_job(
-            self._poll_job,
-            IntervalTrigger(
-                seconds=max(plan.interval, SAFETY_NET), start_date=plan.next_at, timezone="UTC"
-            ),
-            next_run_time=plan.next_at,
-            args=[spec.name],
-            id=spec.name,
-            name=spec.name,
-            replace_existing=True,
-        )
+            self._place(name, plan.next_at, plan.interval)
 
     # -- feeds.yaml -------------------------------------------------------------------
 
@@ -432,12 +352,13 @@ class Daemon:
         if self.metrics is None:
             return
         since = self.clock() - HEALTH_WINDOW
-        sites = await self.ctx.db(status_queries.site_health, self.ctx.store, since)
+        sites = await self.ctx.db(site_health, self.ctx.store, since)
         self.metrics.set_site_health((s.domain, s.share) for s in sites)
 
 
 def _save_plan(ctx: Context, name: str, plan: Plan) -> None:
-    """Store the decided next poll in the feed's row (runs on the storage thread)."""
+    """Store the next poll of a feed whose poll failed before saving its state (runs on
+    the storage thread)."""
     state = ctx.store.feed_state(name)
     if state is None:
         return
@@ -451,7 +372,3 @@ def _enabled(config: Config) -> dict[str, FeedSpec]:
 
 def _restart_only_changes(old: Settings, new: Settings) -> list[str]:
     return [key for key in RESTART_SETTINGS if getattr(old, key) != getattr(new, key)]
-
-
-def _streak_of(report: FeedReport) -> int:
-    return 1 if report.status in ("error", "blocked", "gone") else 0

@@ -1,25 +1,18 @@
 """Optional Prometheus metrics for `ingest run --metrics-port` (pip install 'news-ingest[metrics]').
 
 prometheus-client is imported only here, and only when metrics are asked for. The
-pipeline does not know about metrics: fetch latency is observed by a `Fetcher`
-subclass and CPU stage latency by a `Context` subclass, both installed by the daemon.
+pipeline does not know about metrics: it reports through hooks, as it reports progress
+(`Context.on_progress`), and `Metrics.watch` plugs the observers into them: fetch
+latency by kind through `Fetcher.on_fetch`, CPU latency by stage through `Context.on_cpu`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from collections.abc import Iterable
 
 from ingest.core.errors import ConfigError
-from ingest.core.types import FetchResult
-from ingest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher
 from ingest.pipeline.report import FeedReport
 from ingest.pipeline.runtime import Context
-
-T = TypeVar("T")
-Observe = Callable[[str, float], None]
 
 
 class Metrics:
@@ -61,6 +54,11 @@ class Metrics:
     def serve(self, port: int, host: str = "127.0.0.1") -> None:
         self._prom.start_http_server(port, addr=host, registry=self.registry)
 
+    def watch(self, ctx: Context) -> None:
+        """Observe the fetches and CPU stages of everything that runs in `ctx`."""
+        ctx.fetcher.on_fetch = self.observe_fetch
+        ctx.on_cpu = self.observe_cpu
+
     def observe_poll(self, report: FeedReport) -> None:
         self.polls.labels(report.status).inc()
         if report.new:
@@ -76,45 +74,3 @@ class Metrics:
     def set_site_health(self, shares: Iterable[tuple[str, float]]) -> None:
         for domain, share in shares:
             self.extraction_fallback.labels(domain).set(share)
-
-
-class TimedFetcher(Fetcher):
-    """A Fetcher that reports each fetch's latency, as "feed" or "page"."""
-
-    def __init__(self, base: Fetcher, observe: Observe) -> None:
-        super().__init__(base.user_agent, base.limits)
-        self._observe = observe
-
-    async def fetch(self, url: str, **kwargs: Any) -> FetchResult:
-        kind = "feed" if kwargs.get("accept", PAGE_ACCEPT) == FEED_ACCEPT else "page"
-        started = time.monotonic()
-        try:
-            return await super().fetch(url, **kwargs)
-        finally:
-            self._observe(kind, time.monotonic() - started)
-
-
-@dataclass
-class TimedContext(Context):
-    """A Context that reports how long each CPU stage (parse, extract) took."""
-
-    observe_cpu: Observe | None = None
-
-    @classmethod
-    def wrap(cls, ctx: Context, metrics: Metrics) -> TimedContext:
-        values = {f.name: getattr(ctx, f.name) for f in fields(ctx)}
-        values["fetcher"] = TimedFetcher(ctx.fetcher, metrics.observe_fetch)
-        return cls(**values, observe_cpu=metrics.observe_cpu)
-
-    async def cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        started = time.monotonic()
-        try:
-            return await super().cpu(fn, *args)
-        finally:
-            if self.observe_cpu is not None:
-                self.observe_cpu(_stage(fn), time.monotonic() - started)
-
-
-def _stage(fn: Callable[..., Any]) -> str:
-    name = getattr(getattr(fn, "func", fn), "__name__", "other")
-    return {"prepare": "extract", "parse_feed": "parse"}.get(name, name)

@@ -20,7 +20,6 @@ from ingest.core.urls import is_http_url
 from ingest.feeds import parse_feed
 from ingest.fetch import FEED_ACCEPT, Fetcher
 from ingest.sources.discover import newest_date
-from ingest.sources.manage import format_date, format_duration, plural
 
 # A news feed whose newest item is older than this has probably stopped or moved.
 STALE_AFTER = timedelta(days=90)
@@ -143,24 +142,3 @@ def check_feeds(config: Config, names: Sequence[str], now: datetime) -> list[Fee
     """Health of the named feeds (all configured feeds, enabled or not, when none named)."""
     specs = [config.feed(n) for n in names] if names else list(config.feeds)
     return asyncio.run(check_feeds_async(config, specs, now))
-
-
-def health_lines(health: FeedHealth) -> list[str]:
-    """A few lines per feed for `ingest feeds check`."""
-    state = "ok" if health.ok else "BROKEN"
-    lines = [f"{health.name}: {state}  {health.url}"]
-    if health.ok:
-        lines.append(
-            f"  {health.format}, {plural(health.items, 'item')}, "
-            f"newest {format_date(health.newest)}"
-            + (f", title {health.title!r}" if health.title else "")
-        )
-        max_age = format_duration(health.max_age) if health.max_age is not None else "-"
-        revalidation = {True: "304", False: "200 (ignored)", None: "-"}[health.revalidates]
-        lines.append(
-            f"  HTTP {health.http_status}; ETag {health.etag or '-'}; "
-            f"Last-Modified {health.last_modified or '-'}; max-age {max_age}; "
-            f"conditional GET -> {revalidation}"
-        )
-    lines.extend(f"  problem: {p}" for p in health.problems)
-    return lines

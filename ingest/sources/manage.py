@@ -2,6 +2,7 @@
 
 Pure deciders (names, duplicates, import plans) take values and return values; the few
 functions at the bottom read OPML files and write feeds.yaml through feeds_file.py.
+What the commands print is ingest/cli/feeds.py's.
 
 Two feeds are the same feed when their canonical URLs are equal (ingest.core.urls: scheme
 and host case, default port, fragment, tracking parameters, query order do not count).
@@ -15,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 from ingest.config import Config, FeedSpec, parse_duration
 from ingest.core.errors import ConfigError
 from ingest.core.urls import canonical_url, is_http_url
-from ingest.sources.discover import COMMON_PATHS, Candidate, Discovery
+from ingest.sources.discover import Candidate
 from ingest.sources.feeds_file import add_entries
 from ingest.sources.opml import OpmlFeed, export_opml, parse_opml
 
@@ -156,62 +157,3 @@ def import_opml(config: Config, file: Path, *, dry_run: bool = False) -> ImportP
 
 def export_feeds(config: Config, now: datetime) -> str:
     return export_opml(config.feeds, now)
-
-
-# -- what the commands print --------------------------------------------------------------
-
-
-def format_duration(seconds: float) -> str:
-    """900 -> '15m', 7200 -> '2h', 90 -> '90s': the largest unit that divides evenly."""
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
-def format_date(when: datetime | None) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if when else "no dates"
-
-
-def candidate_lines(found: Discovery, feeds: Sequence[FeedSpec]) -> list[str]:
-    """The numbered list shown before picking: title, format, items, newest date, URL."""
-    lines = []
-    for number, c in enumerate(found.candidates, 1):
-        existing = find_by_url(feeds, c.url)
-        note = f"  (already in feeds.yaml as {existing.name!r})" if existing else ""
-        lines.append(
-            f"{number}. {c.title or '(untitled)'}  [{c.format}, {plural(c.items, 'item')}, "
-            f"newest {format_date(c.newest)}]{note}"
-        )
-        lines.append(f"   {c.url}")
-    lines.extend(f"   not usable: {url}: {why}" for url, why in found.rejected)
-    return lines
-
-
-def no_feed_message(found: Discovery) -> str:
-    paths = ", ".join(COMMON_PATHS)
-    text = (
-        f"no feed found at {found.url}: the page advertises no working feed "
-        f'(<link rel="alternate"> of an RSS, Atom or JSON Feed type) and none of {paths} '
-        "at the site's root is a feed"
-    )
-    return "\n".join([text, *(f"  {url}: {why}" for url, why in found.rejected)])
-
-
-def list_rows(config: Config) -> list[tuple[str, str, str, str, str]]:
-    """(name, url, enabled, interval, tags) per feed, in file order, URLs in full."""
-    default = format_duration(config.settings.interval) + " (default)"
-    return [
-        (
-            f.name,
-            f.url,
-            "yes" if f.enabled else "no",
-            format_duration(f.interval) if f.interval is not None else default,
-            ",".join(f.tags),
-        )
-        for f in config.feeds
-    ]

@@ -1,7 +1,8 @@
-"""Read-only status queries: per-feed state, article counts, extraction health per site.
+"""What `ingest status`, the API's /feeds and the daemon's metrics say about feeds and sites.
 
-They read through `Store.session()` (on SQLite a WAL reader), so `ingest status` works
-while the daemon writes, and without it.
+The judgement over the store's raw numbers (storage/queries.py): each feed's state
+(failing, removed, disabled, never polled), the totals, and which sites look like their
+extraction broke. The counts are storage's; the thresholds and the words are ours.
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func
-from sqlmodel import col, select
-
-from ingest.core.urls import site_of
+from ingest.core.types import FeedState
 from ingest.pipeline.schedule import WEEK, is_failing
-from storage.models import Article, ArticleSource, Feed, to_utc
+from storage import queries
+from storage.models import to_utc
 from storage.store import Store
 
 # A site is flagged when at least this share of its recent articles has no page text,
@@ -26,9 +25,16 @@ HEALTH_MIN_ARTICLES = 3
 
 
 class FeedLike(Protocol):
-    name: str
-    url: str
-    enabled: bool
+    """A configured feed (ingest.config.FeedSpec), read only."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def enabled(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class SiteHealth:
 def feed_statuses(store: Store, feeds: Iterable[FeedLike]) -> list[FeedStatus]:
     """Every configured feed, then stored feeds no longer in feeds.yaml (state removed)."""
     states = store.feed_states()
-    counts = article_counts(store)
+    counts = queries.article_counts(store)
     rows = [_status(f.name, f.url, f.enabled, states.get(f.name), counts) for f in feeds]
     configured = {row.name for row in rows}
     rows += [
@@ -92,7 +98,7 @@ def _status(
     name: str,
     url: str,
     enabled: bool,
-    state: Feed | None,
+    state: FeedState | None,
     counts: dict[str, int],
     removed: bool = False,
 ) -> FeedStatus:
@@ -115,7 +121,7 @@ def _status(
     )
 
 
-def _state(state: Feed, enabled: bool, removed: bool) -> str:
+def _state(state: FeedState, enabled: bool, removed: bool) -> str:
     if removed:
         return "removed"
     if not enabled:
@@ -137,45 +143,13 @@ def totals(rows: Iterable[FeedStatus]) -> dict[str, int]:
     }
 
 
-def article_counts(store: Store) -> dict[str, int]:
-    """Articles per feed they were first stored from."""
-    with store.session() as s:
-        rows = s.exec(select(Article.feed, func.count()).group_by(Article.feed))
-        return {feed: int(n) for feed, n in rows}
-
-
 def weekly_count(store: Store, feed: str, now: datetime) -> int:
-    """Articles seen in `feed` that were published in the week before `now`.
-
-    Counted through the feed's sources, so a story first stored from another feed still
-    counts as published by this one.
-    """
-    since = to_utc(now) - timedelta(seconds=WEEK)
-    with store.session() as s:
-        query = (
-            select(func.count())
-            .select_from(ArticleSource)
-            .join(Article, col(Article.id) == col(ArticleSource.article_id))
-            .where(ArticleSource.feed == feed, col(Article.published) >= since)
-        )
-        return int(s.exec(query).one())
+    """Articles seen in `feed` published in the week before `now`: the adaptive interval's
+    input (ingest/pipeline/schedule.py)."""
+    return queries.published_count(store, feed, now - timedelta(seconds=WEEK))
 
 
 def site_health(store: Store, since: datetime) -> list[SiteHealth]:
     """Per domain, articles fetched since `since` and how many lack page text; worst first."""
-    counts: dict[str, list[int]] = {}
-    with store.session() as s:
-        rows = s.exec(
-            select(Article.url, Article.text_source, func.length(Article.body)).where(
-                col(Article.fetched_at) >= to_utc(since)
-            )
-        )
-        for url, source, length in rows:
-            tally = counts.setdefault(site_of(url) or "?", [0, 0, 0])
-            tally[0] += 1
-            if not length:
-                tally[1] += 1
-            elif source == "feed":
-                tally[2] += 1
-    sites = [SiteHealth(d, n, empty, feed) for d, (n, empty, feed) in counts.items()]
+    sites = [SiteHealth(*counts) for counts in queries.site_counts(store, since)]
     return sorted(sites, key=lambda h: (-h.share, -h.articles, h.domain))

@@ -1,0 +1,215 @@
+"""`ingest list/show/query/export`: reading the stored articles.
+
+Filters arrive as options and become one QueryOptions (storage/search.py); the formats
+are in output.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ingest.cli.common import F, config_option, console, handle_errors
+from ingest.config import load_config
+
+if TYPE_CHECKING:
+    from storage.search import QueryOptions
+
+
+@click.command("list")
+@config_option
+@click.option("--limit", default=20, show_default=True, help="How many articles.")
+@click.option("--feed", default=None, metavar="NAME", help="Only articles first stored from it.")
+@handle_errors
+def list_articles(config_path: Path, limit: int, feed: str | None) -> None:
+    """List the latest stored articles: date, feed, title, path.
+
+    Example: ingest list --limit 5
+    """
+    from ingest.pipeline.runtime import open_store
+
+    config = load_config(config_path)
+    with open_store(config) as store:
+        articles = store.latest(limit, feed)
+        if not sys.stdout.isatty():
+            for a in articles:
+                path = store.path_of(a)
+                click.echo(f"{a.published_local.date()}\t{a.feed}\t{a.title}\t{path}")
+            return
+        table = Table("date", "feed", "title", "path")
+        for a in articles:
+            table.add_row(str(a.published_local.date()), a.feed, a.title, str(store.path_of(a)))
+        Console().print(table)
+
+
+@click.command()
+@config_option
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the article and its sources as JSON.")
+@handle_errors
+def show(config_path: Path, article_id: str, as_json: bool) -> None:
+    """Print one stored document (exactly the file's text), or its record as JSON.
+
+    Example: ingest show 2c2a5702b678812c
+    """
+    from ingest.pipeline.runtime import open_store
+
+    config = load_config(config_path)
+    with open_store(config) as store:
+        article = store.get(article_id)
+        if article is None:
+            raise click.ClickException(f"no article with id {article_id}")
+        if not as_json:
+            click.echo(store.render(article))
+            return
+        from storage.export import record
+
+        data = record(article, store.sources(article_id))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def filter_options(fn: F) -> F:
+    """--feed, --tag, --since, --until, --lang: the filters of `query` and `export`, passed
+    to the command as one `filters: QueryOptions`."""
+
+    @functools.wraps(fn)
+    def with_filters(
+        *args: Any,
+        feeds: tuple[str, ...],
+        tags: tuple[str, ...],
+        since: str | None,
+        until: str | None,
+        lang: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        from storage.search import QueryOptions  # not at import: `ingest --help` stays quick
+
+        # No --feed means any feed (an empty tuple would mean none).
+        filters = QueryOptions(feeds=feeds or None, tags=tags, since=since, until=until, lang=lang)
+        return fn(*args, filters=filters, **kwargs)
+
+    options = [
+        click.option(
+            "--feed",
+            "feeds",
+            multiple=True,
+            metavar="NAME",
+            help="Seen in this feed, under any of its sources (repeatable).",
+        ),
+        click.option(
+            "--tag",
+            "tags",
+            multiple=True,
+            metavar="TAG",
+            help="From a feed with this tag in feeds.yaml (repeatable).",
+        ),
+        click.option(
+            "--since",
+            metavar="DATE",
+            help="Published on or after DATE (YYYY-MM-DD, or an ISO datetime).",
+        ),
+        click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive)."),
+        click.option("--lang", metavar="XX", help="Language code, such as it or en."),
+    ]
+    command: Any = with_filters
+    for option in reversed(options):
+        command = option(command)
+    return command  # type: ignore[no-any-return]
+
+
+@click.command("query")
+@config_option
+@click.argument("text", required=False)
+@filter_options
+@click.option("--limit", default=50, show_default=True, help="At most N articles (0: all).")
+@click.option("--offset", default=0, help="Skip the first N.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date"]),
+    default=None,
+    help="relevance (the default with TEXT) or date (newest first).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "paths", "text"]),
+    default="table",
+    show_default=True,
+    help="table for people; json, jsonl, paths, text print full values for programs.",
+)
+@handle_errors
+def query_articles(
+    config_path: Path,
+    text: str | None,
+    filters: QueryOptions,
+    limit: int,
+    offset: int,
+    sort: str | None,
+    fmt: str,
+) -> None:
+    """Search the stored articles by words, feed, date and language.
+
+    TEXT: words (all must match), "exact phrase", OR, -excluded; case and accents do
+    not matter (citta finds città).
+
+    Example: ingest query putin --since 2022-11-01 --format jsonl | jq .title
+    """
+    from ingest.cli.output import stdout_closed_ok, write_results
+    from ingest.pipeline.runtime import open_store
+    from storage.search import make_query
+
+    config = load_config(config_path)
+    options = replace(filters, text=text, sort=sort, limit=limit or None, offset=offset)
+    query = make_query(options, config.feeds)
+    with open_store(config) as store, stdout_closed_ok():
+        terminal = Console() if sys.stdout.isatty() else None
+        if not write_results(store, query, fmt, sys.stdout, terminal) and terminal:
+            click.echo("no matching articles", err=True)
+
+
+@click.command("export")
+@config_option
+@click.argument(
+    "folder", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["txt", "jsonl"]),
+    default=None,
+    help="txt: the documents as files (default with DIR); jsonl: one JSON object "
+    "per article, to DIR/articles.jsonl or standard output.",
+)
+@click.option("--query", "-q", "text", metavar="TEXT", help="Full-text query, as for `query`.")
+@filter_options
+@handle_errors
+def export_articles(
+    config_path: Path, folder: Path | None, fmt: str | None, text: str | None, filters: QueryOptions
+) -> None:
+    """Write stored articles out, rebuilt from the database.
+
+    txt: the same files, names and folders as under the store's articles/, byte for byte.
+
+    Example: ingest export out/ --since 2022-11-01; ingest export --format jsonl > all.jsonl
+    """
+    from ingest.cli.output import run_export, stdout_closed_ok
+    from ingest.pipeline.runtime import open_store
+    from storage.search import make_query
+
+    fmt = fmt or ("txt" if folder else "jsonl")
+    if fmt == "txt" and folder is None:
+        raise click.UsageError("--format txt writes files: give the DIR to write them under")
+    config = load_config(config_path)
+    query = make_query(replace(filters, text=text, limit=None), config.feeds)
+    with open_store(config) as store, stdout_closed_ok():
+        done = run_export(store, query, fmt, folder, console)
+    if folder is not None:
+        click.echo(f"exported {done} articles to {folder}", err=True)
