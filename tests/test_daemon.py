@@ -27,6 +27,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.site.server import RequestRecord, Response, SiteServer
+from tests.test_faults import tiny_tmpfs
 
 REPO = Path(__file__).resolve().parents[1]
 # Each test starts real daemons (a few seconds of imports each): marked slow, still in CI.
@@ -405,3 +406,58 @@ def test_metrics_count_fetches_and_cpu_stages_by_the_names_the_pipeline_gives(
     }
     assert 'ingest_polls_total{result="ok"} 1.0' in text
     assert d.stop() == 0
+
+
+def descendants(pid: int) -> set[int]:
+    """`pid`'s process tree below it, now (forkserver and extraction workers included)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in os.listdir(f"/proc/{parent}/task") if os.path.isdir(f"/proc/{parent}") else []:
+            try:
+                kids = Path(f"/proc/{parent}/task/{task}/children").read_text().split()
+            except OSError:
+                continue
+            for kid in map(int, kids):
+                if kid not in found:
+                    found.add(kid)
+                    todo.append(kid)
+    return found
+
+
+def test_sigterm_leaves_no_process_behind_not_even_a_zombie(
+    site: SiteServer, tmp_path: Path, daemons: list[Daemon]
+) -> None:
+    # Audit: after SIGTERM and exit 0, two worker processes stayed behind as zombies.
+    publish(site, "pool", 4)
+    write_feeds(tmp_path, [{"name": "pool", "url": site.url("/feeds/pool.xml"), "interval": "1h"}],
+                workers=2)  # fmt: skip
+    d = start(daemons, tmp_path)
+    wait_until(lambda: articles_of(tmp_path, "pool") == 4, "four articles", d)
+    children = descendants(d.proc.pid)
+    assert len(children) >= 3, children  # the forkserver and two extraction workers
+    assert d.stop() == 0
+    # Gone, not zombies: /proc/<pid> disappears only once a process has been reaped.
+    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children),
+               f"the daemon's children {sorted(children)} to be gone")  # fmt: skip
+
+
+def test_files_lost_to_an_unwritable_folder_are_written_during_the_run(
+    site: SiteServer, tmp_path: Path, daemons: list[Daemon]
+) -> None:
+    # Audit: the daemon repaired files only at start-up; one lost to a full disk during a
+    # long run stayed missing until a restart.
+    articles = tmp_path / "store" / "articles"
+    publish(site, "disk", 2)
+    write_feeds(tmp_path, [{"name": "disk", "url": site.url("/feeds/disk.xml"), "interval": 1}])
+    with tiny_tmpfs(articles, "1m"):
+        subprocess.run(["mount", "-o", "remount,ro", str(articles)], check=True)
+        d = start(daemons, tmp_path)
+        unwritten = "SELECT count(*) FROM articles WHERE file_written = 0"
+        wait_until(lambda: (db_rows(tmp_path, unwritten) or [(0,)])[0][0] == 2, "2 unwritten", d)
+        subprocess.run(["mount", "-o", "remount,rw", str(articles)], check=True)
+        publish(site, "disk", 3)  # the next poll stores one more, and can write again
+        wait_until(lambda: len(list(articles.rglob("*.txt"))) == 3, "all three files", d)
+        assert d.stop() == 0
+    assert "repaired 2 article files" in d.log()

@@ -274,9 +274,22 @@ class Daemon:
             return await self._plan_failure(spec)
         if self.metrics is not None:
             self.metrics.observe_poll(report)
+        if (report.new or report.updated) and report.unwritten < report.new + report.updated:
+            # Files can be written again (a full disk has room, a folder is writable):
+            # write those a failure left behind during this long run, not at a restart.
+            await self._repair_files()
         assert report.plan is not None  # Context.planning is set in run()
         outcome = Outcome(report.status, report.http_status, report.error_count)
         return report.plan, outcome
+
+    async def _repair_files(self) -> None:
+        try:
+            repaired = await self.ctx.db(self.ctx.store.repair_files)
+        except IngestError as exc:
+            log.error("repairing article files failed: %s", exc)
+            return
+        if repaired:
+            log.warning("repaired %d article files from the database", repaired)
 
     async def _plan_failure(self, spec: FeedSpec) -> tuple[Plan, Outcome]:
         outcome = Outcome(PollStatus.ERROR, error_count=self._streaks.get(spec.name, 0) + 1)
