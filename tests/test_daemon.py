@@ -12,6 +12,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -366,10 +367,17 @@ def test_one_daemon_per_store_and_a_killed_one_leaves_no_lock(
     first.proc.wait(timeout=WAIT)
     polls = len(feed_requests(site, "solo"))
     assert polls == 1
+    [(stored,)] = db_rows(tmp_path, "SELECT next_poll_at FROM feeds WHERE name = 'solo'")
     third = start(daemons, tmp_path)  # the kernel dropped the dead process's lock
     # solo's next poll is an hour away: the restart resumes the schedule, no re-poll.
-    third.wait_log("next_poll=")
-    time.sleep(1.0)  # a due feed is polled at once; give a wrong schedule the chance to show
+    # The job placed is read from the log, so a wrong time shows however far off it is.
+    third.wait_log("feed=solo next_poll=")
+    placed = re.search(r"feed=solo next_poll=(\S+)", third.log())
+    assert placed is not None
+    at = datetime.fromisoformat(placed[1])
+    # the stored plan, or its last poll plus the interval when sooner (schedule.resume_at)
+    assert at <= datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    assert at - datetime.now(UTC) > timedelta(minutes=50)
     assert len(feed_requests(site, "solo")) == polls
     assert third.stop(signal.SIGINT) == 0
 
