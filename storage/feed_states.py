@@ -8,11 +8,10 @@ that moment (the daemon's next poll, while `ingest poll` runs) is left alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
-from sqlmodel import select
+from sqlalchemy import bindparam, insert, select, update
 
 from ingest.core.types import FeedState, PollStatus
 from storage.models import Feed, to_utc
@@ -22,7 +21,8 @@ _FIELDS = tuple(f.name for f in fields(FeedState))
 _TIMES = {"last_polled_at", "last_success_at", "next_poll_at"}
 
 
-def to_state(row: Feed) -> FeedState:
+def to_state(row: Any) -> FeedState:
+    """A `feeds` row (an ORM object, or a Core row with the same names) as a FeedState."""
     values = {name: getattr(row, name) for name in _FIELDS}
     for name in _TIMES:
         values[name] = to_utc(values[name])
@@ -33,8 +33,7 @@ def to_state(row: Feed) -> FeedState:
 
 
 def _columns(state: FeedState, names: Sequence[str] | None = None) -> dict[str, Any]:
-    values = asdict(state)
-    chosen = {name: values[name] for name in (names or _FIELDS)}
+    chosen = {name: getattr(state, name) for name in (names or _FIELDS)}
     for name in _TIMES & chosen.keys():
         chosen[name] = to_utc(chosen[name])
     if "last_status" in chosen and chosen["last_status"] is not None:
@@ -50,14 +49,18 @@ def changed_fields(before: FeedState | None, after: FeedState) -> list[str] | No
 
 
 class FeedStates(StoreBase):
+    # Core SELECTs, not ORM loads: the daemon reads a state for every poll, and for a 304
+    # the ORM's identity map and instance set-up cost more than the query itself.
     def feed_state(self, name: str) -> FeedState | None:
-        with self.session() as s:
-            row = s.get(Feed, name)
-            return to_state(row) if row is not None else None
+        table = Feed.__table__  # type: ignore[attr-defined]
+        with self.read_engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.name == name)).first()
+        return to_state(row) if row is not None else None
 
     def feed_states(self) -> dict[str, FeedState]:
-        with self.session() as s:
-            return {row.name: to_state(row) for row in s.exec(select(Feed))}
+        table = Feed.__table__  # type: ignore[attr-defined]
+        with self.read_engine.connect() as conn:
+            return {row.name: to_state(row) for row in conn.execute(select(table))}
 
     def save_feed_state(self, before: FeedState | None, after: FeedState) -> None:
         self.save_feed_states([(before, after)])
@@ -75,7 +78,8 @@ class FeedStates(StoreBase):
             for before, after in changes:
                 changed = changed_fields(before, after)
                 if changed is None:
-                    if s.get(Feed, after.name) is None:
+                    exists = select(table.c.name).where(table.c.name == after.name)
+                    if s.connection().execute(exists).first() is None:
                         s.connection().execute(insert(table), _columns(after))
                         continue
                     changed = list(_FIELDS[1:])  # a row appeared since: write it all

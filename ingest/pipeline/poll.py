@@ -50,6 +50,9 @@ from storage import queries
 
 # URLs longer than this are junk or attacks, and would not fit a database index.
 MAX_URL_CHARS = 2000
+# How long a feed's count of last week's articles serves its not-modified polls: the
+# count only drifts as articles age out of the week, a few per hour at most.
+WEEKLY_COUNT_TTL = timedelta(hours=1)
 
 
 # -- one feed ----------------------------------------------------------------------------
@@ -155,8 +158,16 @@ async def plan_next(spec: FeedSpec, outcome: Outcome, ctx: Context) -> Plan:
     """When to poll `spec` next after `outcome` (schedule.py), from its last week's count."""
     assert ctx.planning is not None
     now = ctx.clock()
-    since = now - timedelta(seconds=WEEK)
-    weekly = await ctx.db(queries.published_count, ctx.store, spec.name, since)
+    counted = ctx.planning.weekly.get(spec.name)
+    if (
+        counted is None
+        or outcome.status is not PollStatus.NOT_MODIFIED
+        or now - counted[1] > WEEKLY_COUNT_TTL
+    ):
+        since = now - timedelta(seconds=WEEK)
+        counted = await ctx.db(queries.published_count, ctx.store, spec.name, since), now
+        ctx.planning.weekly[spec.name] = counted
+    weekly = counted[0]
     return next_poll(
         outcome,
         explicit_interval=spec.interval,

@@ -56,6 +56,9 @@ class Planning:
 
     rng: Callable[[], float] = random.random  # the jitter
     ttl: dict[str, float] = field(default_factory=dict)  # last <ttl> per feed: a 304 has none
+    # Articles published last week per feed, and when counted: a 304 stores nothing, so
+    # its poll reuses a recent count instead of a query (the largest cost of an idle poll).
+    weekly: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
 
 @dataclass
