@@ -25,21 +25,22 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, writer: bool = True) -> Engine:
-    """`writer=False` gives SQLite readers that never take the write lock."""
+def make_engine(url: str, *, writer: bool = True, durable: bool = False) -> Engine:
+    """`writer=False` gives SQLite readers that never take the write lock; `durable=True`
+    a SQLite writer whose every commit is on disk when it returns (synchronous=FULL)."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _sqlite_pragmas(engine, writer)
+        _sqlite_pragmas(engine, writer, durable)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
 
 
-def _sqlite_pragmas(engine: Engine, writer: bool) -> None:
+def _sqlite_pragmas(engine: Engine, writer: bool, durable: bool) -> None:
     # WAL lets readers (a query, Datasette) run during a poll; BEGIN IMMEDIATE takes the
     # write lock at the start of a transaction so two writers queue up (busy_timeout)
     # instead of failing halfway. The recipe is SQLAlchemy's "Serializable isolation /
@@ -53,11 +54,12 @@ def _sqlite_pragmas(engine: Engine, writer: bool) -> None:
         except Exception:  # a read-only store still opens for reading
             pass
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        # FULL, not WAL's usual NORMAL: with NORMAL a power loss can roll back the last
-        # commits while the files written after them (fsynced) survive, and "a file never
-        # exists without its row" would not hold. It costs one WAL fsync per commit,
-        # beside the file's own.
-        cursor.execute("PRAGMA synchronous=FULL")
+        # WAL's NORMAL syncs at checkpoints, not at every commit: after a power loss the
+        # last commits can be gone. For the commits that must precede a file (an article's
+        # row: "a file never exists without its row") the store uses a durable engine,
+        # FULL, whose commits are synced (and with them every earlier commit in the WAL).
+        # The rest (feed states, sources, file marks) lose nothing that is not redone.
+        cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

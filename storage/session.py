@@ -53,6 +53,7 @@ class StoreBase:
             create_schema(self.engine)
             sqlite = self.engine.dialect.name == "sqlite"
             self.read_engine = make_engine(database_url, writer=False) if sqlite else self.engine
+            self.durable_engine = make_engine(database_url, durable=True) if sqlite else self.engine
         except SQLAlchemyError as exc:
             hint = _store_hint(root)
             raise StorageError(f"cannot open the database {database_url}{hint}: {exc}") from exc
@@ -60,13 +61,16 @@ class StoreBase:
     def close(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
+        self.durable_engine.dispose()
 
     def session(self) -> Session:
         """A read session: on SQLite it never blocks, nor is blocked by, a writer."""
         return Session(self.read_engine, expire_on_commit=False)
 
-    def _write(self, what: str) -> _WriteSession:
-        return _WriteSession(self.engine, what)
+    def _write(self, what: str, durable: bool = False) -> _WriteSession:
+        """A write transaction; `durable`: its commit is on disk when it returns (what must
+        hold before a file is written: the article's row)."""
+        return _WriteSession(self.durable_engine if durable else self.engine, what)
 
     def render(self, article: Article) -> str:
         """The article's document text, rebuilt from the database."""

@@ -62,7 +62,7 @@ class ArticleWrites(StoreBase):
         id_ = files.article_id(draft.canonical_url)
         for _ in range(_SAVE_RETRIES):
             try:
-                with self._write("store an article") as s:
+                with self._write("store an article", durable=True) as s:
                     taken = select(Article.id).where(Article.canonical_url == draft.canonical_url)
                     if s.connection().execute(taken).scalar() is not None:
                         return None
@@ -90,7 +90,7 @@ class ArticleWrites(StoreBase):
 
         Its file is rewritten by `write_file`, atomically, after the commit.
         """
-        with self._write("update an article") as s:
+        with self._write("update an article", durable=True) as s:
             article = s.get(Article, article_id)
             if article is None:
                 raise StorageError(f"article {article_id} vanished while it was updated")
