@@ -35,8 +35,13 @@ class ArticleWrites(StoreBase):
     # -- what the dedup step looks up -----------------------------------------------
 
     def article_by_url(self, canonical_url: str) -> Article | None:
-        with self.session() as s:
-            return s.exec(select(Article).where(Article.canonical_url == canonical_url)).first()
+        # Core, and the row built by hand: this runs for every new article, where the ORM's
+        # session and identity map cost more than the indexed lookup.
+        table = Article.__table__  # type: ignore[attr-defined]
+        with self.read_engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.canonical_url == canonical_url))
+            found = row.first()
+        return Article.model_construct(**found._mapping) if found is not None else None
 
     def find_same_story(self, fp: dedup.Fingerprint) -> SameStory | None:
         """A stored article whose body is the same story as `fp`'s (ingest/core/dedup.py)."""
