@@ -167,6 +167,35 @@ class Settings(_Strict):
         return self.user_agent or f"news-ingest/{__version__} (+{PROJECT_URL})"
 
 
+class ExtractRules(_Strict):
+    """`extract:` of a feed: overrides for a site the generic rules get wrong
+    (ingest/extract/overrides.py)."""
+
+    body: str | None = None  # CSS selector of the article body
+    drop: list[str] = Field(default_factory=list)  # CSS selectors of elements to remove
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, v: str | None) -> str | None:
+        return _css(v) if v is not None else None
+
+    @field_validator("drop")
+    @classmethod
+    def _drop(cls, v: list[str]) -> list[str]:
+        return [_css(css) for css in v]
+
+
+def _css(css: str) -> str:
+    """A CSS selector that extraction can use (the translation lxml's CSSSelector makes)."""
+    import cssselect  # only for the configs that use `extract:`
+
+    try:
+        cssselect.HTMLTranslator().css_to_xpath(css.strip())
+    except cssselect.SelectorError as exc:
+        raise ValueError(f"not a CSS selector: {css!r} ({exc})") from None
+    return css.strip()
+
+
 class FeedSpec(_Strict):
     name: str = Field(min_length=1, max_length=200)
     url: str
@@ -178,6 +207,7 @@ class FeedSpec(_Strict):
     max_age: Duration | None = None
     dedup: bool = True  # false: never merged by content with other articles
     allow_addresses: Networks = Field(default_factory=list)
+    extract: ExtractRules | None = None
 
     @field_validator("url")
     @classmethod

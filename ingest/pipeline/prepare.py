@@ -30,8 +30,12 @@ def prepare(
     # Imported here: trafilatura and its dependencies cost the main process ~40 MB and a
     # third of a second of start-up, and with a process pool only the workers extract.
     from ingest.extract import extract_page
+    from ingest.extract.overrides import apply_overrides
 
     page = None
+    if html is not None and spec.extract is not None:
+        rules = spec.extract
+        html = apply_overrides(html[:max_page_bytes], rules.body, rules.drop)
     if html is not None:
         # htmldate's guess at the page date only matters when the entry has no date
         guess_date = entry.published is None and entry.updated is None
