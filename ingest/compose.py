@@ -10,13 +10,14 @@ the fetch time marked as inferred.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from ingest.config import FeedSpec
 from ingest.core.dates import plausible
 from ingest.core.errors import Skip
 from ingest.core.html import html_to_paragraphs, lead_from_summary
-from ingest.core.text import clean_text
+from ingest.core.text import clean_text, paragraph_key
 from ingest.core.text import comparison_key as _key
 from ingest.core.types import ArticleDraft, EntryData, PageContent
 from ingest.core.urls import canonical_url, same_site
@@ -115,3 +116,14 @@ def compose(
         guid=entry.guid,
         tags=tuple(spec.tags),
     )
+
+
+def without_site_noise(draft: ArticleDraft, noise: frozenset[int]) -> ArticleDraft:
+    """The draft without the paragraphs its site repeats in its other articles (the site
+    memory: storage/site_memory.py); never the whole body, which would then be lost."""
+    if not noise:
+        return draft
+    kept = tuple(p for p in draft.paragraphs if paragraph_key(p) not in noise)
+    if not kept or len(kept) == len(draft.paragraphs):
+        return draft
+    return replace(draft, paragraphs=kept)

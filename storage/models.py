@@ -105,6 +105,18 @@ class ArticleSource(SQLModel, table=True):
     entry_version: datetime | None = None
 
 
+class SiteParagraph(SQLModel, table=True):
+    """How many stored articles of a site carry a short paragraph: the site memory
+    (storage/site_memory.py). Only short paragraphs are counted (ingest/core/text.py)."""
+
+    __tablename__ = "site_paragraphs"
+    __table_args__ = (Index("ix_site_paragraphs_site_articles", "site", "articles"),)
+
+    site: str = Field(primary_key=True)
+    key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    articles: int = 1
+
+
 class ArticleBand(SQLModel, table=True):
     """One MinHash band key of an article (ingest/dedup.py): the near-duplicate index."""
 

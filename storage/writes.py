@@ -21,8 +21,10 @@ from sqlmodel import Session, col, select
 from ingest.core import dedup
 from ingest.core.dates import month_of
 from ingest.core.errors import StorageError
+from ingest.core.text import site_noise_candidates
 from ingest.core.types import ArticleDraft
-from storage import files, fingerprints
+from ingest.core.urls import site_of
+from storage import files, fingerprints, site_memory
 from storage.fingerprints import SameStory
 from storage.models import Article, ArticleSource, SkippedEntry, to_utc
 from storage.session import StoreBase, insert_row
@@ -47,6 +49,11 @@ class ArticleWrites(StoreBase):
         """A stored article whose body is the same story as `fp`'s (ingest/core/dedup.py)."""
         with self.session() as s:
             return fingerprints.find_same_story(s, fp, self.thresholds)
+
+    def site_noise(self, site: str) -> frozenset[int]:
+        """Keys of the short paragraphs that are `site`'s boilerplate (storage/site_memory.py)."""
+        with self.session() as s:
+            return site_memory.noise(s, site)
 
     # -- writes ----------------------------------------------------------------------
 
@@ -77,6 +84,8 @@ class ArticleWrites(StoreBase):
                     fingerprints.set_columns(article, fp, on=dedup_on)
                     insert_row(s, article)  # the row first: band rows refer to it
                     fingerprints.insert_bands(s, id_, fp, on=dedup_on)
+                    site = site_of(draft.canonical_url)
+                    site_memory.remember(s, site, site_noise_candidates(draft.paragraphs))
                     _merge_source(s, id_, draft, "new", None, now, entry_version)
                 return article
             except IntegrityError:

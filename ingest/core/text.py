@@ -8,6 +8,7 @@ extraction and composing apply them as early as they see text.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 import unicodedata
 
@@ -59,3 +60,23 @@ def decode_utf8_lenient(data: bytes) -> str:
     """UTF-8 (a BOM dropped), recovering invalid bytes as Windows-1252 instead of losing
     them to U+FFFD: "Caf\xe9" in a UTF-8 document reads "Café"."""
     return data.decode("utf-8-sig", errors="ingest-cp1252")
+
+
+# Site memory (storage/site_memory.py, ingest/compose.py): a short paragraph found word for
+# word in this many stored articles of one site is that site's boilerplate (a footer, a
+# disclaimer, a promotion) and is left out of its new articles. Only paragraphs of at most
+# SITE_NOISE_MAX_WORDS words count: boilerplate is short, and a long background paragraph
+# that a series of follow-ups reuses is the story's text.
+SITE_NOISE_MIN_ARTICLES = 3
+SITE_NOISE_MAX_WORDS = 40
+
+
+def paragraph_key(text: str) -> int:
+    """A signed 64-bit key of a paragraph's exact text (fits a BIGINT column)."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def site_noise_candidates(paragraphs: tuple[str, ...] | list[str]) -> set[int]:
+    """Keys of the paragraphs short enough to be remembered as a site's boilerplate."""
+    return {paragraph_key(p) for p in paragraphs if len(p.split()) <= SITE_NOISE_MAX_WORDS}

@@ -60,7 +60,8 @@ def apply_overrides(html: bytes, body: str | None, drop: Sequence[str] = ()) -> 
     head = root.find("head")
     if head is not None:
         head.insert(0, etree.Element("meta", charset="utf-8"))  # what tostring writes
-    return lxml.html.tostring(root, encoding="utf-8", doctype="<!DOCTYPE html>")
+    rewritten: bytes = lxml.html.tostring(root, encoding="utf-8", doctype="<!DOCTYPE html>")
+    return rewritten
 
 
 def _outermost(elements: list[etree._Element]) -> list[etree._Element]:

@@ -38,7 +38,7 @@ from ingest.core.types import (
     FeedState,
     PollStatus,
 )
-from ingest.core.urls import canonical_url, is_http_url
+from ingest.core.urls import canonical_url, is_http_url, site_of
 from ingest.feeds import parse_feed
 from ingest.fetch import FEED_ACCEPT
 from ingest.pipeline.deduplicate import MAX_DECISIONS, SaveResult, deduplicate, store_article
@@ -53,6 +53,9 @@ MAX_URL_CHARS = 2000
 # How long a feed's count of last week's articles serves its not-modified polls: the
 # count only drifts as articles age out of the week, a few per hour at most.
 WEEKLY_COUNT_TTL = timedelta(hours=1)
+# How long a site's remembered boilerplate serves its new articles before it is read
+# again: short, so that a first poll of a new site learns it within the pass.
+SITE_NOISE_TTL = 30.0
 
 
 # -- one feed ----------------------------------------------------------------------------
@@ -228,6 +231,7 @@ async def store_entry(
             now,
             feed.language,
             ctx.config.settings.max_page_bytes,
+            await site_noise(site_of(final_url), ctx),
             stage="extract",
         )
         result = await deduplicate_and_store(spec, entry, draft, fp, ctx, now)
@@ -259,6 +263,16 @@ async def _record_skip(
     """Remember why an entry was not stored: for good, or one more attempt of a few."""
     record = partial(ctx.store.record_skip, spec.name, entry.key, entry.link)
     await ctx.db(record, skip.reason, skip.detail, not skip.transient, now)
+
+
+async def site_noise(site: str, ctx: Context) -> frozenset[int]:
+    """The paragraphs `site` repeats across its stored articles (storage/site_memory.py),
+    read at most every SITE_NOISE_TTL seconds per site."""
+    cached = ctx.site_noise.get(site)
+    if cached is None or time.monotonic() - cached[1] > SITE_NOISE_TTL:
+        cached = await ctx.db(ctx.store.site_noise, site), time.monotonic()
+        ctx.site_noise[site] = cached
+    return cached[0]
 
 
 async def deduplicate_and_store(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ingest.compose import compose
+from ingest.compose import compose, without_site_noise
 from ingest.config import FeedSpec
 from ingest.core.dedup import Fingerprint, fingerprint
 from ingest.core.types import ArticleDraft, EntryData
@@ -22,8 +22,10 @@ def prepare(
     now: datetime,
     feed_language: str | None,
     max_page_bytes: int,
+    site_noise: frozenset[int] = frozenset(),
 ) -> tuple[ArticleDraft, Fingerprint | None]:
     """extract -> compose -> fingerprint: the CPU work for one entry, in one worker call.
+    `site_noise`: keys of the paragraphs its site repeats (the site memory), left out.
 
     One call, not two: each round trip to the pool pickles the page both ways.
     """
@@ -40,5 +42,7 @@ def prepare(
         # htmldate's guess at the page date only matters when the entry has no date
         guess_date = entry.published is None and entry.updated is None
         page = extract_page(html, final_url, max_bytes=max_page_bytes, guess_date=guess_date)
-    draft = compose(spec, entry, page, final_url, now, feed_language)
+    draft = without_site_noise(
+        compose(spec, entry, page, final_url, now, feed_language), site_noise
+    )
     return draft, fingerprint(draft.paragraphs) if draft.paragraphs else None

@@ -81,6 +81,8 @@ class Context:
     state_queue: list[tuple[StateChange, asyncio.Future[None]]] = field(default_factory=list)
     state_writer: asyncio.Task[None] | None = None
     planning: Planning | None = None  # `ingest run`; None: `ingest poll` plans nothing
+    # Per site: the keys of its boilerplate paragraphs, and when read (poll.site_noise).
+    site_noise: dict[str, tuple[frozenset[int], float]] = field(default_factory=dict)
     # Held across an entry's dedup decision and its write (poll.deduplicate_and_store).
     store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
