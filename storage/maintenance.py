@@ -1,10 +1,15 @@
-"""Start-of-pass upkeep: rewrite files a crash or a full disk left missing, and bring the
-dedup index to the current fingerprint scheme. Both are no-ops on a healthy store."""
+"""Upkeep: rewrite files a crash or a full disk left missing, bring the dedup index to the
+current fingerprint scheme (both no-ops on a healthy store, run at the start of a pass),
+and replace stored text with a newer extraction (`ingest reextract`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import col, select
 
+from ingest.core import dedup
+from ingest.core.errors import StorageError
 from storage import files, fingerprints
 from storage.models import Article
 from storage.writes import ArticleWrites
@@ -54,3 +59,34 @@ class Maintenance(ArticleWrites):
             if self.write_file(article) is None:
                 repaired += 1
         return repaired
+
+    def articles_to_reextract(self, feeds: Sequence[str] = ()) -> list[Article]:
+        """The stored articles whose body came from their page, of `feeds` (first stored
+        from them) or all; in store order."""
+        with self.session() as s:
+            query = select(Article).where(Article.text_source == "page")
+            if feeds:
+                query = query.where(col(Article.feed).in_(list(feeds)))
+            return list(s.exec(query.order_by(col(Article.seq))))
+
+    def replace_text(
+        self,
+        article_id: str,
+        title: str,
+        lead: str | None,
+        paragraphs: Sequence[str],
+        fp: dedup.Fingerprint | None,
+    ) -> Article:
+        """A stored article's text, extracted again by newer rules: the row first (same id,
+        seq, month and path; not an update of the story, so no update counted), then its
+        file is rewritten by `write_file`."""
+        with self._write("replace an article's text", durable=True) as s:
+            article = s.get(Article, article_id)
+            if article is None:
+                raise StorageError(f"article {article_id} vanished while it was re-extracted")
+            article.title, article.lead = title, lead
+            article.body = "\n".join(paragraphs)
+            article.file_written = False
+            fingerprints.index_article(s, article, fp, on=article.dedup_version != 0)
+            s.add(article)
+        return article

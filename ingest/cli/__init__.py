@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ingest import __version__
-from ingest.cli import articles, feeds, status_view
+from ingest.cli import articles, feeds, maintenance, status_view
 from ingest.cli.common import config_option, console, handle_errors, load
 from ingest.pipeline.report import PollReport
 
@@ -26,7 +26,8 @@ def main() -> None:
     """
 
 
-# The command families, each in its module: feeds.py, articles.py, status_view.py.
+# The command families, each in its module: feeds.py, articles.py, status_view.py,
+# maintenance.py.
 for _command in (
     feeds.feeds,
     articles.list_articles,
@@ -34,6 +35,7 @@ for _command in (
     articles.query_articles,
     articles.export_articles,
     status_view.status,
+    maintenance.reextract,
 ):
     main.add_command(_command)
 
