@@ -68,7 +68,10 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
     """
     started = time.monotonic()
     report = FeedReport(spec.name, spec.url)
-    cached = ctx.feed_states.pop(spec.name, None) if ctx.feed_states is not None else None
+    states = ctx.feed_states
+    cached = None
+    if states is not None:
+        cached = states.get(spec.name) if ctx.keep_feed_states else states.pop(spec.name, None)
     before = cached or await ctx.db(ctx.store.feed_state, spec.name)
     state = before or FeedState(name=spec.name, url=spec.url)
     if state.url != spec.url:  # the user changed the URL: old validators do not apply
@@ -151,6 +154,8 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
             state, next_poll_at=report.plan.next_at, interval_seconds=report.plan.interval
         )
     await ctx.save_state(before, state)
+    if ctx.keep_feed_states and ctx.feed_states is not None:
+        ctx.feed_states[spec.name] = state
     log.info(report.line())
     if ctx.on_progress:
         ctx.on_progress(report)

@@ -75,8 +75,11 @@ class Context:
     # Told how long each `cpu` call took, by stage ("parse", "extract"): the daemon's metrics.
     on_cpu: Callable[[str, float], None] | None = None
     workers: int | None = None
-    # Feed states read in one query at the start of a pass (poll_all); None: read per feed.
+    # Feed states read in one query at the start of a pass (poll_all), each used once;
+    # None: read per feed. The daemon keeps them instead (keep_feed_states): each poll
+    # starts from the state the previous one saved, without reading it back.
     feed_states: dict[str, FeedState] | None = None
+    keep_feed_states: bool = False
     # States waiting for the next group commit (save_state): (as read, new), and a waiter.
     state_queue: list[tuple[StateChange, asyncio.Future[None]]] = field(default_factory=list)
     state_writer: asyncio.Task[None] | None = None

@@ -139,6 +139,9 @@ class Daemon:
         try:
             await startup_maintenance(ctx)
             states = await ctx.db(ctx.store.feed_states)
+            # The daemon is the feeds' writer: each poll starts from the state the last one
+            # saved, not from a read (a concurrent `ingest poll` costs at most a re-fetch).
+            ctx.feed_states, ctx.keep_feed_states = dict(states), True
             self.scheduler.start()
             for spec in self.specs.values():
                 self._schedule(spec, states.get(spec.name))
@@ -349,6 +352,7 @@ class Daemon:
                 name,
             )
         states = await self.ctx.db(self.ctx.store.feed_states)
+        self.ctx.feed_states = dict(states)
         for name, spec in self.specs.items():
             before = old.get(name)
             if before is None:
