@@ -184,6 +184,11 @@ class Context:
         return errors
 
 
+# What the CPU-bound stages import (prepare.py imports them lazily, for the main process'
+# sake): imported up front where they run, in threads (workers: 1) or preloaded workers.
+EXTRACTION_MODULES = ("ingest.extract", "ingest.extract.overrides", "ingest.feeds")
+
+
 def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
     workers = workers or os.cpu_count() or 1
     if workers == 1:
@@ -191,16 +196,15 @@ def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
         # this thread. Imported lazily by the first extraction threads instead, their
         # module-level set-up raced with lxml in other threads and crashed the process
         # now and then (double free, segfault: about 1 poll in 30).
-        importlib.import_module("ingest.extract")
+        for module in EXTRACTION_MODULES:
+            importlib.import_module(module)
         dedup.warm_up()
         return None
     # forkserver: workers start from a clean, preloaded process (fork from a threaded
     # parent is unsafe).
     ctx = multiprocessing.get_context("forkserver")
     # Only what workers run: not the database, HTTP or CLI layers (half the import time)
-    ctx.set_forkserver_preload(
-        ["ingest.extract", "ingest.pipeline.prepare", "ingest.feeds", "numpy"]
-    )
+    ctx.set_forkserver_preload([*EXTRACTION_MODULES, "ingest.pipeline.prepare", "numpy"])
     # Started now, not at the first task: its imports (a second of CPU) run while this
     # process opens the store and fetches the first feeds, instead of before the first
     # feed can be parsed.
