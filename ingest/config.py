@@ -33,6 +33,7 @@ from ingest.core.errors import ConfigError
 
 DEFAULT_CONFIG = "feeds.yaml"
 CONFIG_ENV = "INGEST_CONFIG"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PROJECT_URL = "https://github.com/news-ingest/news-ingest"
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$", re.IGNORECASE)
@@ -158,8 +159,8 @@ class Settings(_Strict):
     @field_validator("log_level")
     @classmethod
     def _level(cls, v: str) -> str:
-        if v.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        if v.upper() not in LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
         return v.upper()
 
     @property

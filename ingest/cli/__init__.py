@@ -13,17 +13,26 @@ import click
 
 from ingest import __version__
 from ingest.cli import articles, feeds, status_view
-from ingest.cli.common import config_option, console, handle_errors, load
-from ingest.pipeline.report import PollReport
+from ingest.cli.common import config_option, console, handle_errors, load, log_options
+from ingest.pipeline.report import setup_logging
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="news-ingest")
-def main() -> None:
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The feeds.yaml to use, for any command (also after the command name).",
+)
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
     """news-ingest: poll news feeds, extract clean articles, store each story once.
 
-    Reads ./feeds.yaml unless --config or $INGEST_CONFIG says otherwise.
+    Reads ./feeds.yaml unless --config (before or after the command) or $INGEST_CONFIG
+    says otherwise.
     """
+    ctx.obj = {"config": config}
 
 
 # The command families, each in its module: feeds.py, articles.py, status_view.py.
@@ -41,15 +50,17 @@ for _command in (
 @main.command()
 @config_option
 @click.option("--feed", "feeds", multiple=True, metavar="NAME", help="Poll only this feed.")
-@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR.")
+@log_options
 @handle_errors
 def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> None:
     """Poll every enabled feed once, store new articles, print a summary.
 
-    Example: ingest poll --feed gazzetta
+    Example: ingest poll --feed gazzetta; in cron: ingest poll -q
 
-    Exits 1 when any feed failed (the others are still polled and stored), or when
-    articles were stored whose files could not be written.
+    On a terminal: a progress bar and warnings; otherwise one log line per feed. A
+    failing feed is logged as a WARNING with its reason. Exits 1 when any feed failed
+    (the others are still polled and stored), or when articles were stored whose files
+    could not be written.
     """
     from ingest.cli.output import progress_bar
     from ingest.pipeline.poll import poll as run_poll
@@ -58,18 +69,21 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
     config = load(config_path, log_level)
     specs = select_feeds(config, feeds)
     if not specs:
-        raise click.ClickException(f"no enabled feeds in {config.path}")
+        raise click.ClickException(
+            f"no enabled feeds in {config.path}: add one with `ingest feeds add URL`"
+        )
+    quiet = log_level == "ERROR"
+    if console.is_terminal and log_level is None and config.settings.log_level in ("DEBUG", "INFO"):
+        setup_logging("WARNING")  # the bar says what INFO lines would
     with progress_bar(console, len(specs), "polling feeds") as advance:
         report = run_poll(config, feeds, (lambda _report: advance(1)) if advance else None)
-    _print_summary(report)
+    if not quiet or not report.ok:
+        click.echo(report.summary())
+    if quiet:  # the WARNING lines that name each failure were not shown: list them
+        for failed in report.failed:
+            click.echo(f"failed: {failed.feed} ({failed.url}): {failed.error}", err=True)
     if not report.ok:  # a feed failed, or stored articles whose files could not be written
         sys.exit(1)
-
-
-def _print_summary(report: PollReport) -> None:
-    click.echo(report.summary())
-    for failed in report.failed:
-        click.echo(f"  failed: {failed.feed} ({failed.url}): {failed.error}", err=True)
 
 
 @main.command("serve")
@@ -101,7 +115,7 @@ def serve_api(config_path: Path, host: str, port: int) -> None:
 
 @main.command()
 @config_option
-@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR (else settings).")
+@log_options
 @click.option(
     "--metrics-port",
     type=int,

@@ -228,17 +228,21 @@ def no_feed_message(found: Discovery) -> str:
     return "\n".join([text, *(f"  {url}: {why}" for url, why in found.rejected)])
 
 
+def interval_rule(config: Config, feed: FeedSpec) -> str:
+    """How `ingest run` paces `feed`, in words: the interval that will be used, and why."""
+    s = config.settings
+    if feed.interval is not None:
+        return f"{format_duration(feed.interval)} (its own interval)"
+    if not s.adaptive:
+        return f"{format_duration(s.interval)} (settings.interval, adaptive: false)"
+    bounds = f"{format_duration(s.min_interval)}-{format_duration(s.max_interval)}"
+    return f"adaptive {bounds} (its publishing rate)"
+
+
 def list_rows(config: Config) -> list[tuple[str, str, str, str, str]]:
     """(name, url, enabled, interval, tags) per feed, in file order, URLs in full."""
-    default = format_duration(config.settings.interval) + " (default)"
     return [
-        (
-            f.name,
-            f.url,
-            "yes" if f.enabled else "no",
-            format_duration(f.interval) if f.interval is not None else default,
-            ",".join(f.tags),
-        )
+        (f.name, f.url, "yes" if f.enabled else "no", interval_rule(config, f), ",".join(f.tags))
         for f in config.feeds
     ]
 

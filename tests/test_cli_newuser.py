@@ -1,0 +1,237 @@
+"""What a new user trips over (issue 16, ../shared/reviews/new-user.md): each finding
+fixed has a test here that failed before its fix. Numbers are the report's findings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ingest.cli import main
+from tests.site.server import SiteServer
+
+REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "s3cret"
+
+
+def ingest(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real program, output on pipes."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    full_env.pop("INGEST_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args], cwd=cwd, env=full_env, capture_output=True,
+        text=True, timeout=180,
+    )  # fmt: skip
+
+
+def invoke(*args: str, **kwargs: Any) -> Result:
+    return CliRunner().invoke(main, list(args), **kwargs)
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[SiteServer]:
+    with SiteServer() as server:
+        yield server
+
+
+def site_config(folder: Path, site: SiteServer, *extra: str, **settings: Any) -> Path:
+    lines = ["settings:", '  allow_addresses: ["127.0.0.1/32"]', "  workers: 1"]
+    lines += [f"  {k}: {v}" for k, v in settings.items()]
+    lines += [
+        "feeds:",
+        "  - name: italia",
+        f"    url: {site.url('/feeds/it.xml')}",
+        "  - name: tracking",
+        f"    url: {site.url('/feeds/tracking.xml')}",
+        *extra,
+    ]
+    path = folder / "feeds.yaml"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+# -- 1, 2: no traceback for a bad log level or database URL -------------------------------
+
+
+@pytest.mark.parametrize("command", ["poll", "run"])
+def test_log_level_any_case_and_unknown_ones_refused_in_one_line(
+    tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n", "utf-8")
+    line = one_line_error(ingest(command, "--log-level", "loud", cwd=tmp_path))
+    assert "--log-level" in line and "'loud'" in line and "DEBUG" in line
+    if command == "poll":  # lower case is accepted: the error is the next one
+        line = one_line_error(ingest("poll", "--log-level", "debug", cwd=tmp_path))
+        assert "no enabled feeds" in line
+
+
+def test_unsupported_database_scheme_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text("settings:\n  database_url: mysql://x/y\n", "utf-8")
+    line = one_line_error(ingest("list", cwd=tmp_path))
+    assert "only sqlite:///PATH and postgresql://" in line
+
+
+def test_missing_postgres_driver_names_the_extra(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        f"settings:\n  database_url: postgresql://nobody:{PASSWORD}@127.0.0.1:1/x\n", "utf-8"
+    )
+    # As without the [postgres] extra: the driver cannot be imported.
+    code = "import sys; sys.modules['psycopg'] = None; from ingest.cli import main; main()"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "list"], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    line = one_line_error(proc)
+    assert "pip install 'news-ingest[postgres]'" in line
+    assert PASSWORD not in proc.stdout + proc.stderr
+
+
+# -- 4: the database password is never printed ------------------------------------------
+
+
+def test_no_output_of_any_command_shows_the_database_password(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        f"settings:\n  database_url: postgresql://nobody:{PASSWORD}@127.0.0.1:1/x\n"
+        "feeds:\n  - name: a\n    url: http://127.0.0.1:1/feed.xml\n",
+        "utf-8",
+    )
+    commands = [
+        ["poll"], ["poll", "-v"], ["list"], ["show", "abc"], ["query", "x"], ["status"],
+        ["status", "--format", "json"], ["status", "--sites"], ["export", "--format", "jsonl"],
+        ["prune", "--older-than", "90d"], ["feeds", "list"],
+    ]  # fmt: skip
+    for args in commands:
+        proc = ingest(*args, cwd=tmp_path)
+        out = proc.stdout + proc.stderr
+        assert PASSWORD not in out, (args, out)
+        assert "Traceback" not in out, (args, out)
+    from ingest.core.redact import redact
+
+    assert redact(f"postgresql://u:{PASSWORD}@h/db x https://a:b@c/") == (
+        "postgresql://u:***@h/db x https://a:***@c/"
+    )
+
+
+# -- 5, 13: what happened to each entry; max_age ------------------------------------------
+
+
+def test_summary_tells_too_old_merged_and_seen_apart_and_max_age_removal_imports(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    config = site_config(tmp_path, site, max_age="7d")
+    first = ingest("poll", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "articles: 0 new, 8 too old for max_age" in first.stdout
+    assert "known" not in first.stdout
+    # max_age removed: the feeds are fetched in full again (no 304) and the items come.
+    config.write_text(config.read_text("utf-8").replace("  max_age: 7d\n", ""), "utf-8")
+    second = ingest("poll", cwd=tmp_path)
+    assert "articles: 6 new, 2 merged into stored stories (canonical_url=2)" in second.stdout
+    third = ingest("poll", "-v", cwd=tmp_path)
+    assert "2 not modified" in third.stdout
+    # per entry at DEBUG, and the summary once (stdout only)
+    assert third.stderr.count("polled 2 feeds") <= 1
+
+
+def test_a_failing_feed_is_a_warning_line_with_its_reason(tmp_path: Path, site: SiteServer) -> None:
+    extra = ["  - name: broken", f"    url: {site.url('/nothing-here.xml')}"]
+    site_config(tmp_path, site, *extra, log_level="WARNING")
+    proc = ingest("poll", cwd=tmp_path)
+    assert proc.returncode == 1
+    lines = [ln for ln in proc.stderr.splitlines() if "feed=broken" in ln]
+    assert len(lines) == 1 and " WARNING " in lines[0] and "HTTP 404" in lines[0], proc.stderr
+    assert "failed (broken)" in proc.stdout
+    assert "failed:" not in proc.stderr  # said once
+    quiet = ingest("poll", "-q", cwd=tmp_path)  # cron: errors only, and what failed
+    assert "feed=italia" not in quiet.stderr
+    assert "failed: broken" in quiet.stderr and quiet.returncode == 1
+
+
+# -- 24: --config before or after the command -------------------------------------------
+
+
+def test_config_before_or_after_the_command(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text("feeds:\n  - name: a\n    url: http://e.org/f\n", "utf-8")
+    for args in (["--config", str(tmp_path / "x.yaml"), "feeds", "list"],
+                 ["feeds", "list", "--config", str(tmp_path / "x.yaml")]):  # fmt: skip
+        result = invoke(*args)
+        assert result.exit_code == 0, result.output
+        assert "http://e.org/f" in result.output
+
+
+# -- 3, 18: the interval that will be used; status piped, per feed, one word per state ---
+
+
+def test_feeds_list_shows_the_rule_that_paces_each_feed(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        "feeds:\n  - name: a\n    url: http://e.org/a\n  - name: b\n    url: http://e.org/b\n"
+        "    interval: 15m\n",
+        "utf-8",
+    )
+    out = invoke("feeds", "list", "--config", str(tmp_path / "feeds.yaml")).output
+    assert "(default)" not in out
+    assert "adaptive 5m-1d" in out.splitlines()[0] and "15m (its own interval)" in out
+
+
+@pytest.fixture(scope="module")
+def polled(tmp_path_factory: pytest.TempPathFactory, site: SiteServer) -> Path:
+    folder = tmp_path_factory.mktemp("polled")
+    extra = ["  - name: broken", f"    url: {site.url('/nothing-here.xml')}",
+             "  - name: later", f"    url: {site.url('/feeds/en.atom')}", "    enabled: false"]  # fmt: skip
+    site_config(folder, site, *extra)
+    ingest("poll", cwd=folder)
+    return folder
+
+
+def test_status_piped_is_plain_and_agrees_with_query(polled: Path) -> None:
+    proc = ingest("status", cwd=polled)
+    assert proc.returncode == 0, proc.stderr
+    assert not set("┏┃━│╇┡") & set(proc.stdout), proc.stdout
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
+    assert "adaptive 5m-1d" in rows["italia"]
+    # a feed's articles are those it was seen in, as for query --feed
+    tracking = ingest("query", "--feed", "tracking", "--format", "paths", cwd=polled)
+    assert len(tracking.stdout.splitlines()) == 2
+    assert rows["tracking"].split()[-1] == "2" or " 2 " in rows["tracking"]
+    totals = proc.stdout.strip().splitlines()[-1]
+    assert "1 error" in totals and "1 disabled" in totals and "failing" not in totals
+    assert "HTTPStatusError: HTTP 404" in rows["broken"]
+
+
+def test_status_of_one_feed_and_of_an_unknown_one(polled: Path) -> None:
+    one = ingest("status", "broken", cwd=polled)
+    assert one.returncode == 0
+    assert "state:" in one.stdout and "HTTP 404" in one.stdout and "error streak:   1" in one.stdout
+    line = one_line_error(ingest("status", "nosuch", cwd=polled))
+    assert "no feed named 'nosuch'" in line and "italia" in line
+
+
+def test_status_sites_has_no_unnamed_column(polled: Path) -> None:
+    header = ingest("status", "--sites", cwd=polled).stdout.splitlines()[0].split()
+    assert header[-1] == "note"
+
+
+def test_a_doubled_error_prefix_is_shown_once() -> None:
+    from ingest.service.status import clean_error
+
+    assert clean_error("FetchError: ConnectError: cannot resolve x") == (
+        "ConnectError: cannot resolve x"
+    )
+    assert clean_error("HTTPStatusError: HTTP 404") == "HTTPStatusError: HTTP 404"
