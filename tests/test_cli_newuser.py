@@ -194,7 +194,8 @@ def test_feeds_list_shows_the_rule_that_paces_each_feed(tmp_path: Path) -> None:
 def polled(tmp_path_factory: pytest.TempPathFactory, site: SiteServer) -> Path:
     folder = tmp_path_factory.mktemp("polled")
     extra = ["  - name: broken", f"    url: {site.url('/nothing-here.xml')}",
-             "  - name: later", f"    url: {site.url('/feeds/en.atom')}", "    enabled: false"]  # fmt: skip
+             "  - name: later", f"    url: {site.url('/feeds/en.atom')}",
+             "    enabled: false"]  # fmt: skip
     site_config(folder, site, *extra)
     ingest("poll", cwd=folder)
     return folder
