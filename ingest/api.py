@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from ingest import __version__
 from ingest.config import Config
 from ingest.core.errors import QueryError, StorageError
+from ingest.core.redact import redact
 from ingest.pipeline.runtime import open_store
 from ingest.service.status import feed_statuses
 from storage import search
@@ -95,7 +96,7 @@ def _routes(app: FastAPI, config: Config, store: Store) -> None:
 
     @app.exception_handler(StorageError)
     async def storage_down(_request: Request, exc: StorageError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        return JSONResponse({"detail": redact(str(exc))}, status_code=503)
 
     @app.get("/articles", response_model=ArticlePage)
     def list_articles(
@@ -122,6 +123,7 @@ def _routes(app: FastAPI, config: Config, store: Store) -> None:
             offset=offset,
         )
         query = search.make_query(options, config.feeds)
+        search.check_feeds(store, query, (f.name for f in config.feeds))
         items = list(iter_records(store, query))
         total = search.count(store, query)
         more = offset + len(items) < total

@@ -31,16 +31,11 @@ def article_counts(store: Store) -> dict[str, int]:
     """Articles per feed they were seen in (first or not): what `--feed NAME` finds."""
     with store.session() as s:
         rows = s.exec(
-            select(ArticleSource.feed, func.count(func.distinct(ArticleSource.article_id)))
-            .group_by(ArticleSource.feed)
+            select(
+                ArticleSource.feed, func.count(func.distinct(ArticleSource.article_id))
+            ).group_by(ArticleSource.feed)
         )
         return {feed: int(n) for feed, n in rows}
-
-
-def feed_names(store: Store) -> set[str]:
-    """Every feed an article was seen in, configured or not any more."""
-    with store.session() as s:
-        return set(s.exec(select(ArticleSource.feed).distinct()))
 
 
 def published_count(store: Store, feed: str, since: datetime) -> int:

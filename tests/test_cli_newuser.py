@@ -236,3 +236,84 @@ def test_a_doubled_error_prefix_is_shown_once() -> None:
         "ConnectError: cannot resolve x"
     )
     assert clean_error("HTTPStatusError: HTTP 404") == "HTTPStatusError: HTTP 404"
+
+
+# -- 6, 8, 9, 17: one meaning of --feed and --limit; show takes what list shows -----------
+
+
+def test_list_and_query_agree_on_a_feeds_articles_and_on_limits(polled: Path) -> None:
+    listed = ingest("list", "--feed", "tracking", cwd=polled).stdout.splitlines()
+    queried = ingest("query", "--feed", "tracking", "--format", "paths", cwd=polled)
+    assert len(listed) == 2 and sorted(r.split("\t")[-1] for r in listed) == sorted(
+        queried.stdout.splitlines()
+    )
+    everything = ingest("list", "--limit", "0", cwd=polled).stdout.splitlines()
+    assert len(everything) == 6
+    assert len(ingest("query", "--limit", "0", cwd=polled).stdout.splitlines()) == 6
+    for command in ("list", "query"):
+        assert "limit must be zero or more" in one_line_error(
+            ingest(command, "--limit", "-5", cwd=polled)
+        )
+
+
+@pytest.mark.parametrize("command", ["list", "query", "export"])
+def test_an_unknown_feed_name_is_an_error_naming_the_feeds(polled: Path, command: str) -> None:
+    line = one_line_error(ingest(command, "--feed", "nosuch", cwd=polled))
+    assert "no feed named 'nosuch'" in line and "italia, tracking" in line
+
+
+def test_api_refuses_an_unknown_feed(polled: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ingest.api import create_app
+    from ingest.config import load_config
+
+    with TestClient(create_app(load_config(polled / "feeds.yaml"))) as client:
+        answer = client.get("/articles", params={"feed": "nosuch"})
+        assert answer.status_code == 400 and "italia" in answer.json()["detail"]
+        assert client.get("/articles", params={"feed": "tracking"}).json()["total"] == 2
+
+
+def test_list_shows_the_id_and_show_takes_any_handle_byte_for_byte(polled: Path) -> None:
+    row = ingest("list", "--limit", "1", cwd=polled).stdout.rstrip("\n").split("\t")
+    article_id, path = row[3], Path(row[4])
+    assert len(article_id) == 16 and path.is_file()
+    seq = path.name.split("_")[0]
+    for handle in (article_id, article_id[:6], seq, str(int(seq)), path.name, str(path)):
+        shown = subprocess.run(
+            [sys.executable, "-m", "ingest", "show", handle], cwd=polled, capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60,
+        )  # fmt: skip
+        assert shown.returncode == 0, (handle, shown.stderr)
+        assert shown.stdout == path.read_bytes(), handle  # no newline added when piped
+    line = one_line_error(ingest("show", "zz", cwd=polled))
+    assert "first characters" in line and "sequence number" in line
+
+
+def test_since_takes_a_duration_back_from_now(polled: Path) -> None:
+    assert ingest("list", "--since", "7d", cwd=polled).stdout == ""  # the fixture is old
+    assert len(ingest("list", "--since", "10000d", cwd=polled).stdout.splitlines()) == 6
+    assert "duration back from now such as 7d" in one_line_error(
+        ingest("query", "--since", "yesterday", cwd=polled)
+    )
+
+
+# -- 7, 20: OPML duplicates reported; wording ------------------------------------------
+
+
+def test_opml_import_reports_a_url_listed_twice(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n", "utf-8")
+    (tmp_path / "subs.opml").write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        '<outline text="A" type="rss" xmlUrl="http://example.org/a.xml"/>'
+        '<outline text="B" type="rss" xmlUrl="http://example.org/b.xml"/>'
+        '<outline text="A" type="rss" xmlUrl="http://example.org/a.xml"/></body></opml>',
+        "utf-8",
+    )
+    dry = ingest("feeds", "import", "subs.opml", "--dry-run", cwd=tmp_path)
+    assert "skipped http://example.org/a.xml: listed 2 times" in dry.stdout
+    assert dry.stdout.endswith("2 would be added (dry run: nothing written), 1 skipped\n")
+    done = ingest("feeds", "import", "subs.opml", cwd=tmp_path)
+    assert done.stdout.endswith("2 added, 1 skipped\n")
+    exported = ingest("feeds", "export", "out.opml", cwd=tmp_path)
+    assert exported.stderr == "wrote 2 feeds to out.opml\n"

@@ -24,55 +24,32 @@ if TYPE_CHECKING:
     from storage.search import QueryOptions
 
 
-@click.command("list")
-@config_option
-@click.option("--limit", default=20, show_default=True, help="How many articles.")
-@click.option("--feed", default=None, metavar="NAME", help="Only articles first stored from it.")
-@handle_errors
-def list_articles(config_path: Path, limit: int, feed: str | None) -> None:
-    """List the latest stored articles: date, feed, title, path.
-
-    Example: ingest list --limit 5
-    """
-    from ingest.pipeline.runtime import open_store
-
-    config = load_config(config_path)
-    with open_store(config) as store:
-        articles = store.latest(limit, feed)
-        if not sys.stdout.isatty():
-            for a in articles:
-                path = store.path_of(a)
-                click.echo(f"{a.published_local.date()}\t{a.feed}\t{a.title}\t{path}")
-            return
-        table = Table("date", "feed", "title", "path")
-        for a in articles:
-            table.add_row(str(a.published_local.date()), a.feed, a.title, str(store.path_of(a)))
-        Console().print(table)
-
-
 @click.command()
 @config_option
-@click.argument("article_id")
+@click.argument("article_id", metavar="ARTICLE")
 @click.option("--json", "as_json", is_flag=True, help="Print the article and its sources as JSON.")
 @handle_errors
 def show(config_path: Path, article_id: str, as_json: bool) -> None:
-    """Print one stored document (exactly the file's text), or its record as JSON.
+    """Print one stored document (exactly the file's bytes), or its record as JSON.
 
-    Example: ingest show 2c2a5702b678812c
+    ARTICLE: its id or the first characters of it, its sequence number (9 or 009), or its
+    file name or path, as `ingest list` shows them.
+
+    Example: ingest show 2c2a57; ingest show 9 | cmp - store/articles/2022-11/009_*.txt
     """
     from ingest.pipeline.runtime import open_store
 
     config = load_config(config_path)
     with open_store(config) as store:
-        article = store.get(article_id)
-        if article is None:
-            raise click.ClickException(f"no article with id {article_id}")
+        article = store.resolve(article_id)
         if not as_json:
-            click.echo(store.render(article))
+            # Byte-identical to the file when piped; a newline on a terminal only, so the
+            # prompt does not follow the last line.
+            click.echo(store.render(article), nl=sys.stdout.isatty())
             return
         from storage.export import record
 
-        data = record(article, store.sources(article_id))
+        data = record(article, store.sources(article.id))
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -114,7 +91,8 @@ def filter_options(fn: F) -> F:
         click.option(
             "--since",
             metavar="DATE",
-            help="Published on or after DATE (YYYY-MM-DD, or an ISO datetime).",
+            help="Published on or after DATE (YYYY-MM-DD, an ISO datetime, or 7d, 12h: "
+            "that long ago).",
         ),
         click.option("--until", metavar="DATE", help="Published on or before DATE (inclusive)."),
         click.option("--lang", metavar="XX", help="Language code, such as it or en."),
@@ -123,6 +101,54 @@ def filter_options(fn: F) -> F:
     for option in reversed(options):
         command = option(command)
     return command  # type: ignore[no-any-return]
+
+
+@click.command("list")
+@config_option
+@click.option("--limit", default=20, show_default=True, help="At most N articles (0: all).")
+@filter_options
+@handle_errors
+def list_articles(config_path: Path, limit: int, filters: QueryOptions) -> None:
+    """List the latest stored articles, newest first: date, feed, title, id, path.
+
+    --feed NAME: every article seen in that feed (as for `query` and `status`).
+
+    Example: ingest list --limit 5 --since 7d
+    """
+    from ingest.cli.output import stdout_closed_ok
+    from ingest.pipeline.runtime import open_store
+    from storage.search import check_feeds, make_query, run
+
+    config = load_config(config_path)
+    query = make_query(replace(filters, sort="date", limit=limit or None), config.feeds)
+    with open_store(config) as store, stdout_closed_ok():
+        check_feeds(store, query, (f.name for f in config.feeds))
+        articles = run(store, query)
+        if not sys.stdout.isatty():
+            for a in articles:
+                path = store.path_of(a)
+                click.echo(f"{a.published_local.date()}\t{a.feed}\t{a.title}\t{a.id}\t{path}")
+            return
+        if not articles:
+            click.echo(
+                "no articles stored yet: run `ingest poll`"
+                if not filters_given(filters)
+                else "no matching articles",
+                err=True,
+            )
+            return
+        table = Table("date", "feed", "title", "id", "path")
+        table.columns[3].no_wrap = True
+        table.columns[4].overflow = "fold"  # a path is never cut, only wrapped
+        for a in articles:
+            table.add_row(
+                str(a.published_local.date()), a.feed, a.title, a.id, str(store.path_of(a))
+            )
+        Console().print(table)
+
+
+def filters_given(filters: QueryOptions) -> bool:
+    return bool(filters.feeds or filters.tags or filters.since or filters.until or filters.lang)
 
 
 @click.command("query")
@@ -164,12 +190,13 @@ def query_articles(
     """
     from ingest.cli.output import stdout_closed_ok, write_results
     from ingest.pipeline.runtime import open_store
-    from storage.search import make_query
+    from storage.search import check_feeds, make_query
 
     config = load_config(config_path)
     options = replace(filters, text=text, sort=sort, limit=limit or None, offset=offset)
     query = make_query(options, config.feeds)
     with open_store(config) as store, stdout_closed_ok():
+        check_feeds(store, query, (f.name for f in config.feeds))
         terminal = Console() if sys.stdout.isatty() else None
         if not write_results(store, query, fmt, sys.stdout, terminal) and terminal:
             click.echo("no matching articles", err=True)
@@ -202,7 +229,7 @@ def export_articles(
     """
     from ingest.cli.output import run_export, stdout_closed_ok
     from ingest.pipeline.runtime import open_store
-    from storage.search import make_query
+    from storage.search import check_feeds, make_query
 
     fmt = fmt or ("txt" if folder else "jsonl")
     if fmt == "txt" and folder is None:
@@ -210,6 +237,7 @@ def export_articles(
     config = load_config(config_path)
     query = make_query(replace(filters, text=text, limit=None), config.feeds)
     with open_store(config) as store, stdout_closed_ok():
+        check_feeds(store, query, (f.name for f in config.feeds))
         done = run_export(store, query, fmt, folder, console)
     if folder is not None:
-        click.echo(f"exported {done} articles to {folder}", err=True)
+        click.echo(f"exported {done} article{'' if done == 1 else 's'} to {folder}", err=True)

@@ -158,7 +158,8 @@ def feeds_import(config_path: Path, file: Path, dry_run: bool) -> None:
         click.echo(f"{'would add' if dry_run else 'added'} {entry['name']}: {entry['url']}")
     for url, why in plan.skipped:
         click.echo(f"skipped {url}: {why}")
-    click.echo(f"{len(plan.added)} added, {len(plan.skipped)} skipped")
+    added = "would be added (dry run: nothing written)" if dry_run else "added"
+    click.echo(f"{len(plan.added)} {added}, {len(plan.skipped)} skipped")
 
 
 @feeds.command("export")
@@ -173,11 +174,13 @@ def feeds_export(config_path: Path, file: Path | None) -> None:
     from ingest.sources.feeds_file import write_atomic
     from ingest.sources.manage import export_feeds
 
-    text = export_feeds(load_config(config_path), datetime.now(UTC))
+    config = load_config(config_path)
+    text = export_feeds(config, datetime.now(UTC))
     if file is None or str(file) == "-":
         click.echo(text, nl=False)
     else:
         write_atomic(file, text, backup=False)
+        click.echo(f"wrote {plural(len(config.feeds), 'feed')} to {file}", err=True)
 
 
 # -- what the commands print --------------------------------------------------------------
