@@ -317,3 +317,48 @@ def test_opml_import_reports_a_url_listed_twice(tmp_path: Path) -> None:
     assert done.stdout.endswith("2 added, 1 skipped\n")
     exported = ingest("feeds", "export", "out.opml", cwd=tmp_path)
     assert exported.stderr == "wrote 2 feeds to out.opml\n"
+
+
+# -- 10: config errors with a line, in words; read-only commands go on --------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("feeds:\n  - name: a\n    url: http://e.org/a\n  - name: a\n    url: http://e.org/b\n",
+         "x.yaml:4: feed #2 field 'name': 'a' is used twice (feed #1, line 2, has it)"),
+        ("feeds:\n  - http://e.org/a\n",
+         "x.yaml:2: feed #1: expected a feed as 'name:' and 'url:' lines"),
+        ("settings:\n  concurrency: many\n",
+         "x.yaml:2: field 'settings.concurrency': expected a whole number, not 'many'"),
+        ("settings:\n  concurency: 3\n", "did you mean 'concurrency'?"),
+        ("feeds:\n  - name: a\n    url: http://e.org/a\n   tags: [x]\n",
+         "x.yaml:4: invalid YAML: the indentation does not line up"),
+        ("feeds:\n  - name: a\n    url: http://e.org/a\n    tags: [x, y\n",
+         "x.yaml:4: invalid YAML: the file ends inside an unclosed bracket"),
+    ],
+)  # fmt: skip
+def test_config_errors_have_a_line_and_say_what_to_change(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    (tmp_path / "x.yaml").write_text(text, "utf-8")
+    result = invoke("poll", "--config", str(tmp_path / "x.yaml"))
+    assert result.exit_code == 1
+    assert expected in result.output, result.output
+    assert "Input should be" not in result.output and "<block" not in result.output
+
+
+def test_read_only_commands_warn_about_a_broken_feed_and_go_on(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        "feeds:\n  - name: a\n    url: http://e.org/a\n  - name: b\n    url: http://E.org/a/\n"
+        "  - name: c\n    url: http://e.org/c\n    interval: soon\n",
+        "utf-8",
+    )
+    listed = ingest("feeds", "list", cwd=tmp_path)
+    assert listed.returncode == 0
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == ["a", "b"]
+    assert "feeds.yaml:8: feed #3 (c) field 'interval'" in listed.stderr
+    assert "this feed is left out" in listed.stderr
+    assert "feeds.yaml:5: feed #2 (b) has the same URL as 'a'" in listed.stderr
+    assert ingest("list", cwd=tmp_path).returncode == 0
+    assert "field 'interval'" in one_line_error(ingest("poll", cwd=tmp_path))

@@ -13,7 +13,14 @@ import click
 
 from ingest import __version__
 from ingest.cli import articles, feeds, status_view
-from ingest.cli.common import config_option, console, handle_errors, load, log_options
+from ingest.cli.common import (
+    config_option,
+    console,
+    handle_errors,
+    load,
+    log_options,
+    read_config,
+)
 from ingest.pipeline.report import setup_logging
 
 
@@ -107,7 +114,8 @@ def serve_api(config_path: Path, host: str, port: int) -> None:
         raise click.ClickException(
             f"the API needs FastAPI and uvicorn: pip install 'news-ingest[api]' ({exc})"
         ) from exc
-    config = load(config_path)
+    config = read_config(config_path, lenient=True)
+    setup_logging(config.settings.log_level)
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo(f"warning: listening on {host}: whoever reaches it can read the store", err=True)
     serve(config, host, port)

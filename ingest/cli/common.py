@@ -102,7 +102,16 @@ def log_options(fn: F) -> F:
     return command  # type: ignore[no-any-return]
 
 
+def read_config(config_path: Path, *, lenient: bool = False) -> Config:
+    """The configuration, its warnings said on standard error. `lenient` (read-only
+    commands): a feed entry with an error is left out, with a warning, not fatal."""
+    config = load_config(config_path, lenient=lenient)
+    for warning in config.warnings:
+        click.echo(f"warning: {redact(warning)}", err=True)
+    return config
+
+
 def load(config_path: Path, log_level: str | None = None) -> Config:
-    config = load_config(config_path)
+    config = read_config(config_path)
     setup_logging(log_level or config.settings.log_level)
     return config

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ingest.cli.common import config_option, handle_errors
-from ingest.config import Config, FeedSpec, load_config
+from ingest.cli.common import config_option, handle_errors, read_config
+from ingest.config import Config, FeedSpec
 
 # ingest.sources (and with it httpx) is imported inside the commands, as everywhere in
 # the CLI: `ingest --help` and `ingest list` do not pay for it.
@@ -60,7 +60,7 @@ def feeds_add(
     from ingest.sources import manage as sources
     from ingest.sources.discover import discover
 
-    config = load_config(config_path)
+    config = read_config(config_path)
     if existing := sources.find_by_url(config.feeds, url):
         raise click.ClickException(sources.duplicate_message(existing, url))
     found = discover(url, config)
@@ -92,7 +92,7 @@ def feeds_remove(config_path: Path, name: str) -> None:
     """
     from ingest.sources.feeds_file import remove_feed
 
-    spec = load_config(config_path).feed(name)
+    spec = read_config(config_path).feed(name)
     remove_feed(config_path, name)
     click.echo(f"removed {spec.name}: {spec.url} (previous file: {config_path}.bak)")
 
@@ -105,7 +105,7 @@ def feeds_list(config_path: Path) -> None:
 
     Example: ingest feeds list | cut -f2
     """
-    rows = list_rows(load_config(config_path))
+    rows = list_rows(read_config(config_path, lenient=True))
     if not sys.stdout.isatty():
         for row in rows:
             click.echo("\t".join(row))
@@ -132,7 +132,7 @@ def feeds_check(config_path: Path, names: tuple[str, ...]) -> None:
     """
     from ingest.sources.health import check_feeds
 
-    results = check_feeds(load_config(config_path), names, datetime.now(UTC))
+    results = check_feeds(read_config(config_path), names, datetime.now(UTC))
     if not results:
         raise click.ClickException(f"no feeds in {config_path}")
     for health in results:
@@ -153,7 +153,7 @@ def feeds_import(config_path: Path, file: Path, dry_run: bool) -> None:
     """
     from ingest.sources.manage import import_opml
 
-    plan = import_opml(load_config(config_path), file, dry_run=dry_run)
+    plan = import_opml(read_config(config_path), file, dry_run=dry_run)
     for entry in plan.added:
         click.echo(f"{'would add' if dry_run else 'added'} {entry['name']}: {entry['url']}")
     for url, why in plan.skipped:
@@ -174,7 +174,7 @@ def feeds_export(config_path: Path, file: Path | None) -> None:
     from ingest.sources.feeds_file import write_atomic
     from ingest.sources.manage import export_feeds
 
-    config = load_config(config_path)
+    config = read_config(config_path, lenient=True)
     text = export_feeds(config, datetime.now(UTC))
     if file is None or str(file) == "-":
         click.echo(text, nl=False)

@@ -18,8 +18,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ingest.cli.common import config_option, handle_errors
-from ingest.config import Config, load_config
+from ingest.cli.common import config_option, handle_errors, read_config
+from ingest.config import Config
 from ingest.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def status(config_path: Path, name: str | None, fmt: str, sites: bool, days: flo
 
     Example: ingest status --format json; ingest status gazzetta
     """
-    config = load_config(config_path)
+    config = read_config(config_path, lenient=True)
     now = datetime.now(UTC)
     report = sites_report(config, now, days) if sites else feeds_report(config, now)
     if isinstance(report, FeedsReport) and name is not None:
