@@ -18,6 +18,7 @@ listings and files show, and `until` includes that whole day; a datetime is an i
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -330,3 +331,29 @@ def _errors(query: Query) -> Iterator[None]:
         raise StorageError(f"database error while searching: {message}") from exc
     except SQLAlchemyError as exc:
         raise StorageError(f"database error while searching: {exc}") from exc
+
+
+# -- what people see of a match ------------------------------------------------------
+
+
+def snippet(article: Article, text: str | None, width: int = 90) -> str:
+    """The part of the lead or body around the first word of `text` found (case and
+    accents ignored, as in the index); the lead's start when no word is found there."""
+    body = " ".join(filter(None, [article.lead, article.body]))
+    body = " ".join(body.split())
+    if not body:
+        return ""
+    at = -1
+    if text:
+        folded = _fold(body)
+        words = [t for clause in fulltext.parse_query(text).required for t in clause]
+        hits = [folded.find(_fold(w.text)) for w in words]
+        at = min((h for h in hits if h >= 0), default=-1)
+    start = max(0, at - width // 3) if at >= 0 else 0
+    piece = body[start : start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(body) else "")
+
+
+def _fold(value: str) -> str:
+    """Lower case without accents, one character for one: positions stay the same."""
+    return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch).lower()[:1] or ch for ch in value)

@@ -362,3 +362,64 @@ def test_read_only_commands_warn_about_a_broken_feed_and_go_on(tmp_path: Path) -
     assert "feeds.yaml:5: feed #2 (b) has the same URL as 'a'" in listed.stderr
     assert ingest("list", cwd=tmp_path).returncode == 0
     assert "field 'interval'" in one_line_error(ingest("poll", cwd=tmp_path))
+
+
+# -- 14: query syntax: -word, put*, snippet and total, csv ------------------------------
+
+
+def test_query_takes_excluded_words_and_several_words_unquoted(polled: Path) -> None:
+    alone = ingest("query", "-putin", cwd=polled)
+    assert "No such option" not in alone.stderr
+    assert "add a word to find" in one_line_error(alone)
+    both = ingest("query", "putin", "-zelensky", "--feed", "italia", cwd=polled)
+    assert both.returncode == 0, both.stderr
+    assert "Putin" in both.stdout and len(both.stdout.splitlines()) == 1
+    assert ingest("query", "--since", "-5", "x", cwd=polled).returncode != 0  # a value stays one
+    prefix = ingest("query", "sciop*", "--format", "paths", cwd=polled)
+    assert len(prefix.stdout.splitlines()) == 1
+
+
+def test_query_csv_has_a_header_and_quotes_commas(polled: Path) -> None:
+    import csv
+    import io
+
+    proc = ingest("query", "sciopero", "--format", "csv", cwd=polled)
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    assert rows[0] == ["id", "published", "feed", "title", "url", "language", "path"]
+    assert len(rows) == 2 and "," in rows[1][3] and Path(rows[1][6]).is_file()
+
+
+def test_query_on_a_terminal_shows_the_match_and_the_total(polled: Path) -> None:
+    import pty
+
+    main_fd, child_fd = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "query", "citta", "--limit", "1"], cwd=polled,
+        stdout=child_fd, stderr=child_fd, env=env,
+    )  # fmt: skip
+    os.close(child_fd)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main_fd)
+    assert proc.wait(timeout=60) == 0
+    out = b"".join(chunks).decode("utf-8")
+    assert "match" in out and "città" in out
+    assert "1 of 2 matching articles" in out and "--limit 0" in out
+
+
+# -- 16: feeds add on a missing page names the URL and what was tried ---------------------
+
+
+def test_feeds_add_of_a_missing_page_says_what_was_tried(tmp_path: Path, site: SiteServer) -> None:
+    site_config(tmp_path, site)
+    line = one_line_error(ingest("feeds", "add", site.url("/nothing-here"), cwd=tmp_path))
+    assert site.url("/nothing-here") in line and "HTTP 404" in line
+    assert "/feed, /rss" in line and "check the address" in line

@@ -17,8 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ingest.cli.common import F, config_option, console, handle_errors
-from ingest.config import load_config
+from ingest.cli.common import F, config_option, console, handle_errors, read_config
 
 if TYPE_CHECKING:
     from storage.search import QueryOptions
@@ -39,7 +38,7 @@ def show(config_path: Path, article_id: str, as_json: bool) -> None:
     """
     from ingest.pipeline.runtime import open_store
 
-    config = load_config(config_path)
+    config = read_config(config_path, lenient=True)
     with open_store(config) as store:
         article = store.resolve(article_id)
         if not as_json:
@@ -119,7 +118,7 @@ def list_articles(config_path: Path, limit: int, filters: QueryOptions) -> None:
     from ingest.pipeline.runtime import open_store
     from storage.search import check_feeds, make_query, run
 
-    config = load_config(config_path)
+    config = read_config(config_path, lenient=True)
     query = make_query(replace(filters, sort="date", limit=limit or None), config.feeds)
     with open_store(config) as store, stdout_closed_ok():
         check_feeds(store, query, (f.name for f in config.feeds))
@@ -151,9 +150,29 @@ def filters_given(filters: QueryOptions) -> bool:
     return bool(filters.feeds or filters.tags or filters.since or filters.until or filters.lang)
 
 
-@click.command("query")
+class _WordsCommand(click.Command):
+    """`ingest query -putin`: an unknown '-word' is an excluded word of TEXT, not an
+    unknown option (the marker is removed again by the command)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        params = self.get_params(ctx)
+        known = {o for p in params for o in (*p.opts, *p.secondary_opts)}
+        valued = {o for p in params if isinstance(p, click.Option) and not p.is_flag
+                  for o in p.opts}  # fmt: skip
+        fixed: list[str] = []
+        for arg in args:
+            word = arg.startswith("-") and not arg.startswith("--") and len(arg) > 2
+            after_option = bool(fixed) and fixed[-1] in valued
+            fixed.append(EXCLUDED + arg if word and arg not in known and not after_option else arg)
+        return super().parse_args(ctx, fixed)
+
+
+EXCLUDED = "\x00"
+
+
+@click.command("query", cls=_WordsCommand)
 @config_option
-@click.argument("text", required=False)
+@click.argument("words", nargs=-1, metavar="[TEXT]...")
 @filter_options
 @click.option("--limit", default=50, show_default=True, help="At most N articles (0: all).")
 @click.option("--offset", default=0, help="Skip the first N.")
@@ -166,15 +185,15 @@ def filters_given(filters: QueryOptions) -> bool:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "jsonl", "paths", "text"]),
+    type=click.Choice(["table", "json", "jsonl", "csv", "paths", "text"]),
     default="table",
     show_default=True,
-    help="table for people; json, jsonl, paths, text print full values for programs.",
+    help="table for people; json, jsonl, csv, paths, text print full values for programs.",
 )
 @handle_errors
 def query_articles(
     config_path: Path,
-    text: str | None,
+    words: tuple[str, ...],
     filters: QueryOptions,
     limit: int,
     offset: int,
@@ -183,23 +202,35 @@ def query_articles(
 ) -> None:
     """Search the stored articles by words, feed, date and language.
 
-    TEXT: words (all must match), "exact phrase", OR, -excluded; case and accents do
-    not matter (citta finds città).
+    TEXT: words (all must match), "exact phrase", OR, -excluded, put* (words starting
+    with put); case and accents do not matter (citta finds città).
 
-    Example: ingest query putin --since 2022-11-01 --format jsonl | jq .title
+    Example: ingest query putin -zelensky --since 7d --format jsonl | jq .title
     """
     from ingest.cli.output import stdout_closed_ok, write_results
     from ingest.pipeline.runtime import open_store
     from storage.search import check_feeds, make_query
 
-    config = load_config(config_path)
+    text = " ".join(w.removeprefix(EXCLUDED) for w in words) or None
+    config = read_config(config_path, lenient=True)
     options = replace(filters, text=text, sort=sort, limit=limit or None, offset=offset)
     query = make_query(options, config.feeds)
     with open_store(config) as store, stdout_closed_ok():
         check_feeds(store, query, (f.name for f in config.feeds))
         terminal = Console() if sys.stdout.isatty() else None
-        if not write_results(store, query, fmt, sys.stdout, terminal) and terminal:
-            click.echo("no matching articles", err=True)
+        shown = write_results(store, query, fmt, sys.stdout, terminal)
+        if terminal:
+            click.echo(total_line(store, query, shown), err=True)
+
+
+def total_line(store: Any, query: Any, shown: int) -> str:
+    from storage.search import count
+
+    if not shown:
+        return "no matching articles"
+    total = count(store, query)
+    more = " (--limit 0 for all, or --offset N)" if total > shown else ""
+    return f"{shown} of {total} matching articles{more}"
 
 
 @click.command("export")
@@ -234,7 +265,7 @@ def export_articles(
     fmt = fmt or ("txt" if folder else "jsonl")
     if fmt == "txt" and folder is None:
         raise click.UsageError("--format txt writes files: give the DIR to write them under")
-    config = load_config(config_path)
+    config = read_config(config_path, lenient=True)
     query = make_query(replace(filters, text=text, limit=None), config.feeds)
     with open_store(config) as store, stdout_closed_ok():
         check_feeds(store, query, (f.name for f in config.feeds))
