@@ -240,7 +240,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, lenient: bool = F
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{file}: no such file. Create it (see README: feeds.yaml) or pass --config PATH"
+            f"{file}: no such file. Create one with `ingest init` (see README: feeds.yaml), "
+            "or pass --config PATH"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read: {exc}") from None

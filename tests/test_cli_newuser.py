@@ -423,3 +423,83 @@ def test_feeds_add_of_a_missing_page_says_what_was_tried(tmp_path: Path, site: S
     line = one_line_error(ingest("feeds", "add", site.url("/nothing-here"), cwd=tmp_path))
     assert site.url("/nothing-here") in line and "HTTP 404" in line
     assert "/feed, /rss" in line and "check the address" in line
+
+
+# -- the conveniences: init, extract, prune, feeds enable/disable/check URL ---------------
+
+
+def test_init_writes_a_commented_feeds_yaml_once(tmp_path: Path) -> None:
+    assert "ingest init" in one_line_error(ingest("list", cwd=tmp_path))
+    done = ingest("init", cwd=tmp_path)
+    assert done.returncode == 0 and "ingest feeds add" in done.stdout
+    text = (tmp_path / "feeds.yaml").read_text("utf-8")
+    assert text.startswith("# news-ingest configuration")
+    assert ingest("feeds", "list", cwd=tmp_path).returncode == 0  # valid as written
+    (tmp_path / "feeds.yaml").write_text("# mine\nfeeds: []\n", "utf-8")
+    assert "exists already" in one_line_error(ingest("init", cwd=tmp_path))
+    assert (tmp_path / "feeds.yaml").read_text("utf-8") == "# mine\nfeeds: []\n"
+
+
+def test_extract_prints_the_document_it_would_store_and_stores_nothing(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    site_config(tmp_path, site)
+    url = site.url("/articles/putin-madri-soldati.html")
+    done = ingest("extract", url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    sample = (REPO / "tests/data/sample/000_2c2a5702b678812c.txt").read_text("utf-8")
+    assert done.stdout.startswith(" date 2022-11 Vladimir Putin parla alle madri")
+    assert done.stdout.rstrip("\n").splitlines()[2] == sample.splitlines()[2]  # the lead
+    assert not (tmp_path / "store").exists()
+    line = one_line_error(ingest("extract", site.url("/nope.html"), cwd=tmp_path))
+    assert site.url("/nope.html") in line and "HTTP 404" in line
+    refused = one_line_error(ingest("extract", url, "--config", str(REPO / "feeds.yaml"),
+                                    cwd=tmp_path))  # fmt: skip
+    assert "loopback" in refused  # the same guards as a poll
+
+
+def test_prune_removes_rows_and_files_and_they_do_not_come_back(
+    tmp_path: Path, site: SiteServer
+) -> None:
+    import sqlite3
+
+    site_config(tmp_path, site)
+    ingest("poll", cwd=tmp_path)
+    files = sorted((tmp_path / "store" / "articles").rglob("*.txt"))
+    assert len(files) == 6
+    dry = ingest("prune", "--older-than", "1000d", "--dry-run", cwd=tmp_path)
+    assert dry.stdout.startswith("would remove ")
+    would = int(dry.stdout.split()[2])
+    assert 0 < would < 6 and sorted((tmp_path / "store" / "articles").rglob("*.txt")) == files
+    done = ingest("prune", "--older-than", "1000d", cwd=tmp_path)
+    assert done.stdout.startswith(f"removed {would} articles published before ")
+    left = sorted((tmp_path / "store" / "articles").rglob("*.txt"))
+    assert len(left) == 6 - would
+    assert len(ingest("list", "--limit", "0", cwd=tmp_path).stdout.splitlines()) == 6 - would
+    with sqlite3.connect(tmp_path / "store" / "ingest.db") as db:  # forget the ETags
+        db.execute("UPDATE feeds SET etag = NULL, last_modified = NULL")
+    again = ingest("poll", cwd=tmp_path)
+    assert "articles: 0 new" in again.stdout, again.stdout
+    assert "--older-than" in one_line_error(ingest("prune", "--older-than", "soon", cwd=tmp_path))
+
+
+def test_feeds_disable_enable_keep_the_file(tmp_path: Path) -> None:
+    text = "# top\nfeeds:\n  # first\n  - name: a\n    url: http://e.org/a  # keep\n    tags: [x]\n"
+    (tmp_path / "feeds.yaml").write_text(text, "utf-8")
+    assert ingest("feeds", "disable", "a", cwd=tmp_path).stdout.startswith("disabled a")
+    assert (tmp_path / "feeds.yaml").read_text("utf-8") == text.replace(
+        "# keep\n", "# keep\n    enabled: false\n"
+    )
+    assert "disabled already" in ingest("feeds", "disable", "a", cwd=tmp_path).stdout
+    ingest("feeds", "enable", "a", cwd=tmp_path)
+    assert "enabled: true" in (tmp_path / "feeds.yaml").read_text("utf-8")
+    assert "no feed named 'b'" in one_line_error(ingest("feeds", "enable", "b", cwd=tmp_path))
+
+
+def test_feeds_check_takes_a_url_before_adding(tmp_path: Path, site: SiteServer) -> None:
+    site_config(tmp_path, site)
+    before = (tmp_path / "feeds.yaml").read_text("utf-8")
+    done = ingest("feeds", "check", site.url("/feeds/en.atom"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert ": ok " in done.stdout and "atom10, 4 items" in done.stdout
+    assert (tmp_path / "feeds.yaml").read_text("utf-8") == before

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ingest import __version__
-from ingest.cli import articles, feeds, status_view
+from ingest.cli import articles, feeds, status_view, tools
 from ingest.cli.common import (
     config_option,
     console,
@@ -50,6 +50,9 @@ for _command in (
     articles.query_articles,
     articles.export_articles,
     status_view.status,
+    tools.init,
+    tools.extract,
+    tools.prune,
 ):
     main.add_command(_command)
 

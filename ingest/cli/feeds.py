@@ -97,6 +97,42 @@ def feeds_remove(config_path: Path, name: str) -> None:
     click.echo(f"removed {spec.name}: {spec.url} (previous file: {config_path}.bak)")
 
 
+@feeds.command("enable")
+@config_option
+@click.argument("name")
+@handle_errors
+def feeds_enable(config_path: Path, name: str) -> None:
+    """Enable the feed NAME in feeds.yaml (a running `ingest run` starts polling it).
+
+    Example: ingest feeds enable gazzetta
+    """
+    _set_enabled(config_path, name, True)
+
+
+@feeds.command("disable")
+@config_option
+@click.argument("name")
+@handle_errors
+def feeds_disable(config_path: Path, name: str) -> None:
+    """Disable the feed NAME in feeds.yaml: not polled, its articles kept.
+
+    Example: ingest feeds disable gazzetta
+    """
+    _set_enabled(config_path, name, False)
+
+
+def _set_enabled(config_path: Path, name: str, enabled: bool) -> None:
+    from ingest.sources.feeds_file import set_enabled
+
+    spec = read_config(config_path).feed(name)
+    word = "enabled" if enabled else "disabled"
+    if spec.enabled is enabled:
+        click.echo(f"{name} is {word} already")
+        return
+    set_enabled(config_path, name, enabled)
+    click.echo(f"{word} {name} (previous file: {config_path}.bak)")
+
+
 @feeds.command("list")
 @config_option
 @handle_errors
@@ -121,12 +157,14 @@ _FEED_COLUMNS = ("NAME", "URL", "ENABLED", "INTERVAL", "TAGS")
 
 @feeds.command("check")
 @config_option
-@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.argument("names", nargs=-1, metavar="[NAME|URL]...")
 @handle_errors
 def feeds_check(config_path: Path, names: tuple[str, ...]) -> None:
     """Fetch and parse feeds now, store nothing, report format, items, caching, problems.
 
-    Example: ingest feeds check gazzetta
+    NAME: a configured feed; URL: a feed to try before adding it.
+
+    Example: ingest feeds check gazzetta; ingest feeds check https://www.example.com/feed.xml
 
     Exits 1 when a feed cannot be fetched or parsed.
     """
