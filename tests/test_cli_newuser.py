@@ -503,3 +503,21 @@ def test_feeds_check_takes_a_url_before_adding(tmp_path: Path, site: SiteServer)
     assert done.returncode == 0, done.stderr
     assert ": ok " in done.stdout and "atom10, 4 items" in done.stdout
     assert (tmp_path / "feeds.yaml").read_text("utf-8") == before
+
+
+# -- 21: the API's docs work offline; a port of its own ----------------------------------
+
+
+def test_api_docs_page_is_self_contained(polled: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ingest.api import DEFAULT_PORT, create_app
+    from ingest.config import load_config
+
+    with TestClient(create_app(load_config(polled / "feeds.yaml"))) as client:
+        page = client.get("/docs")
+        assert page.status_code == 200 and "/articles" in page.text
+        assert "http" not in page.text.replace("/openapi.json", "")  # no outside assets
+        assert client.get("/", follow_redirects=False).headers["location"] == "/docs"
+    assert DEFAULT_PORT not in (8000, 8080, 8765)
+    assert f"default: {DEFAULT_PORT}" in invoke("serve", "--help").output

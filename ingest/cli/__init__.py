@@ -104,12 +104,12 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
     show_default=True,
     help="Address to listen on; the default answers this machine only.",
 )
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8642, show_default=True, type=click.IntRange(0, 65535))
 @handle_errors
 def serve_api(config_path: Path, host: str, port: int) -> None:
     """Serve a read-only JSON API over the store; OpenAPI docs at /docs.
 
-    Example: ingest serve --port 8000, then curl 'http://127.0.0.1:8000/articles?q=putin'
+    Example: ingest serve, then curl 'http://127.0.0.1:8642/articles?q=putin'
     """
     try:
         from ingest.api import serve
