@@ -150,6 +150,15 @@ def test_summary_tells_too_old_merged_and_seen_apart_and_max_age_removal_imports
     assert third.stderr.count("polled 2 feeds") <= 1
 
 
+def test_poll_on_a_terminal_shows_bars_and_warnings_only(tmp_path: Path, site: SiteServer) -> None:
+    site_config(tmp_path, site, "  - name: broken", f"    url: {site.url('/nothing-here.xml')}")
+    out = on_a_terminal("poll", cwd=tmp_path)
+    assert "article pages" in out and "feeds" in out
+    assert " INFO " not in out
+    assert out.count("feed=broken") == 1 and " WARNING " in out
+    assert out.count("polled 3 feeds") == 1
+
+
 def test_a_failing_feed_is_a_warning_line_with_its_reason(tmp_path: Path, site: SiteServer) -> None:
     extra = ["  - name: broken", f"    url: {site.url('/nothing-here.xml')}"]
     site_config(tmp_path, site, *extra, log_level="WARNING")
@@ -389,14 +398,15 @@ def test_query_csv_has_a_header_and_quotes_commas(polled: Path) -> None:
     assert len(rows) == 2 and "," in rows[1][3] and Path(rows[1][6]).is_file()
 
 
-def test_query_on_a_terminal_shows_the_match_and_the_total(polled: Path) -> None:
+def on_a_terminal(*args: str, cwd: Path) -> str:
+    """stdout and stderr of the real program on a pseudo-terminal."""
     import pty
 
     main_fd, child_fd = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200", "TERM": "xterm"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "query", "citta", "--limit", "1"], cwd=polled,
-        stdout=child_fd, stderr=child_fd, env=env,
+        [sys.executable, "-m", "ingest", *args], cwd=cwd, stdout=child_fd, stderr=child_fd,
+        env=env,
     )  # fmt: skip
     os.close(child_fd)
     chunks = []
@@ -409,8 +419,12 @@ def test_query_on_a_terminal_shows_the_match_and_the_total(polled: Path) -> None
             break
         chunks.append(chunk)
     os.close(main_fd)
-    assert proc.wait(timeout=60) == 0
-    out = b"".join(chunks).decode("utf-8")
+    proc.wait(timeout=120)
+    return b"".join(chunks).decode("utf-8")
+
+
+def test_query_on_a_terminal_shows_the_match_and_the_total(polled: Path) -> None:
+    out = on_a_terminal("query", "citta", "--limit", "1", cwd=polled)
     assert "match" in out and "città" in out
     assert "1 of 2 matching articles" in out and "--limit 0" in out
 

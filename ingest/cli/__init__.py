@@ -72,7 +72,7 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
     (the others are still polled and stored), or when articles were stored whose files
     could not be written.
     """
-    from ingest.cli.output import progress_bar
+    from ingest.cli.output import poll_progress
     from ingest.pipeline.poll import poll as run_poll
     from ingest.pipeline.poll import select_feeds
 
@@ -85,8 +85,8 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
     quiet = log_level == "ERROR"
     if console.is_terminal and log_level is None and config.settings.log_level in ("DEBUG", "INFO"):
         setup_logging("WARNING")  # the bar says what INFO lines would
-    with progress_bar(console, len(specs), "polling feeds") as advance:
-        report = run_poll(config, feeds, (lambda _report: advance(1)) if advance else None)
+    with poll_progress(console, len(specs)) as bars:
+        report = run_poll(config, feeds, *(bars or (None, None)))
     if not quiet or not report.ok:
         click.echo(report.summary())
     if quiet:  # the WARNING lines that name each failure were not shown: list them

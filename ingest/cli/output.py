@@ -161,6 +161,38 @@ def progress_bar(
         yield lambda done: progress.advance(task, done)
 
 
+@contextmanager
+def poll_progress(
+    console: Console, feeds: int
+) -> Iterator[tuple[Callable[[object], None], Callable[[int, int], None]] | None]:
+    """Two bars on a terminal, feeds and article pages (a first poll of one big feed
+    moves too); None when not a terminal."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        feed_task = progress.add_task("feeds", total=feeds)
+        page_task = progress.add_task("article pages", total=0)
+
+        def on_pages(more: int, done: int) -> None:
+            if more:
+                total = progress.tasks[page_task].total or 0
+                progress.update(page_task, total=total + more)
+            if done:
+                progress.advance(page_task, done)
+
+        yield (lambda _report: progress.advance(feed_task, 1)), on_pages
+
+
 def run_export(store: Store, query: Query, fmt: str, folder: Path | None, console: Console) -> int:
     """`ingest export`: txt files under `folder`, or JSON lines to a file or stdout."""
     with progress_bar(console, count(store, query), "exporting") as advance:

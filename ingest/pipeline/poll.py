@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -102,8 +102,10 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
             report.seen = len(fresh) - len(entries)
             todo = entries[: ctx.config.settings.max_pages_per_poll]
             report.pending = len(entries) - len(todo)
+            if ctx.on_pages and todo:
+                ctx.on_pages(len(todo), 0)
             outcomes = await bounded(
-                (store_entry(spec, entry, feed, ctx) for entry in todo),
+                (_counted(store_entry(spec, entry, feed, ctx), ctx) for entry in todo),
                 limit=max(2, ctx.config.settings.per_host * 2),
             )
             for outcome in outcomes:
@@ -161,6 +163,14 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
     if ctx.on_progress:
         ctx.on_progress(report)
     return report
+
+
+async def _counted(step: Awaitable[EntryOutcome], ctx: Context) -> EntryOutcome:
+    """`step`, then one page done for the progress bar."""
+    outcome = await step
+    if ctx.on_pages:
+        ctx.on_pages(0, 1)
+    return outcome
 
 
 async def plan_next(spec: FeedSpec, outcome: Outcome, ctx: Context) -> Plan:
@@ -415,10 +425,12 @@ async def poll_async(
     config: Config,
     feeds: Sequence[str] = (),
     on_progress: Callable[[FeedReport], None] | None = None,
+    on_pages: Callable[[int, int], None] | None = None,
 ) -> PollReport:
     specs = select_feeds(config, feeds)
     ctx = await open_context(config)
     ctx.on_progress = on_progress
+    ctx.on_pages = on_pages
     try:
         return await poll_all(ctx, specs)
     finally:
@@ -429,6 +441,10 @@ def poll(
     config: Config,
     feeds: Sequence[str] = (),
     on_progress: Callable[[FeedReport], None] | None = None,
+    on_pages: Callable[[int, int], None] | None = None,
 ) -> PollReport:
-    """One pass over the enabled feeds (or the named ones). The library entry point."""
-    return asyncio.run(poll_async(config, feeds, on_progress))
+    """One pass over the enabled feeds (or the named ones). The library entry point.
+
+    `on_progress`: called with each feed's report; `on_pages(more, done)`: article pages
+    found to fetch, and fetched, as the pass goes (a progress bar's two counters)."""
+    return asyncio.run(poll_async(config, feeds, on_progress, on_pages))
