@@ -535,3 +535,20 @@ def test_api_docs_page_is_self_contained(polled: Path) -> None:
         assert client.get("/", follow_redirects=False).headers["location"] == "/docs"
     assert DEFAULT_PORT not in (8000, 8080, 8765)
     assert f"default: {DEFAULT_PORT}" in invoke("serve", "--help").output
+
+
+# -- every error one line; commands in workflow order ------------------------------------
+
+
+def test_usage_errors_are_one_line_too(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n", "utf-8")
+    for args in (["nosuch"], ["list", "--limit", "x"], ["status", "--days", "-1"],
+                 ["query", "--format", "xml", "x"]):  # fmt: skip
+        proc = ingest(*args, cwd=tmp_path)
+        assert proc.returncode == 2
+        line = one_line_error(proc)
+        assert line.endswith("--help)"), line
+    top = ingest("--help", cwd=tmp_path).stdout
+    assert top.index("  init ") < top.index("  feeds ") < top.index("  poll ") < top.index(
+        "  list "
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,7 +25,41 @@ from ingest.cli.common import (
 from ingest.pipeline.report import setup_logging
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class IngestGroup(click.Group):
+    """Every error is one line that says what to do: click's usage errors too (click
+    prints the usage and a hint on three more lines), and commands are listed in the
+    order of a first session, not alphabetically."""
+
+    ORDER = (
+        "init", "feeds", "poll", "run", "status", "list", "show", "query", "export",
+        "extract", "prune", "serve",
+    )  # fmt: skip
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        known = [c for c in self.ORDER if c in self.commands]
+        return known + sorted(c for c in self.commands if c not in known)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `ingest feeds`: its help
+            click.echo(exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "ingest"
+            click.echo(f"Error: {exc.format_message()} (see: {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=IngestGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="news-ingest")
 @click.option(
     "--config",
