@@ -58,6 +58,7 @@ class ArticleRecord(BaseModel):
     fetched_at: str | None
     updated_at: str | None
     language: str | None
+    text_source: str
     path: str
 
 

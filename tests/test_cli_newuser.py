@@ -552,3 +552,10 @@ def test_usage_errors_are_one_line_too(tmp_path: Path) -> None:
     assert top.index("  init ") < top.index("  feeds ") < top.index("  poll ") < top.index(
         "  list "
     )
+
+
+def test_show_json_has_text_source(polled: Path) -> None:
+    import json
+
+    data = json.loads(ingest("show", "0", "--json", cwd=polled).stdout)
+    assert data["text_source"] in ("page", "feed")

@@ -57,12 +57,12 @@ class FeedReport:
             self.seen += 1
         else:  # skipped or failed, with the reason
             self.skipped[outcome.reason or outcome.kind.value] += 1
+        why = outcome.reason if outcome.reason and outcome.reason != outcome.kind.value else ""
         log.debug(
-            "feed=%s article=%s outcome=%s%s",
+            "feed=%s article=%s outcome=%s",
             self.feed,
             outcome.article_id or "-",
-            outcome.kind.value,
-            f" reason={outcome.reason}" if outcome.reason else "",
+            f"{outcome.kind.value}:{why.removeprefix('known:')}" if why else outcome.kind.value,
         )
 
     def line(self) -> str:
