@@ -559,3 +559,16 @@ def test_show_json_has_text_source(polled: Path) -> None:
 
     data = json.loads(ingest("show", "0", "--json", cwd=polled).stdout)
     assert data["text_source"] in ("page", "feed")
+
+
+# -- 25: feeds remove takes the feed's own comment along ----------------------------------
+
+
+def test_feeds_remove_takes_the_comment_above_the_feed(tmp_path: Path) -> None:
+    text = ("feeds:\n  # Italian\n  - name: italia\n    url: http://a.example/\n"
+            "  # English\n  - name: english\n    url: http://b.example/\n")  # fmt: skip
+    (tmp_path / "feeds.yaml").write_text(text, "utf-8")
+    assert ingest("feeds", "remove", "italia", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "feeds.yaml").read_text("utf-8") == (
+        "feeds:\n  # English\n  - name: english\n    url: http://b.example/\n"
+    )

@@ -177,6 +177,12 @@ def _splice_remove(text: str, feeds: CommentedSeq, index: int) -> str | None:
     else:
         end = _sequence_end(lines, start, dash)
     before, after = lines[:start], lines[end:]
+    # A comment right above the entry (`# Italian`) goes with it, unless another entry
+    # follows directly and the comment heads that one too (a section of several).
+    following = next((ln for ln in after if ln.strip()), "")
+    if not _is_item(following, dash):
+        while before and before[-1].strip().startswith("#"):
+            before = before[:-1]
     # Entries separated by blank lines: do not leave two blank lines where one was, nor
     # the separator of a last entry (append writes one before the entry it adds).
     last = index == len(feeds) - 1
@@ -185,6 +191,10 @@ def _splice_remove(text: str, feeds: CommentedSeq, index: int) -> str | None:
     elif last and before and not before[-1].strip():
         before = before[:-1]
     return "".join(before + after)
+
+
+def _is_item(line: str, dash: int) -> bool:
+    return _dash_line([line], 0, dash) == 0
 
 
 def _sequence_end(lines: list[str], last_item: int, dash: int) -> int:
