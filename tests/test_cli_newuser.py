@@ -115,7 +115,7 @@ def test_no_output_of_any_command_shows_the_database_password(tmp_path: Path) ->
     commands = [
         ["poll"], ["poll", "-v"], ["list"], ["show", "abc"], ["query", "x"], ["status"],
         ["status", "--format", "json"], ["status", "--sites"], ["export", "--format", "jsonl"],
-        ["prune", "--older-than", "90d"], ["feeds", "list"],
+        ["prune", "--older-than", "90d"], ["feeds", "list"], ["run"], ["serve"],
     ]  # fmt: skip
     for args in commands:
         proc = ingest(*args, cwd=tmp_path)
