@@ -572,3 +572,8 @@ def test_feeds_remove_takes_the_comment_above_the_feed(tmp_path: Path) -> None:
     assert (tmp_path / "feeds.yaml").read_text("utf-8") == (
         "feeds:\n  # English\n  - name: english\n    url: http://b.example/\n"
     )
+
+
+def test_an_unwritable_export_folder_is_one_line(polled: Path) -> None:
+    line = one_line_error(ingest("export", "--format", "jsonl", "/proc/no-such-dir", cwd=polled))
+    assert "/proc/no-such-dir" in line

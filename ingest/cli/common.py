@@ -38,6 +38,11 @@ def handle_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except IngestError as exc:
             raise CleanError(str(exc)) from exc
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a folder that cannot be written, a full disk: say which
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise CleanError(f"{where}{exc.strerror or exc}") from exc
 
     return wrapper  # type: ignore[return-value]
 
