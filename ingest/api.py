@@ -5,7 +5,7 @@
     GET /articles/{id}        one record as JSON; with `Accept: text/plain`, exactly the
                               stored document's bytes; 404 for an unknown id
     GET /feeds                the configured feeds with their polling status
-    GET /openapi.json, /docs  the OpenAPI document and its browser view
+    GET /openapi.json, /docs  the OpenAPI document and a self-contained page of it (offline)
 
 Only GET routes exist: nothing here writes. Bad parameters get a 4xx whose `detail`
 says what is wrong (422 from validation, 400 from the search itself).
@@ -15,16 +15,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from html import escape
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi import Query as Param
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from ingest import __version__
 from ingest.config import Config
 from ingest.core.errors import QueryError, StorageError
+from ingest.core.redact import redact
 from ingest.pipeline.runtime import open_store
 from ingest.service.status import feed_statuses
 from storage import search
@@ -56,6 +58,7 @@ class ArticleRecord(BaseModel):
     fetched_at: str | None
     updated_at: str | None
     language: str | None
+    text_source: str
     path: str
 
 
@@ -83,9 +86,55 @@ def create_app(config: Config, store: Store | None = None) -> FastAPI:
         version=__version__,
         description="Read-only access to the stored articles.",
         lifespan=lifespan,
+        # FastAPI's /docs loads Swagger UI from a CDN: blank offline, and a third party
+        # sees who reads the docs. Ours is one self-contained page (docs_page).
+        docs_url=None,
+        redoc_url=None,
     )
     _routes(app, config, opened)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(docs_page(app.openapi()))
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
     return app
+
+
+def docs_page(spec: dict[str, Any]) -> str:
+    """The API's reference as one HTML page with no outside assets (works offline)."""
+    info = spec.get("info", {})
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{escape(info.get('title', 'API'))} API</title>",
+        "<style>body{font:15px/1.45 system-ui,sans-serif;max-width:60em;margin:2em auto;"
+        "padding:0 1em}code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
+        "h2{margin-top:1.6em}</style></head><body>",
+        f"<h1>{escape(info.get('title', ''))} {escape(str(info.get('version', '')))}</h1>",
+        f"<p>{escape(info.get('description', ''))} The machine-readable document is "
+        "<a href='/openapi.json'>/openapi.json</a>.</p>",
+    ]
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            parts.append(f"<h2><code>{escape(method.upper())} {escape(path)}</code></h2>")
+            text = op.get("description") or op.get("summary") or ""
+            parts.append(f"<p>{escape(text)}</p>")
+            params = op.get("parameters", [])
+            if params:
+                parts.append("<table><tr><th>parameter</th><th>in</th><th>meaning</th></tr>")
+                for p in params:
+                    parts.append(
+                        f"<tr><td><code>{escape(p.get('name', ''))}</code></td>"
+                        f"<td>{escape(p.get('in', ''))}</td>"
+                        f"<td>{escape(p.get('description', '') or '')}</td></tr>"
+                    )
+                parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
 
 
 def _routes(app: FastAPI, config: Config, store: Store) -> None:
@@ -95,7 +144,7 @@ def _routes(app: FastAPI, config: Config, store: Store) -> None:
 
     @app.exception_handler(StorageError)
     async def storage_down(_request: Request, exc: StorageError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        return JSONResponse({"detail": redact(str(exc))}, status_code=503)
 
     @app.get("/articles", response_model=ArticlePage)
     def list_articles(
@@ -122,6 +171,7 @@ def _routes(app: FastAPI, config: Config, store: Store) -> None:
             offset=offset,
         )
         query = search.make_query(options, config.feeds)
+        search.check_feeds(store, query, (f.name for f in config.feeds))
         items = list(iter_records(store, query))
         total = search.count(store, query)
         more = offset + len(items) < total
@@ -182,7 +232,10 @@ def prefers_text(accept: str) -> bool:
     return best["text/plain"] > best["application/json"]
 
 
-def serve(config: Config, host: str = "127.0.0.1", port: int = 8000) -> None:
+DEFAULT_PORT = 8642  # not 8000/8080: the fixture site and most dev servers take those
+
+
+def serve(config: Config, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
     """Run the API until interrupted (uvicorn; logs to standard error)."""
     import uvicorn
 

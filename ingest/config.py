@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
@@ -33,6 +34,7 @@ from ingest.core.errors import ConfigError
 
 DEFAULT_CONFIG = "feeds.yaml"
 CONFIG_ENV = "INGEST_CONFIG"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PROJECT_URL = "https://github.com/news-ingest/news-ingest"
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$", re.IGNORECASE)
@@ -158,8 +160,8 @@ class Settings(_Strict):
     @field_validator("log_level")
     @classmethod
     def _level(cls, v: str) -> str:
-        if v.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        if v.upper() not in LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
         return v.upper()
 
     @property
@@ -228,15 +230,9 @@ class Config(_Strict):
     settings: Settings = Field(default_factory=Settings)
     feeds: list[FeedSpec] = Field(default_factory=list)
     path: Path = Path(DEFAULT_CONFIG)  # set by load_config, not read from the file
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> Config:
-        seen: set[str] = set()
-        for feed in self.feeds:
-            if feed.name in seen:
-                raise ValueError(f"feed name {feed.name!r} is used twice; names must be unique")
-            seen.add(feed.name)
-        return self
+    # Not errors, said on standard error by the CLI: feeds sharing a URL, entries left
+    # out by a lenient load (read-only commands go on over a typo in one feed).
+    warnings: tuple[str, ...] = ()
 
     @property
     def store_dir(self) -> Path:
@@ -268,26 +264,35 @@ def config_path(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+def load_config(path: str | os.PathLike[str] | None = None, *, lenient: bool = False) -> Config:
     file = config_path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{file}: no such file. Create it (see README: feeds.yaml) or pass --config PATH"
+            f"{file}: no such file. Create one with `ingest init` (see README: feeds.yaml), "
+            "or pass --config PATH"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read: {exc}") from None
-    return parse_config(text, file)
+    return parse_config(text, file, lenient=lenient)
 
 
-def parse_config(text: str, file: Path) -> Config:
+def parse_config(text: str, file: Path, *, lenient: bool = False) -> Config:
+    """The Config of `text`; ConfigError naming file, line, feed and field.
+
+    `lenient`: feed entries with errors are left out, with a warning each, instead of
+    failing the whole file (for read-only commands: a typo in one feed must not stop
+    `ingest list`). Errors in `settings:` and in the YAML itself still fail.
+    """
     try:
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
-        where = f"{file}:{mark.line + 1}" if mark else str(file)
-        raise ConfigError(f"{where}: invalid YAML: {exc.problem}") from None
+        # ruamel reports an error at the end of the file one line past the last one
+        line = min(mark.line + 1, max(len(text.splitlines()), 1)) if mark else None
+        where = f"{file}:{line}" if line else str(file)
+        raise ConfigError(f"{where}: invalid YAML: {_yaml_problem(exc)}") from None
     except YAMLError as exc:  # e.g. a control character: ruamel's ReaderError has no mark
         raise ConfigError(f"{file}: invalid YAML: {exc}") from None
     if data is None:
@@ -296,10 +301,109 @@ def parse_config(text: str, file: Path) -> Config:
         raise ConfigError(f"{file}:1: expected a mapping with 'settings:' and 'feeds:'")
     if data.get("feeds") is None and "feeds" in data:
         data["feeds"] = []
+    warnings: list[str] = []
+    bad: set[int] | None = set()
     try:
-        return Config.model_validate({**data, "path": file.absolute()})
+        config = Config.model_validate({**data, "path": file.absolute()})
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, data, file)) from None
+        bad = _bad_feeds(exc)
+        if not (lenient and bad is not None):
+            raise ConfigError(_explain(exc, data, file)) from None
+        # Leave the broken entries out, say so, and validate the rest.
+        warnings += [
+            f"{line}; this feed is left out" for line in _explain(exc, data, file).splitlines()
+        ]
+        feeds = [f for i, f in enumerate(data["feeds"]) if i not in bad]
+        try:
+            config = Config.model_validate({**data, "feeds": feeds, "path": file.absolute()})
+        except ValidationError as again:
+            raise ConfigError(_explain(again, data, file)) from None
+    kept = [i for i in range(len(data.get("feeds") or [])) if i not in (bad or set())]
+    _check_unique_names(data, kept, file)
+    warnings += _shared_urls(config, data, kept, file)
+    return config.model_copy(update={"warnings": tuple(warnings)}) if warnings else config
+
+
+def _bad_feeds(exc: ValidationError) -> set[int] | None:
+    """Indexes of the feed entries with errors; None if any error lies elsewhere."""
+    bad: set[int] = set()
+    for err in exc.errors():
+        loc = err["loc"]
+        if len(loc) < 2 or loc[0] != "feeds" or not isinstance(loc[1], int):
+            return None
+        bad.add(loc[1])
+    return bad
+
+
+def _check_unique_names(data: Any, kept: list[int], file: Path) -> None:
+    """`kept`: the indexes in the file of the feeds loaded (all, unless lenient)."""
+    seen: dict[str, int] = {}
+    for i in kept:
+        feed = data["feeds"][i]
+        name = feed.get("name") if isinstance(feed, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            first = _line_of(data, ("feeds", seen[name], "name"))
+            line = _line_of(data, ("feeds", i, "name"))
+            where = f"{file}:{line}" if line else str(file)
+            raise ConfigError(
+                f"{where}: feed #{i + 1} field 'name': {name!r} is used twice (feed "
+                f"#{seen[name] + 1}, line {first}, has it); names must be unique"
+            )
+        seen[name] = i
+
+
+def _shared_urls(config: Config, data: Any, kept: list[int], file: Path) -> list[str]:
+    """Two feeds with the same URL poll it twice: said, not refused (a hand edit may
+    mean it, as with different tags), as `feeds add` refuses it."""
+    first: dict[str, int] = {}
+    warnings = []
+    for i, feed in zip(kept, config.feeds, strict=True):
+        key = _url_key(feed.url)
+        if key in first:
+            other = data["feeds"][first[key]]["name"]
+            line = _line_of(data, ("feeds", i, "url"))
+            where = f"{file}:{line}" if line else str(file)
+            warnings.append(
+                f"{where}: feed #{i + 1} ({feed.name}) has the same URL as {other!r}: "
+                "it is polled twice; remove one of them"
+            )
+        else:
+            first[key] = i
+    return warnings
+
+
+def _url_key(url: str) -> str:
+    """Scheme and host in any case, a trailing slash or not: the same URL. (Not
+    ingest.core.urls.canonical_url: loading the config must stay quick.)"""
+    parts = urlsplit(url.strip())
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/") or "/", parts.query, "")
+    )
+
+
+# ruamel's words for common slips -> what to change.
+_YAML_PROBLEMS = (
+    ("expected <block end>", "the indentation does not line up with the lines above "
+     "(check the spaces at the start of this line and the one before)"),
+    ("mapping values are not allowed", "a ':' where none is expected (check the "
+     "indentation, or quote a value that contains ': ')"),
+    ("could not find expected ':'", "a key without its ':' (write key: value)"),
+    ("<stream end>", "the file ends inside an unclosed bracket or quote"),
+    ("found character '\\t'", "a tab character: indent with spaces"),
+    ("found undefined alias", "a '*' at the start of a value: quote the value"),
+    ("found character '@'", "a value starting with '@' or '`': quote the value"),
+    ("while scanning a quoted scalar", "a quote that is never closed"),
+)  # fmt: skip
+
+
+def _yaml_problem(exc: MarkedYAMLError) -> str:
+    problem = str(exc.problem or exc)
+    for words, meaning in _YAML_PROBLEMS:
+        if words in problem or words in str(exc.context or ""):
+            return meaning
+    return problem
 
 
 def _explain(exc: ValidationError, data: Any, file: Path) -> str:
@@ -313,12 +417,57 @@ def _explain(exc: ValidationError, data: Any, file: Path) -> str:
 
 
 def _message(err: Any) -> str:
-    if err["type"] == "extra_forbidden":
-        return "unknown key (check the spelling; see README: feeds.yaml)"
-    if err["type"] == "missing":
+    kind, value = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        hint = _did_you_mean(err["loc"])
+        return f"unknown key; {hint or 'check the spelling'} (see README: feeds.yaml)"
+    if kind == "missing":
         return "required field is missing"
+    if kind in ("model_type", "dict_type") and err["loc"][:1] == ("feeds",):
+        return (
+            f"expected a feed as 'name:' and 'url:' lines (- name: example, then "
+            f"url: https://...), not {_show(value)}"
+        )
+    if kind == "model_type":
+        return f"expected a mapping of keys, not {_show(value)}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"expected a whole number, not {_show(value)}"
+    if kind in ("float_parsing", "float_type"):
+        return f"expected a number, not {_show(value)}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"expected true or false, not {_show(value)}"
+    if kind in ("string_type",):
+        return f"expected text, not {_show(value)}"
+    if kind in ("list_type",):
+        return f"expected a list such as [a, b], not {_show(value)}"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")
+
+
+def _show(value: Any) -> str:
+    text = repr(value if isinstance(value, (str, int, float, bool)) or value is None else
+                type(value).__name__.replace("Commented", "").lower())  # fmt: skip
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str | None:
+    """ "did you mean 'concurrency'?" for a misspelt key."""
+    import difflib
+
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        nested = field.annotation if field else None
+        if part == "feeds":
+            nested = FeedSpec
+        if not (isinstance(nested, type) and issubclass(nested, BaseModel)):
+            return None
+        model = nested
+    keys = [k for k in model.model_fields if k not in ("path", "warnings")]
+    close = difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}?" if close else None
 
 
 def _describe(data: Any, loc: tuple[Any, ...]) -> str:

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel, create_engine
 
+from ingest.core.errors import StorageError
+from ingest.core.redact import redact
 from storage import models  # noqa: F401 - registers the tables on SQLModel.metadata
 from storage.fulltext import install as install_fulltext
 from storage.migrate import add_missing_columns, add_missing_indexes
@@ -25,10 +27,34 @@ def normalize_url(url: str) -> str:
     return url
 
 
+SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
+def check_url(url: str) -> None:
+    """A StorageError saying what to do, for a URL we cannot use (before any import)."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+    if scheme not in SUPPORTED_SCHEMES:
+        raise StorageError(
+            f"database_url {redact(url)!r}: only sqlite:///PATH and postgresql://USER@HOST/DB "
+            "are supported; fix database_url in feeds.yaml"
+        )
+
+
 def make_engine(url: str, *, writer: bool = True, durable: bool = False) -> Engine:
     """`writer=False` gives SQLite readers that never take the write lock; `durable=True`
     a SQLite writer whose every commit is on disk when it returns (synchronous=FULL)."""
+    check_url(url)
     url = normalize_url(url)
+    try:
+        return _make_engine(url, writer, durable)
+    except ImportError as exc:  # the driver is an extra: say which one to install
+        raise StorageError(
+            f"database_url {redact(url)!r} needs the PostgreSQL driver: "
+            f"pip install 'news-ingest[postgres]' ({exc})"
+        ) from None
+
+
+def _make_engine(url: str, writer: bool, durable: bool) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

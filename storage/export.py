@@ -50,6 +50,7 @@ def record(article: Article, sources: list[ArticleSource]) -> dict[str, Any]:
         "fetched_at": _iso(article.fetched_at),
         "updated_at": _iso(article.updated_at),
         "language": article.language,
+        "text_source": article.text_source,  # page, or feed when the page gave nothing
         "path": article.path,
     }
 

@@ -20,6 +20,7 @@ One query syntax on both backends, the web-search style people type into a searc
     putin OR zelensky       either; OR binds tighter than the implicit AND, as on the
                             big web search engines: `a b OR c` is a AND (b OR c)
     putin -kremlin          without the word
+    put*                    words starting with put (putin, puts)
 
 It is parsed here, once, so both engines get the same structure and a malformed query
 fails the same way, with a `QueryError` that says what is wrong.
@@ -33,7 +34,8 @@ from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, text
+from sqlalchemy import ColumnElement, Text, cast, func, literal_column, text
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Connection, Engine
 
 from ingest.core.errors import QueryError
@@ -184,6 +186,7 @@ class Term:
 
     text: str
     phrase: bool = False
+    prefix: bool = False  # `put*`: any word starting with it
 
 
 @dataclass(frozen=True)
@@ -227,13 +230,18 @@ def parse_query(query: str) -> SearchQuery:
         raise QueryError(f"OR needs a word on each side: {query!r}")
     if not required:
         what = "only excluded words" if excluded else "no words"
-        raise QueryError(f"the query has {what} to look for: {query!r}")
+        raise QueryError(
+            f"the query has {what} to look for: {query!r}; add a word to find, such as "
+            "'ucraina -putin'"
+        )
     return SearchQuery(tuple(tuple(c) for c in required), tuple(excluded))
 
 
 def _term(raw: str, quoted: bool) -> Term | None:
     if not any(ch.isalnum() for ch in raw):
         return None
+    if not quoted and raw.endswith("*"):
+        return Term(raw.rstrip("*"), prefix=True)
     return Term(" ".join(raw.split()), phrase=quoted)
 
 
@@ -242,7 +250,7 @@ def to_fts5(query: SearchQuery) -> str:
     so `Mosca-Astana` or `l'Ucraina` are phrases, never syntax errors."""
 
     def quote(term: Term) -> str:
-        return '"' + term.text.replace('"', '""') + '"'
+        return '"' + term.text.replace('"', '""') + '"' + ("*" if term.prefix else "")
 
     clauses = ["(" + " OR ".join(map(quote, clause)) + ")" for clause in query.required]
     expression = " AND ".join(clauses)
@@ -261,7 +269,11 @@ def to_tsquery(query: SearchQuery) -> ColumnElement[Any]:
     config: ColumnElement[Any] = literal_column(f"'{PG_CONFIG}'::regconfig")
 
     def term(t: Term) -> ColumnElement[Any]:
-        return func.phraseto_tsquery(config, t.text)
+        words = func.phraseto_tsquery(config, t.text)
+        if not t.prefix:
+            return words
+        # 'put' -> 'put':* (the last lexeme as a prefix), still tokenized like the text
+        return cast(func.concat(cast(words, Text), ":*"), TSQUERY)
 
     expression = reduce(
         func.tsquery_and,

@@ -43,6 +43,7 @@ class Feed(SQLModel, table=True):
     interval_seconds: float | None = None  # the adaptive interval currently in force
     permanent_redirect: str | None = Field(default=None, sa_column=Column(Text))
     pending_entries: int = 0  # items left for later polls by max_pages_per_poll
+    max_age_seconds: float | None = None  # the max_age in force at the last poll
 
 
 class Article(SQLModel, table=True):

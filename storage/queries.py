@@ -28,9 +28,13 @@ class SiteCounts(NamedTuple):
 
 
 def article_counts(store: Store) -> dict[str, int]:
-    """Articles per feed they were first stored from."""
+    """Articles per feed they were seen in (first or not): what `--feed NAME` finds."""
     with store.session() as s:
-        rows = s.exec(select(Article.feed, func.count()).group_by(Article.feed))
+        rows = s.exec(
+            select(
+                ArticleSource.feed, func.count(func.distinct(ArticleSource.article_id))
+            ).group_by(ArticleSource.feed)
+        )
         return {feed: int(n) for feed, n in rows}
 
 

@@ -17,6 +17,8 @@ listings and files show, and `until` includes that whole day; a datetime is an i
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -114,14 +116,27 @@ def make_query(options: QueryOptions | None = None, configured: Iterable[Tagged]
     return query
 
 
-def parse_bound(value: date | datetime | str | None, name: str) -> date | datetime | None:
-    """A date (YYYY-MM-DD) or an ISO 8601 datetime; QueryError otherwise."""
+_AGO_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$", re.IGNORECASE)
+_AGO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_bound(
+    value: date | datetime | str | None, name: str, now: datetime | None = None
+) -> date | datetime | None:
+    """A date (YYYY-MM-DD), an ISO 8601 datetime, or a duration back from `now` (7d,
+    12h, 2w: the units of feeds.yaml); QueryError otherwise."""
     if value is None:
         return None
     if isinstance(value, str):
         raw = value.strip()
         if not raw:
             return None
+        if m := _AGO_RE.match(raw):
+            seconds = float(m[1]) * _AGO_UNITS[m[2].lower()]
+            try:
+                return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+            except OverflowError:
+                raise QueryError(f"{name}: {raw!r} reaches back before year 1") from None
         try:
             value = (
                 date.fromisoformat(raw)
@@ -130,13 +145,34 @@ def parse_bound(value: date | datetime | str | None, name: str) -> date | dateti
             )
         except ValueError:
             raise QueryError(
-                f"{name}: expected a date such as 2022-11-01 or a datetime such as "
-                f"2022-11-01T08:00:00+01:00, not {value!r}"
+                f"{name}: expected a date such as 2022-11-01, a datetime such as "
+                f"2022-11-01T08:00:00+01:00 or a duration back from now such as 7d, "
+                f"not {value!r}"
             ) from None
     # The date window arithmetic needs room on both sides of the calendar.
     if not 1000 <= value.year <= 9000:
         raise QueryError(f"{name}: the year must be between 1000 and 9000, not {value.year}")
     return value
+
+
+def check_feeds(store: Store, query: Query, configured: Iterable[str]) -> None:
+    """QueryError naming the known feeds when `query` asks for a feed that is neither
+    configured nor in the store: a typo must not silently find nothing."""
+    if not query.feeds:
+        return
+    configured = list(configured)
+    unknown = sorted(set(query.feeds) - set(configured))
+    if unknown:
+        unknown = sorted(set(unknown) - _stored_feeds(store))
+    if unknown:
+        known = ", ".join(configured) or "none"
+        which = ", ".join(repr(u) for u in unknown)
+        raise QueryError(f"no feed named {which} (feeds: {known})")
+
+
+def _stored_feeds(store: Store) -> set[str]:
+    with store.session() as s:
+        return set(s.exec(select(ArticleSource.feed).distinct()))
 
 
 def resolve_feeds(
@@ -295,3 +331,29 @@ def _errors(query: Query) -> Iterator[None]:
         raise StorageError(f"database error while searching: {message}") from exc
     except SQLAlchemyError as exc:
         raise StorageError(f"database error while searching: {exc}") from exc
+
+
+# -- what people see of a match ------------------------------------------------------
+
+
+def snippet(article: Article, text: str | None, width: int = 90) -> str:
+    """The part of the lead or body around the first word of `text` found (case and
+    accents ignored, as in the index); the lead's start when no word is found there."""
+    body = " ".join(filter(None, [article.lead, article.body]))
+    body = " ".join(body.split())
+    if not body:
+        return ""
+    at = -1
+    if text:
+        folded = _fold(body)
+        words = [t for clause in fulltext.parse_query(text).required for t in clause]
+        hits = [folded.find(_fold(w.text)) for w in words]
+        at = min((h for h in hits if h >= 0), default=-1)
+    start = max(0, at - width // 3) if at >= 0 else 0
+    piece = body[start : start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(body) else "")
+
+
+def _fold(value: str) -> str:
+    """Lower case without accents, one character for one: positions stay the same."""
+    return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch).lower()[:1] or ch for ch in value)

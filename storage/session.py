@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel
 
 from ingest.core import dedup
 from ingest.core.errors import StorageError
+from ingest.core.redact import redact
 from storage import document
 from storage.db import create_schema, make_engine
 from storage.models import Article
@@ -56,7 +57,10 @@ class StoreBase:
             self.durable_engine = make_engine(database_url, durable=True) if sqlite else self.engine
         except SQLAlchemyError as exc:
             hint = _store_hint(root)
-            raise StorageError(f"cannot open the database {database_url}{hint}: {exc}") from exc
+            # The URL and the driver's message may both carry the password: never print it.
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            message = f"cannot open the database {database_url}{hint}: {reason}"
+            raise StorageError(redact(message)) from exc
 
     def close(self) -> None:
         self.engine.dispose()

@@ -28,7 +28,8 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
 
 def test_the_command_list_is_complete() -> None:
     names = {" ".join(p) for p in commands(main)}
-    expected = {"poll", "run", "status", "list", "show", "query", "export", "serve", "feeds"}
+    expected = {"poll", "run", "status", "list", "show", "query", "export", "serve", "feeds",
+                "init", "extract", "prune"}  # fmt: skip
     assert expected <= names
     assert {"feeds add", "feeds remove", "feeds list", "feeds check"} <= names
-    assert {"feeds import", "feeds export"} <= names
+    assert {"feeds import", "feeds export", "feeds enable", "feeds disable"} <= names

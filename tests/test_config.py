@@ -96,7 +96,8 @@ def test_errors_name_file_line_and_field(
 def test_missing_required_field_and_bad_yaml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"feeds.yaml:2: feed #1 \(x\) field 'url': required"):
         parse_config("feeds:\n  - name: x\n", tmp_path / "feeds.yaml")
-    with pytest.raises(ConfigError, match=r"feeds.yaml:3: invalid YAML: expected"):
+    # the last line (2), not one past it; in words, not the parser's tokens
+    with pytest.raises(ConfigError, match=r"feeds.yaml:2: invalid YAML: the file ends inside"):
         parse_config("feeds:\n  - name: [unclosed\n", tmp_path / "feeds.yaml")
     with pytest.raises(ConfigError, match=r"feeds.yaml: invalid YAML"):
         parse_config("feeds:\n  - name: \x07bell\n", tmp_path / "feeds.yaml")

@@ -251,7 +251,8 @@ def assert_failed(hostile: dict[str, Any], name: str, reason: str, status: str =
     assert st.last_status == status, (name, st.last_status, st.last_error, lines)
     assert st.error_count == 1 and reason in (st.last_error or ""), (name, st.last_error, lines)
     assert f"feed={name} status={status}" in hostile["run"].stderr
-    assert f"failed: {name} " in hostile["run"].stderr
+    failed = hostile["run"].stdout.split(" failed (", 1)[1].split(")", 1)[0].split(", ")
+    assert name in failed, hostile["run"].stdout
     assert not hostile["by_feed"].get(name)
 
 

@@ -59,7 +59,9 @@ def test_reader_export_with_folders_missing_titles_and_duplicates(config: Path) 
         "skipped ftp://files.example.com/feed.xml: not an http(s) URL",
         "skipped https://lists.example.com/list.opml: a link to another subscription list",
         "skipped https://site-only.example.com/: a site link without xmlUrl",
-        "4 added, 5 skipped",
+        "skipped https://feeds.arstechnica.com/arstechnica/index: listed 2 times in the file "
+        "(imported once, with the tags of each)",
+        "4 added, 6 skipped",
     ]
     feeds = {f.name: f for f in load_config(config).feeds}
     # The same feed in two folders is added once, with both folders as tags.

@@ -212,13 +212,14 @@ def test_bad_feeds_yaml_names_line_and_field(tmp_path: Path) -> None:
 def test_show_and_list(polled: dict[str, Any]) -> None:
     article = by_slug(polled, "putin-madri-soldati")
     shown = run_ingest("show", article.id, cwd=polled["folder"])
-    assert shown.stdout == polled["texts"][article.id] + "\n"
+    assert shown.stdout == polled["texts"][article.id]  # piped: the file's bytes, no newline
     record = json.loads(run_ingest("show", "--json", article.id, cwd=polled["folder"]).stdout)
     assert record["id"] == article.id and record["published"].startswith(
         "2022-11-25T10:30:00+01:00"
     )
     listing = run_ingest("list", "--limit", "3", cwd=polled["folder"]).stdout.splitlines()
-    assert len(listing) == 3 and all(line.count("\t") == 3 for line in listing)
+    # date, feed, title, id, path
+    assert len(listing) == 3 and all(line.count("\t") == 4 for line in listing)
 
 
 def test_poll_into_postgresql(

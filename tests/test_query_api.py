@@ -29,7 +29,7 @@ from storage import document
 
 RECORD_KEYS = {
     "id", "url", "feed", "sources", "title", "lead", "paragraphs", "published",
-    "date_inferred", "fetched_at", "updated_at", "language", "path",
+    "date_inferred", "fetched_at", "updated_at", "language", "text_source", "path",
 }  # fmt: skip
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
 

@@ -91,6 +91,14 @@ def test_or_and_exclusion(filled: FilledStore) -> None:
     assert found(filled, "citta OR cafe -putin") == {ROMA, CAFFE, CAFE_EN}
 
 
+def test_prefix_search(filled: FilledStore) -> None:
+    # issue 16: `put*` found nothing
+    assert found(filled, "put*") == {PUTIN_IT, PUTIN_EN}
+    assert found(filled, "PUT*") == {PUTIN_IT, PUTIN_EN}
+    assert found(filled, "citt* -put*") == {ROMA, CAFFE}
+    assert found(filled, '"put*"') == set()  # in quotes, a star is not an operator
+
+
 def test_relevance_puts_title_matches_first_and_date_sort_is_newest_first(
     filled: FilledStore,
 ) -> None:

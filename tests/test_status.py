@@ -83,8 +83,8 @@ def test_status_json_lists_feeds_with_state_articles_and_totals(
     assert feeds["gone"]["state"] == "failing" and feeds["gone"]["last_http_status"] == 410
     assert feeds["gone"]["error_count"] == 1 and "410" in feeds["gone"]["last_error"]
     assert feeds["later"]["state"] == "disabled" and feeds["later"]["last_polled_at"] is None
-    assert data["totals"] == {"feeds": 4, "ok": 2, "failing": 1, "never_polled": 0,
-                              "articles": 6}  # fmt: skip
+    assert data["totals"] == {"feeds": 4, "ok": 2, "error": 0, "failing": 1, "disabled": 1,
+                              "removed": 0, "never_polled": 0, "articles": 6}  # fmt: skip
 
 
 def test_status_table_shows_every_feed_and_the_totals(polled: tuple[Path, SiteServer]) -> None:

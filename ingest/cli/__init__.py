@@ -8,22 +8,73 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ingest import __version__
-from ingest.cli import articles, feeds, maintenance, status_view
-from ingest.cli.common import config_option, console, handle_errors, load
-from ingest.pipeline.report import PollReport
+from ingest.cli import articles, feeds, maintenance, status_view, tools
+from ingest.cli.common import (
+    config_option,
+    console,
+    handle_errors,
+    load,
+    log_options,
+    read_config,
+)
+from ingest.pipeline.report import setup_logging
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class IngestGroup(click.Group):
+    """Every error is one line that says what to do: click's usage errors too (click
+    prints the usage and a hint on three more lines), and commands are listed in the
+    order of a first session, not alphabetically."""
+
+    ORDER = (
+        "init", "feeds", "poll", "run", "status", "list", "show", "query", "export",
+        "extract", "reextract", "prune", "serve",
+    )  # fmt: skip
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        known = [c for c in self.ORDER if c in self.commands]
+        return known + sorted(c for c in self.commands if c not in known)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `ingest feeds`: its help
+            click.echo(exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "ingest"
+            click.echo(f"Error: {exc.format_message()} (see: {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=IngestGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="news-ingest")
-def main() -> None:
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The feeds.yaml to use, for any command (also after the command name).",
+)
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
     """news-ingest: poll news feeds, extract clean articles, store each story once.
 
-    Reads ./feeds.yaml unless --config or $INGEST_CONFIG says otherwise.
+    Reads ./feeds.yaml unless --config (before or after the command) or $INGEST_CONFIG
+    says otherwise.
     """
+    ctx.obj = {"config": config}
 
 
 # The command families, each in its module: feeds.py, articles.py, status_view.py,
@@ -35,6 +86,9 @@ for _command in (
     articles.query_articles,
     articles.export_articles,
     status_view.status,
+    tools.init,
+    tools.extract,
+    tools.prune,
     maintenance.reextract,
 ):
     main.add_command(_command)
@@ -43,35 +97,40 @@ for _command in (
 @main.command()
 @config_option
 @click.option("--feed", "feeds", multiple=True, metavar="NAME", help="Poll only this feed.")
-@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR.")
+@log_options
 @handle_errors
 def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> None:
     """Poll every enabled feed once, store new articles, print a summary.
 
-    Example: ingest poll --feed gazzetta
+    Example: ingest poll --feed gazzetta; in cron: ingest poll -q
 
-    Exits 1 when any feed failed (the others are still polled and stored), or when
-    articles were stored whose files could not be written.
+    On a terminal: a progress bar and warnings; otherwise one log line per feed. A
+    failing feed is logged as a WARNING with its reason. Exits 1 when any feed failed
+    (the others are still polled and stored), or when articles were stored whose files
+    could not be written.
     """
-    from ingest.cli.output import progress_bar
+    from ingest.cli.output import poll_progress
     from ingest.pipeline.poll import poll as run_poll
     from ingest.pipeline.poll import select_feeds
 
     config = load(config_path, log_level)
     specs = select_feeds(config, feeds)
     if not specs:
-        raise click.ClickException(f"no enabled feeds in {config.path}")
-    with progress_bar(console, len(specs), "polling feeds") as advance:
-        report = run_poll(config, feeds, (lambda _report: advance(1)) if advance else None)
-    _print_summary(report)
+        raise click.ClickException(
+            f"no enabled feeds in {config.path}: add one with `ingest feeds add URL`"
+        )
+    quiet = log_level == "ERROR"
+    if console.is_terminal and log_level is None and config.settings.log_level in ("DEBUG", "INFO"):
+        setup_logging("WARNING")  # the bar says what INFO lines would
+    with poll_progress(console, len(specs)) as bars:
+        report = run_poll(config, feeds, *(bars or (None, None)))
+    if not quiet or not report.ok:
+        click.echo(report.summary())
+    if quiet:  # the WARNING lines that name each failure were not shown: list them
+        for failed in report.failed:
+            click.echo(f"failed: {failed.feed} ({failed.url}): {failed.error}", err=True)
     if not report.ok:  # a feed failed, or stored articles whose files could not be written
         sys.exit(1)
-
-
-def _print_summary(report: PollReport) -> None:
-    click.echo(report.summary())
-    for failed in report.failed:
-        click.echo(f"  failed: {failed.feed} ({failed.url}): {failed.error}", err=True)
 
 
 @main.command("serve")
@@ -82,12 +141,12 @@ def _print_summary(report: PollReport) -> None:
     show_default=True,
     help="Address to listen on; the default answers this machine only.",
 )
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8642, show_default=True, type=click.IntRange(0, 65535))
 @handle_errors
 def serve_api(config_path: Path, host: str, port: int) -> None:
     """Serve a read-only JSON API over the store; OpenAPI docs at /docs.
 
-    Example: ingest serve --port 8000, then curl 'http://127.0.0.1:8000/articles?q=putin'
+    Example: ingest serve, then curl 'http://127.0.0.1:8642/articles?q=putin'
     """
     try:
         from ingest.api import serve
@@ -95,7 +154,8 @@ def serve_api(config_path: Path, host: str, port: int) -> None:
         raise click.ClickException(
             f"the API needs FastAPI and uvicorn: pip install 'news-ingest[api]' ({exc})"
         ) from exc
-    config = load(config_path)
+    config = read_config(config_path, lenient=True)
+    setup_logging(config.settings.log_level)
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo(f"warning: listening on {host}: whoever reaches it can read the store", err=True)
     serve(config, host, port)
@@ -103,7 +163,7 @@ def serve_api(config_path: Path, host: str, port: int) -> None:
 
 @main.command()
 @config_option
-@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING, ERROR (else settings).")
+@log_options
 @click.option(
     "--metrics-port",
     type=int,

@@ -7,6 +7,7 @@ and the group in __init__.py import it without importing each other.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,12 +15,20 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from ingest.config import Config, load_config
+from ingest.config import CONFIG_ENV, DEFAULT_CONFIG, LOG_LEVELS, Config, load_config
 from ingest.core.errors import IngestError
+from ingest.core.redact import redact
 from ingest.pipeline.report import setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(stderr=True)
+
+
+class CleanError(click.ClickException):
+    """A ClickException whose message is one line with no secret in it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
 
 
 def handle_errors(fn: F) -> F:
@@ -28,9 +37,24 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except IngestError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise CleanError(str(exc)) from exc
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a folder that cannot be written, a full disk: say which
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise CleanError(f"{where}{exc.strerror or exc}") from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _resolve_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
+    """--config after the subcommand, else before it (`ingest --config X list`), else
+    $INGEST_CONFIG, else ./feeds.yaml."""
+    if value is not None:
+        return value
+    root = ctx.find_root()
+    given = (root.obj or {}).get("config") if isinstance(root.obj, dict) else None
+    return Path(given or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
 def config_option(fn: F) -> F:
@@ -38,14 +62,61 @@ def config_option(fn: F) -> F:
         "--config",
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
-        envvar="INGEST_CONFIG",
-        default="feeds.yaml",
-        show_default=True,
-        help="The feeds.yaml to use (also $INGEST_CONFIG).",
+        default=None,
+        callback=_resolve_config,
+        help=f"The feeds.yaml to use (default: $INGEST_CONFIG, else ./{DEFAULT_CONFIG}).",
     )(fn)
 
 
+def _level(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.upper() not in LOG_LEVELS:
+        raise click.ClickException(
+            f"--log-level: expected one of {', '.join(LOG_LEVELS)} (any case), not {value!r}"
+        )
+    return value.upper()
+
+
+def log_options(fn: F) -> F:
+    """--log-level, -q (errors only, for cron) and -v (debug), passed as `log_level`."""
+
+    @functools.wraps(fn)
+    def with_level(
+        *args: Any, log_level: str | None, quiet: bool, verbose: bool, **kwargs: Any
+    ) -> Any:
+        if quiet and verbose:
+            raise click.ClickException("-q and -v contradict each other: give one")
+        level = "ERROR" if quiet else "DEBUG" if verbose else log_level
+        return fn(*args, log_level=level, **kwargs)
+
+    command: Any = with_level
+    for option in reversed(
+        [
+            click.option(
+                "--log-level",
+                default=None,
+                callback=_level,
+                help="DEBUG, INFO, WARNING, ERROR or CRITICAL, any case (else settings).",
+            ),
+            click.option("-q", "--quiet", is_flag=True, help="Errors only (for cron)."),
+            click.option("-v", "--verbose", is_flag=True, help="Debug: a line per article."),
+        ]
+    ):
+        command = option(command)
+    return command  # type: ignore[no-any-return]
+
+
+def read_config(config_path: Path, *, lenient: bool = False) -> Config:
+    """The configuration, its warnings said on standard error. `lenient` (read-only
+    commands): a feed entry with an error is left out, with a warning, not fatal."""
+    config = load_config(config_path, lenient=lenient)
+    for warning in config.warnings:
+        click.echo(f"warning: {redact(warning)}", err=True)
+    return config
+
+
 def load(config_path: Path, log_level: str | None = None) -> Config:
-    config = load_config(config_path)
+    config = read_config(config_path)
     setup_logging(log_level or config.settings.log_level)
     return config

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ingest.cli.common import config_option, handle_errors
-from ingest.config import Config, FeedSpec, load_config
+from ingest.cli.common import config_option, handle_errors, read_config
+from ingest.config import Config, FeedSpec
 
 # ingest.sources (and with it httpx) is imported inside the commands, as everywhere in
 # the CLI: `ingest --help` and `ingest list` do not pay for it.
@@ -60,7 +60,7 @@ def feeds_add(
     from ingest.sources import manage as sources
     from ingest.sources.discover import discover
 
-    config = load_config(config_path)
+    config = read_config(config_path)
     if existing := sources.find_by_url(config.feeds, url):
         raise click.ClickException(sources.duplicate_message(existing, url))
     found = discover(url, config)
@@ -92,9 +92,45 @@ def feeds_remove(config_path: Path, name: str) -> None:
     """
     from ingest.sources.feeds_file import remove_feed
 
-    spec = load_config(config_path).feed(name)
+    spec = read_config(config_path).feed(name)
     remove_feed(config_path, name)
     click.echo(f"removed {spec.name}: {spec.url} (previous file: {config_path}.bak)")
+
+
+@feeds.command("enable")
+@config_option
+@click.argument("name")
+@handle_errors
+def feeds_enable(config_path: Path, name: str) -> None:
+    """Enable the feed NAME in feeds.yaml (a running `ingest run` starts polling it).
+
+    Example: ingest feeds enable gazzetta
+    """
+    _set_enabled(config_path, name, True)
+
+
+@feeds.command("disable")
+@config_option
+@click.argument("name")
+@handle_errors
+def feeds_disable(config_path: Path, name: str) -> None:
+    """Disable the feed NAME in feeds.yaml: not polled, its articles kept.
+
+    Example: ingest feeds disable gazzetta
+    """
+    _set_enabled(config_path, name, False)
+
+
+def _set_enabled(config_path: Path, name: str, enabled: bool) -> None:
+    from ingest.sources.feeds_file import set_enabled
+
+    spec = read_config(config_path).feed(name)
+    word = "enabled" if enabled else "disabled"
+    if spec.enabled is enabled:
+        click.echo(f"{name} is {word} already")
+        return
+    set_enabled(config_path, name, enabled)
+    click.echo(f"{word} {name} (previous file: {config_path}.bak)")
 
 
 @feeds.command("list")
@@ -105,7 +141,7 @@ def feeds_list(config_path: Path) -> None:
 
     Example: ingest feeds list | cut -f2
     """
-    rows = list_rows(load_config(config_path))
+    rows = list_rows(read_config(config_path, lenient=True))
     if not sys.stdout.isatty():
         for row in rows:
             click.echo("\t".join(row))
@@ -121,18 +157,20 @@ _FEED_COLUMNS = ("NAME", "URL", "ENABLED", "INTERVAL", "TAGS")
 
 @feeds.command("check")
 @config_option
-@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.argument("names", nargs=-1, metavar="[NAME|URL]...")
 @handle_errors
 def feeds_check(config_path: Path, names: tuple[str, ...]) -> None:
     """Fetch and parse feeds now, store nothing, report format, items, caching, problems.
 
-    Example: ingest feeds check gazzetta
+    NAME: a configured feed; URL: a feed to try before adding it.
+
+    Example: ingest feeds check gazzetta; ingest feeds check https://www.example.com/feed.xml
 
     Exits 1 when a feed cannot be fetched or parsed.
     """
     from ingest.sources.health import check_feeds
 
-    results = check_feeds(load_config(config_path), names, datetime.now(UTC))
+    results = check_feeds(read_config(config_path), names, datetime.now(UTC))
     if not results:
         raise click.ClickException(f"no feeds in {config_path}")
     for health in results:
@@ -153,12 +191,13 @@ def feeds_import(config_path: Path, file: Path, dry_run: bool) -> None:
     """
     from ingest.sources.manage import import_opml
 
-    plan = import_opml(load_config(config_path), file, dry_run=dry_run)
+    plan = import_opml(read_config(config_path), file, dry_run=dry_run)
     for entry in plan.added:
         click.echo(f"{'would add' if dry_run else 'added'} {entry['name']}: {entry['url']}")
     for url, why in plan.skipped:
         click.echo(f"skipped {url}: {why}")
-    click.echo(f"{len(plan.added)} added, {len(plan.skipped)} skipped")
+    added = "would be added (dry run: nothing written)" if dry_run else "added"
+    click.echo(f"{len(plan.added)} {added}, {len(plan.skipped)} skipped")
 
 
 @feeds.command("export")
@@ -173,11 +212,13 @@ def feeds_export(config_path: Path, file: Path | None) -> None:
     from ingest.sources.feeds_file import write_atomic
     from ingest.sources.manage import export_feeds
 
-    text = export_feeds(load_config(config_path), datetime.now(UTC))
+    config = read_config(config_path, lenient=True)
+    text = export_feeds(config, datetime.now(UTC))
     if file is None or str(file) == "-":
         click.echo(text, nl=False)
     else:
         write_atomic(file, text, backup=False)
+        click.echo(f"wrote {plural(len(config.feeds), 'feed')} to {file}", err=True)
 
 
 # -- what the commands print --------------------------------------------------------------
@@ -228,17 +269,21 @@ def no_feed_message(found: Discovery) -> str:
     return "\n".join([text, *(f"  {url}: {why}" for url, why in found.rejected)])
 
 
+def interval_rule(config: Config, feed: FeedSpec) -> str:
+    """How `ingest run` paces `feed`, in words: the interval that will be used, and why."""
+    s = config.settings
+    if feed.interval is not None:
+        return f"{format_duration(feed.interval)} (its own interval)"
+    if not s.adaptive:
+        return f"{format_duration(s.interval)} (settings.interval, adaptive: false)"
+    bounds = f"{format_duration(s.min_interval)}-{format_duration(s.max_interval)}"
+    return f"adaptive {bounds} (its publishing rate)"
+
+
 def list_rows(config: Config) -> list[tuple[str, str, str, str, str]]:
     """(name, url, enabled, interval, tags) per feed, in file order, URLs in full."""
-    default = format_duration(config.settings.interval) + " (default)"
     return [
-        (
-            f.name,
-            f.url,
-            "yes" if f.enabled else "no",
-            format_duration(f.interval) if f.interval is not None else default,
-            ",".join(f.tags),
-        )
+        (f.name, f.url, "yes" if f.enabled else "no", interval_rule(config, f), ",".join(f.tags))
         for f in config.feeds
     ]
 

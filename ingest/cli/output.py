@@ -1,7 +1,8 @@
 """What `ingest query` and `ingest export` print: filters from options, output formats.
 
-Formats: `table` is for people (a rich table on a terminal, tab-separated lines when
-piped); `json`, `jsonl`, `paths` and `text` are for programs and print every value in
+Formats: `table` is for people (a rich table on a terminal, with the matching passage
+and the total; tab-separated lines when piped); `json`, `jsonl`, `csv`, `paths` and
+`text` are for programs and print every value in
 full, never wrapped, cut or coloured, terminal or not. `text` prints each stored document
 after a `==> PATH <==` header line (the convention of `head` and `tail` with several
 files), documents separated by one blank line; `split_text_output` reads it back.
@@ -27,7 +28,8 @@ from storage.search import Query, count, iter_batches
 from storage.store import Store
 
 T = TypeVar("T")
-FORMATS = ("table", "json", "jsonl", "paths", "text")
+FORMATS = ("table", "json", "jsonl", "csv", "paths", "text")
+CSV_COLUMNS = ("id", "published", "feed", "title", "url", "language", "path")
 _HEADER_RE = re.compile(r"^==> (.+) <==\n", re.MULTILINE)
 
 
@@ -41,6 +43,7 @@ def write_results(
         "table": _tsv,
         "json": _json,
         "jsonl": _jsonl,
+        "csv": _csv,
         "paths": _paths,
         "text": _text,
     }
@@ -53,9 +56,14 @@ def _articles(store: Store, query: Query) -> Iterator[Article]:
 
 
 def _table(store: Store, query: Query, terminal: Console) -> int:
-    table = Table("date", "feed", "title", "id")
+    from storage.search import snippet
+
+    columns = ["date", "feed", "title", "id"] + (["match"] if query.text else [])
+    table = Table(*columns)
+    table.columns[3].no_wrap = True
     for a in _articles(store, query):
-        table.add_row(str(a.published_local.date()), a.feed, a.title, a.id)
+        row = [str(a.published_local.date()), a.feed, a.title, a.id]
+        table.add_row(*row, *([snippet(a, query.text, 70)] if query.text else []))
     if table.row_count:
         terminal.print(table)
     return table.row_count
@@ -87,6 +95,21 @@ def _json(store: Store, query: Query, out: TextIO) -> int:
 
 def _jsonl(store: Store, query: Query, out: TextIO) -> int:
     return _write_each(iter_records(store, query), out, lambda r: to_json_line(r) + "\n")
+
+
+def _csv(store: Store, query: Query, out: TextIO) -> int:
+    """RFC 4180 CSV with a header row, for spreadsheets and sqlite-utils/csvkit."""
+    import csv
+
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    n = 0
+    for a in _articles(store, query):
+        published = a.published_local.isoformat()
+        writer.writerow([a.id, published, a.feed, a.title, a.canonical_url, a.language or "",
+                         str(store.path_of(a))])  # fmt: skip
+        n += 1
+    return n
 
 
 def _paths(store: Store, query: Query, out: TextIO) -> int:
@@ -136,6 +159,38 @@ def progress_bar(
     ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda done: progress.advance(task, done)
+
+
+@contextmanager
+def poll_progress(
+    console: Console, feeds: int
+) -> Iterator[tuple[Callable[[object], None], Callable[[int, int], None]] | None]:
+    """Two bars on a terminal, feeds and article pages (a first poll of one big feed
+    moves too); None when not a terminal."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        feed_task = progress.add_task("feeds", total=feeds)
+        page_task = progress.add_task("article pages", total=0)
+
+        def on_pages(more: int, done: int) -> None:
+            if more:
+                total = progress.tasks[page_task].total or 0
+                progress.update(page_task, total=total + more)
+            if done:
+                progress.advance(page_task, done)
+
+        yield (lambda _report: progress.advance(feed_task, 1)), on_pages
 
 
 def run_export(store: Store, query: Query, fmt: str, folder: Path | None, console: Console) -> int:

@@ -132,6 +132,9 @@ class FeedState:
     interval_seconds: float | None = None  # the adaptive interval currently in force
     permanent_redirect: str | None = None
     pending_entries: int = 0  # items left for later polls by max_pages_per_poll
+    # The max_age (seconds) in force when the validators were saved; None: no cut. A
+    # later config that admits older items forgets the validators, so they come.
+    max_age_seconds: float | None = None
 
 
 class EntryKind(StrEnum):

@@ -12,8 +12,9 @@ Anchors: miniflux handler.go::RefreshFeed, reader _update/base.py::PipelineBase.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -45,7 +46,7 @@ from ingest.pipeline.deduplicate import MAX_DECISIONS, SaveResult, deduplicate, 
 from ingest.pipeline.prepare import prepare
 from ingest.pipeline.report import FeedReport, PollReport, log
 from ingest.pipeline.runtime import Context, bounded, close_context, open_context
-from ingest.pipeline.schedule import WEEK, Outcome, Plan, Policy, next_poll
+from ingest.pipeline.schedule import WEEK, Outcome, Plan, Policy, is_failing, next_poll
 from storage import queries
 
 # URLs longer than this are junk or attacks, and would not fit a database index.
@@ -76,6 +77,10 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
     state = before or FeedState(name=spec.name, url=spec.url)
     if state.url != spec.url:  # the user changed the URL: old validators do not apply
         state = replace(state, url=spec.url, etag=None, last_modified=None)
+    max_age = max_age_of(spec, ctx.config)
+    if admits_more(max_age, state.max_age_seconds):
+        # max_age was raised or removed: items cut before must come, not a 304.
+        state = replace(state, etag=None, last_modified=None)
     now = ctx.clock()
     try:
         fetched = await ctx.fetcher.fetch(
@@ -100,12 +105,16 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
             report.ttl = feed.ttl
             for warning in feed.warnings:  # parsed all the same: said once, not alarmed about
                 log.warning("feed=%s url=%s warning=%r", spec.name, spec.url, warning)
-            entries = await skip_known(spec, fresh_entries(spec, ctx.config, feed, now), ctx)
-            report.known = len(feed.entries) - len(entries)
+            fresh = fresh_entries(spec, ctx.config, feed, now)
+            report.too_old = len(feed.entries) - len(fresh)
+            entries = await skip_known(spec, fresh, ctx)
+            report.seen = len(fresh) - len(entries)
             todo = entries[: ctx.config.settings.max_pages_per_poll]
             report.pending = len(entries) - len(todo)
+            if ctx.on_pages and todo:
+                ctx.on_pages(len(todo), 0)
             outcomes = await bounded(
-                (store_entry(spec, entry, feed, ctx) for entry in todo),
+                (_counted(store_entry(spec, entry, feed, ctx), ctx) for entry in todo),
                 limit=max(2, ctx.config.settings.per_host * 2),
             )
             for outcome in outcomes:
@@ -120,6 +129,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
                 title=feed.title,
                 etag=fetched.etag if drained else None,
                 last_modified=fetched.last_modified if drained else None,
+                max_age_seconds=max_age,
             )
         state = replace(state, error_count=0, last_error=None, last_success_at=now)
     except HTTPStatusError as exc:
@@ -156,10 +166,22 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
     await ctx.save_state(before, state)
     if ctx.keep_feed_states and ctx.feed_states is not None:
         ctx.feed_states[spec.name] = state
-    log.info(report.line())
+    # A failing feed is a warning (an error once it is `failing`), on one line with its
+    # URL and reason, so `log_level: WARNING` and `grep` both find it.
+    failing = is_failing(report.status, report.http_status, state.error_count)
+    level = logging.ERROR if failing else logging.WARNING if report.status.failed else logging.INFO
+    log.log(level, report.line())
     if ctx.on_progress:
         ctx.on_progress(report)
     return report
+
+
+async def _counted(step: Awaitable[EntryOutcome], ctx: Context) -> EntryOutcome:
+    """`step`, then one page done for the progress bar."""
+    outcome = await step
+    if ctx.on_pages:
+        ctx.on_pages(0, 1)
+    return outcome
 
 
 async def plan_next(spec: FeedSpec, outcome: Outcome, ctx: Context) -> Plan:
@@ -195,9 +217,20 @@ def _with_error(state: FeedState, report: FeedReport, exc: IngestError) -> FeedS
     )
 
 
+def max_age_of(spec: FeedSpec, config: Config) -> float | None:
+    """The feed's max_age in seconds (its own, else the global one); None: no cut."""
+    max_age = spec.max_age if spec.max_age is not None else config.settings.max_age
+    return max_age or None
+
+
+def admits_more(max_age: float | None, before: float | None) -> bool:
+    """Does `max_age` let through items that `before` (the one last in force) cut?"""
+    return before is not None and (max_age is None or max_age > before)
+
+
 def fresh_entries(spec: FeedSpec, config: Config, feed: FeedData, now: datetime) -> list[EntryData]:
     """Entries young enough for `max_age` (per feed, else global); undated ones pass."""
-    max_age = spec.max_age if spec.max_age is not None else config.settings.max_age
+    max_age = max_age_of(spec, config)
     if not max_age:
         return list(feed.entries)
     cutoff = now - timedelta(seconds=max_age)
@@ -422,10 +455,12 @@ async def poll_async(
     config: Config,
     feeds: Sequence[str] = (),
     on_progress: Callable[[FeedReport], None] | None = None,
+    on_pages: Callable[[int, int], None] | None = None,
 ) -> PollReport:
     specs = select_feeds(config, feeds)
     ctx = await open_context(config)
     ctx.on_progress = on_progress
+    ctx.on_pages = on_pages
     try:
         return await poll_all(ctx, specs)
     finally:
@@ -436,6 +471,10 @@ def poll(
     config: Config,
     feeds: Sequence[str] = (),
     on_progress: Callable[[FeedReport], None] | None = None,
+    on_pages: Callable[[int, int], None] | None = None,
 ) -> PollReport:
-    """One pass over the enabled feeds (or the named ones). The library entry point."""
-    return asyncio.run(poll_async(config, feeds, on_progress))
+    """One pass over the enabled feeds (or the named ones). The library entry point.
+
+    `on_progress`: called with each feed's report; `on_pages(more, done)`: article pages
+    found to fetch, and fetched, as the pass goes (a progress bar's two counters)."""
+    return asyncio.run(poll_async(config, feeds, on_progress, on_pages))

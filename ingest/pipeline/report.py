@@ -6,7 +6,9 @@ import logging
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
+from ingest.core.redact import redact
 from ingest.core.types import EntryKind, EntryOutcome, PollStatus
 from ingest.pipeline.schedule import Plan
 
@@ -22,8 +24,10 @@ class FeedReport:
     status: PollStatus = PollStatus.OK
     http_status: int | None = None
     new: int = 0
-    known: int = 0  # entries already stored (or a known canonical URL / content)
-    updated: int = 0  # of `known`: articles rewritten in place (same URL, changed body)
+    updated: int = 0  # articles rewritten in place (same URL, changed body)
+    merged: Counter[str] = field(default_factory=Counter)  # into a stored story, by rule
+    seen: int = 0  # entries already stored, or a known URL: nothing to do
+    too_old: int = 0  # cut by max_age, never looked at
     pending: int = 0  # left for a later poll by max_pages_per_poll
     skipped: Counter[str] = field(default_factory=Counter)
     error: str | None = None
@@ -43,11 +47,23 @@ class FeedReport:
             self.file_error = self.file_error or outcome.file_error
         if outcome.kind is EntryKind.NEW:
             self.new += 1
-        elif outcome.kind in (EntryKind.SKIPPED, EntryKind.FAILED):
+        elif outcome.kind is EntryKind.UPDATED:
+            self.updated += 1
+        elif outcome.kind is EntryKind.MERGED or outcome.reason == "known:canonical_url":
+            # An entry that reaches the pipeline is new to its feed; a known canonical URL
+            # there makes it one more source of a stored story: merged by that rule.
+            self.merged[(outcome.reason or "known").removeprefix("known:")] += 1
+        elif outcome.kind is EntryKind.SEEN:
+            self.seen += 1
+        else:  # skipped or failed, with the reason
             self.skipped[outcome.reason or outcome.kind.value] += 1
-        else:  # seen, merged or updated: an article we have
-            self.known += 1
-            self.updated += outcome.kind is EntryKind.UPDATED
+        why = outcome.reason if outcome.reason and outcome.reason != outcome.kind.value else ""
+        log.debug(
+            "feed=%s article=%s outcome=%s",
+            self.feed,
+            outcome.article_id or "-",
+            f"{outcome.kind.value}:{why.removeprefix('known:')}" if why else outcome.kind.value,
+        )
 
     def line(self) -> str:
         parts = [
@@ -55,11 +71,12 @@ class FeedReport:
             f"status={self.status}",
             f"http={self.http_status or '-'}",
             f"new={self.new}",
-            f"known={self.known}",
+            f"updated={self.updated}",
+            f"merged={sum(self.merged.values())}",
+            f"seen={self.seen}",
+            f"too_old={self.too_old}",
             f"skipped={sum(self.skipped.values())}",
         ]
-        if self.updated:
-            parts.append(f"updated={self.updated}")
         if self.pending:
             parts.append(f"pending={self.pending}")
         if self.unwritten:
@@ -98,7 +115,10 @@ class PollReport:
             "not_modified": sum(f.status is PollStatus.NOT_MODIFIED for f in self.feeds),
             "failed": len(self.failed),
             "new": sum(f.new for f in self.feeds),
-            "known": sum(f.known for f in self.feeds),
+            "updated": sum(f.updated for f in self.feeds),
+            "merged": sum(sum(f.merged.values()) for f in self.feeds),
+            "seen": sum(f.seen for f in self.feeds),
+            "too_old": sum(f.too_old for f in self.feeds),
             "skipped": sum(self.skipped_by_reason().values()),
             "pending": sum(f.pending for f in self.feeds),
         }
@@ -109,14 +129,31 @@ class PollReport:
             skipped.update(f.skipped)
         return skipped
 
+    def merged_by_rule(self) -> Counter[str]:
+        merged: Counter[str] = Counter()
+        for f in self.feeds:
+            merged.update(f.merged)
+        return merged
+
     def summary(self) -> str:
         t = self.totals()
-        reasons = ", ".join(f"{r}={n}" for r, n in sorted(self.skipped_by_reason().items()))
+        failed = ", ".join(f.feed for f in self.failed)
         return (
             f"polled {t['feeds']} feeds in {self.duration:.2f}s: {t['ok']} ok, "
-            f"{t['not_modified']} not modified, {t['failed']} failed; articles: {t['new']} new, "
-            f"{t['known']} known, {t['skipped']} skipped"
-            + (f" ({reasons})" if reasons else "")
+            f"{t['not_modified']} not modified, {t['failed']} failed"
+            + (f" ({failed})" if failed else "")
+            + f"; articles: {t['new']} new"
+            + "".join(
+                f", {n} {what}{why}"
+                for n, what, why in (
+                    (t["updated"], "updated in place", ""),
+                    (t["merged"], "merged into stored stories", _reasons(self.merged_by_rule())),
+                    (t["seen"], "already seen", ""),
+                    (t["too_old"], "too old for max_age", ""),
+                    (t["skipped"], "skipped", _reasons(self.skipped_by_reason())),
+                )
+                if n
+            )
             + (f", {t['pending']} left for the next poll" if t["pending"] else "")
             + self._unwritten_note()
         )
@@ -131,9 +168,37 @@ class PollReport:
         )
 
 
+class OneLineFormatter(logging.Formatter):
+    """One line per record, so `grep ERROR` finds the reason with the event, and no
+    password of any URL (a database URL in a driver's message) ever reaches the log."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = "; ".join(
+            line.strip() for line in redact(record.message).splitlines() if line.strip()
+        )
+        return super().formatMessage(record)
+
+
+def _reasons(counts: Counter[str]) -> str:
+    return " (" + ", ".join(f"{r}={n}" for r, n in sorted(counts.items())) + ")" if counts else ""
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time, so a progress bar that redirects it
+    (rich's) prints log lines above the bar instead of through it."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def setup_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler = _StderrHandler()
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("ingest")
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -72,6 +72,8 @@ class Context:
     db_pool: Executor
     clock: Callable[[], datetime] = utcnow
     on_progress: Callable[[FeedReport], None] | None = None
+    # Article pages: (more to do, done) as a poll learns of them and finishes each.
+    on_pages: Callable[[int, int], None] | None = None
     # Told how long each `cpu` call took, by stage ("parse", "extract"): the daemon's metrics.
     on_cpu: Callable[[str, float], None] | None = None
     workers: int | None = None

@@ -7,11 +7,13 @@ extraction broke. The counts are storage's; the thresholds and the words are our
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ingest.core.redact import redact
 from ingest.core.types import FeedState
 from ingest.pipeline.schedule import WEEK, is_failing
 from storage import queries
@@ -115,7 +117,7 @@ def _status(
         last_http_status=state.last_http_status,
         next_poll_at=to_utc(state.next_poll_at) if enabled and not removed else None,
         interval_seconds=state.interval_seconds,
-        last_error=state.last_error,
+        last_error=clean_error(state.last_error),
         permanent_redirect=state.permanent_redirect,
         pending_entries=state.pending_entries,
     )
@@ -131,15 +133,30 @@ def _state(state: FeedState, enabled: bool, removed: bool) -> str:
     return state.last_status or "never"
 
 
-def totals(rows: Iterable[FeedStatus]) -> dict[str, int]:
+def clean_error(error: str | None) -> str | None:
+    """The stored error as people read it: no password, no doubled class prefix
+    ('FetchError: ConnectError: cannot resolve' -> 'ConnectError: cannot resolve')."""
+    if not error:
+        return error
+    return _DOUBLE_PREFIX_RE.sub("", redact(error), count=1)
+
+
+_DOUBLE_PREFIX_RE = re.compile(r"^\w+Error: (?=\w+: )")
+
+
+def totals(rows: Iterable[FeedStatus], articles: int | None = None) -> dict[str, int]:
+    """Counts per state, with the same words as the rows. `articles`: stored articles in
+    all (an article seen in two feeds counts once); default: the sum over the rows."""
     rows = list(rows)
-    bad = ("error", "blocked", "gone", "failing")
     return {
         "feeds": len(rows),
         "ok": sum(r.state in ("ok", "not_modified") for r in rows),
-        "failing": sum(r.state in bad for r in rows),
+        "error": sum(r.state in ("error", "blocked", "gone") for r in rows),
+        "failing": sum(r.state == "failing" for r in rows),
+        "disabled": sum(r.state == "disabled" for r in rows),
+        "removed": sum(r.state == "removed" for r in rows),
         "never_polled": sum(r.state == "never" for r in rows),
-        "articles": sum(r.articles for r in rows),
+        "articles": sum(r.articles for r in rows) if articles is None else articles,
     }
 
 

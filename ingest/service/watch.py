@@ -61,7 +61,7 @@ class ConfigWatcher:
         except UnicodeDecodeError as exc:
             log.error("%s: not UTF-8 (%s); keeping the last valid configuration", self.path, exc)
         except ConfigError as exc:
-            log.error("invalid edit, keeping the last valid configuration:\n%s", exc)
+            log.error("invalid edit, keeping the last valid configuration: %s", exc)
         return None
 
 

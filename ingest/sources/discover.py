@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from ingest.config import Config
-from ingest.core.errors import FetchError, IngestError, ParseError
+from ingest.core.errors import FetchError, HTTPStatusError, IngestError, ParseError
 from ingest.core.types import FeedData
 from ingest.core.urls import canonical_url, is_http_url
 from ingest.feeds import parse_feed
@@ -168,12 +168,28 @@ async def probe(
 
 async def discover_async(url: str, config: Config, fetcher: Fetcher) -> Discovery:
     settings, allow = config.settings, config.allowed_networks()
-    page = await fetcher.fetch(
-        url,
-        max_bytes=max(settings.max_page_bytes, settings.max_feed_bytes),
-        allow=allow,
-        accept=ANY_ACCEPT,
-    )
+    try:
+        page = await fetcher.fetch(
+            url,
+            max_bytes=max(settings.max_page_bytes, settings.max_feed_bytes),
+            allow=allow,
+            accept=ANY_ACCEPT,
+        )
+    except HTTPStatusError as exc:
+        # The page is missing (a 404 on a mistyped path): the site's usual feed paths
+        # may still answer. Say which URL failed and what else was tried.
+        guessed = [u for u in common_path_urls(url) if canonical_url(u) != canonical_url(url)]
+        found, _ = await _probe_all(fetcher, guessed, "path", allow, settings.max_feed_bytes)
+        if found:
+            return Discovery(url, tuple(_unique(found)), ((url, str(exc)),))
+        paths = ", ".join(COMMON_PATHS)
+        raise FetchError(
+            f"{url}: {exc}; no feed either at the site's usual paths ({paths}): check the "
+            "address, or give the feed's own URL",
+            url,
+        ) from None
+    except FetchError as exc:
+        raise FetchError(f"cannot fetch {url}: {exc}", url) from None
     try:
         feed = parse_feed(page.final_url, page.content, page.content_type)
         return Discovery(url, (candidate_from(page.permanent_redirect or url, "url", feed),))

@@ -80,6 +80,45 @@ def remove_entry(text: str, name: str) -> str:
     return _checked(text, _splice_remove(text, feeds, index), expected, mutate)
 
 
+def set_enabled_entry(text: str, name: str, enabled: bool) -> str:
+    """`text` with the feed `name` enabled or disabled: its `enabled:` value replaced, or
+    an `enabled: false` line added under its `url:`; every other byte kept."""
+    data = _load(text)
+    feeds = data.get("feeds")
+    names = [f.get("name") if isinstance(f, Mapping) else None for f in feeds or []]
+    if name not in names:
+        known = ", ".join(str(n) for n in names if n) or "none"
+        raise ConfigError(f"no feed named {name!r} (feeds: {known})")
+    index = names.index(name)
+    entry = feeds[index]
+    if entry.get("enabled", True) is enabled:
+        return text
+
+    def mutate(doc: CommentedMap) -> None:
+        doc["feeds"][index]["enabled"] = enabled
+
+    expected = _plain(data)
+    expected["feeds"][index]["enabled"] = enabled
+    return _checked(text, _splice_enabled(text, entry, enabled), expected, mutate)
+
+
+def _splice_enabled(text: str, entry: CommentedMap, enabled: bool) -> str | None:
+    lines = _lines(text)
+    value = "true" if enabled else "false"
+    try:
+        if "enabled" in entry:
+            line, col = entry.lc.value("enabled")
+            token = lines[line][col:].split()[0] if lines[line][col:].split() else ""
+            lines[line] = lines[line][:col] + value + lines[line][col + len(token) :]
+        else:
+            line, col = entry.lc.key("url")
+            lines = _terminated(lines, _newline(text))
+            lines.insert(line + 1, " " * col + f"enabled: {value}" + _newline(text))
+    except (IndexError, KeyError, TypeError):
+        return None  # an odd layout: the round-trip dump does it
+    return "".join(lines)
+
+
 def _checked(
     text: str,
     spliced: str | None,
@@ -138,6 +177,12 @@ def _splice_remove(text: str, feeds: CommentedSeq, index: int) -> str | None:
     else:
         end = _sequence_end(lines, start, dash)
     before, after = lines[:start], lines[end:]
+    # A comment right above the entry (`# Italian`) goes with it, unless another entry
+    # follows directly and the comment heads that one too (a section of several).
+    following = next((ln for ln in after if ln.strip()), "")
+    if not _is_item(following, dash):
+        while before and before[-1].strip().startswith("#"):
+            before = before[:-1]
     # Entries separated by blank lines: do not leave two blank lines where one was, nor
     # the separator of a last entry (append writes one before the entry it adds).
     last = index == len(feeds) - 1
@@ -146,6 +191,10 @@ def _splice_remove(text: str, feeds: CommentedSeq, index: int) -> str | None:
     elif last and before and not before[-1].strip():
         before = before[:-1]
     return "".join(before + after)
+
+
+def _is_item(line: str, dash: int) -> bool:
+    return _dash_line([line], 0, dash) == 0
 
 
 def _sequence_end(lines: list[str], last_item: int, dash: int) -> int:
@@ -330,3 +379,44 @@ def add_entries(path: Path, entries: Sequence[Entry]) -> Config:
 
 def remove_feed(path: Path, name: str) -> Config:
     return edit(path, lambda text: remove_entry(text, name))
+
+
+def set_enabled(path: Path, name: str, enabled: bool) -> Config:
+    return edit(path, lambda text: set_enabled_entry(text, name, enabled))
+
+
+STARTER = """\
+# news-ingest configuration, read by every `ingest` command in this folder.
+# Every key is documented in README.md ("feeds.yaml reference"); unknown keys are errors.
+# Add feeds with `ingest feeds add URL` (a feed, a home page or an article page), then
+# run `ingest poll` once, or `ingest run` as a service.
+
+settings:
+  store: store            # articles/ and ingest.db go here, relative to this file
+  # database_url: postgresql://user@host/db   # default: SQLite in the store
+  adaptive: true          # ingest run paces each feed by how often it publishes (5m-24h)
+  # interval: 30m         # with adaptive: false, every feed is polled this often
+  # max_age: 7d           # items older than this are not imported
+  log_level: INFO         # DEBUG, INFO, WARNING, ERROR
+
+feeds:
+  # - name: example       # unique; used by --feed, status and the files
+  #   url: https://www.example.com/feed.xml
+  #   tags: [news]
+  #   interval: 15m       # optional: a fixed pace for this feed
+  #   enabled: true
+"""
+
+
+def write_starter(path: Path) -> Path:
+    """Create `path` with the commented starter configuration; never over a file."""
+    try:
+        with open(path, "x", encoding="utf-8", newline="\n") as out:
+            out.write(STARTER)
+    except FileExistsError:
+        raise ConfigError(
+            f"{path} exists already: edit it, or run `ingest init` in another folder"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc}") from None
+    return path

@@ -20,6 +20,7 @@ from ingest.core.urls import is_http_url
 from ingest.feeds import parse_feed
 from ingest.fetch import FEED_ACCEPT, Fetcher
 from ingest.sources.discover import newest_date
+from ingest.sources.manage import name_from_url
 
 # A news feed whose newest item is older than this has probably stopped or moved.
 STALE_AFTER = timedelta(days=90)
@@ -131,6 +132,12 @@ def _describe(exc: FetchError | ParseError) -> str:
     return f"{kind}: {exc}"
 
 
+def _spec(config: Config, name: str) -> FeedSpec:
+    if is_http_url(name) and not any(f.name == name for f in config.feeds):
+        return FeedSpec(name=name_from_url(name), url=name)
+    return config.feed(name)
+
+
 async def check_feeds_async(
     config: Config, specs: Sequence[FeedSpec], now: datetime
 ) -> list[FeedHealth]:
@@ -139,6 +146,9 @@ async def check_feeds_async(
 
 
 def check_feeds(config: Config, names: Sequence[str], now: datetime) -> list[FeedHealth]:
-    """Health of the named feeds (all configured feeds, enabled or not, when none named)."""
-    specs = [config.feed(n) for n in names] if names else list(config.feeds)
+    """Health of the named feeds (all configured feeds, enabled or not, when none named).
+
+    A name that is an http(s) URL and not a configured feed is checked as a new feed,
+    before it is added."""
+    specs = [_spec(config, n) for n in names] if names else list(config.feeds)
     return asyncio.run(check_feeds_async(config, specs, now))

@@ -150,6 +150,12 @@ def import_opml(config: Config, file: Path, *, dry_run: bool = False) -> ImportP
     opml = parse_opml(body)
     plan = plan_import(config, opml.feeds)
     plan.skipped.extend(opml.ignored)
+    added = {entry["url"] for entry in plan.added}
+    plan.skipped.extend(
+        (url, f"listed {n} times in the file (imported once, with the tags of each)")
+        for url, n in opml.repeats
+        if url in added
+    )
     if plan.added and not dry_run:
         add_entries(config.path, plan.added)
     return plan

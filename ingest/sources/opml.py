@@ -15,7 +15,10 @@ export imported again gives the same tags.
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +45,7 @@ class OpmlList:
     version: str  # "opml1", "opml2", or "opml" when the file does not say
     feeds: tuple[OpmlFeed, ...]
     ignored: tuple[tuple[str, str], ...]  # (url, reason)
+    repeats: tuple[tuple[str, int], ...] = ()  # (xmlUrl, times) listed more than once
 
 
 def parse_opml(body: bytes) -> OpmlList:
@@ -61,7 +65,20 @@ def parse_opml(body: bytes) -> OpmlList:
         version=parsed["version"],
         feeds=feeds,
         ignored=tuple(ignored),
+        repeats=_repeats(body),
     )
+
+
+_XMLURL_RE = re.compile(rb"""\bxmlUrl\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def _repeats(body: bytes) -> tuple[tuple[str, int], ...]:
+    """xmlUrls listed more than once: listparser merges them silently, we say so."""
+    counts: Counter[str] = Counter()
+    for m in _XMLURL_RE.finditer(body):
+        raw = (m[1] if m[1] is not None else m[2]).decode("utf-8", "replace")
+        counts[html.unescape(raw).strip()] += 1
+    return tuple((url, n) for url, n in counts.items() if n > 1)
 
 
 def _tags(categories: Sequence[Sequence[str]]) -> tuple[str, ...]:
