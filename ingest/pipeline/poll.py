@@ -7,6 +7,9 @@ CPU-bound work (feed parsing, HTML extraction, composing the article and its ded
 fingerprint) runs in a process pool so the event loop keeps fetching; database and file
 writes run on one storage thread, in order (runtime.py).
 Anchors: miniflux handler.go::RefreshFeed, reader _update/base.py::PipelineBase.update.
+
+About 480 lines, on purpose: one feed's story and the pass around it read top to bottom
+in one file; the machinery is elsewhere (runtime.py, deduplicate.py, schedule.py).
 """
 
 from __future__ import annotations
