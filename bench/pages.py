@@ -4,7 +4,7 @@ Every article URL of the farm reuses one of a few dozen templates, but each serv
 made a distinct story: every word of five letters or more in the page's text gets a suffix
 of four letters unique to the article ("government" -> "governmentbqxa"), so every
 3-word shingle differs between two articles of one template and near-duplicate detection
-(ingest/dedup.py) sees unrelated stories, as in a real poll. A marker word (`benchf12i7`)
+(ingest/core/dedup.py) sees unrelated stories, as in a real poll. A marker word (`benchf12i7`)
 also goes into the template's longest paragraph, to count articles in a tool's output.
 Without this, content deduplication would fold thousands of articles into a few dozen.
 

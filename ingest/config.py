@@ -107,7 +107,7 @@ class _Strict(BaseModel):
 
 
 class DedupSettings(_Strict):
-    """`settings: dedup:` thresholds; what they mean is in ingest/dedup.py."""
+    """`settings: dedup:` thresholds; what they mean is in ingest/core/dedup.py."""
 
     near_threshold: float = Field(dedup.NEAR_THRESHOLD, gt=0, le=1)
     short_threshold: float = Field(dedup.SHORT_THRESHOLD, gt=0, le=1)
@@ -145,8 +145,8 @@ class Settings(_Strict):
     title_max_chars: int = Field(80, ge=0)
     workers: int | None = Field(None, ge=1, le=256)  # extraction processes; default: CPUs
     log_level: str = "INFO"
-    dedup: DedupSettings = Field(default_factory=DedupSettings)  # ingest/dedup.py
-    # `ingest run` scheduling (ingest/schedule.py): a feed without its own `interval:`
+    dedup: DedupSettings = Field(default_factory=DedupSettings)  # ingest/core/dedup.py
+    # `ingest run` scheduling (ingest/pipeline/schedule.py): a feed without its own `interval:`
     # follows how often it publishes, within [min_interval, max_interval]; failures back
     # off exponentially up to max_backoff; SIGTERM waits shutdown_grace for polls to end.
     adaptive: bool = True

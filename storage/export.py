@@ -37,7 +37,7 @@ def record(article: Article, sources: list[ArticleSource]) -> dict[str, Any]:
                 "url": s.url,
                 "guid": s.guid,
                 "seen_at": _iso(s.seen_at),
-                "match_rule": s.match_rule,  # why it counts as this article (ingest/dedup.py)
+                "match_rule": s.match_rule,  # why it counts as this article (ingest/core/dedup.py)
                 "similarity": s.similarity,
             }
             for s in sources

@@ -220,7 +220,7 @@ class Fetcher:
         headers = {
             "User-Agent": agent or self.user_agent,
             "Accept": accept,
-            "Accept-Encoding": ACCEPT_ENCODING,  # only what ingest/decode.py decodes
+            "Accept-Encoding": ACCEPT_ENCODING,  # only what fetch/decode.py decodes
         }
         if etag:
             headers["If-None-Match"] = etag
@@ -304,7 +304,7 @@ async def _read_capped(
 ) -> bytes:
     """The decoded body, at most `max_bytes` (else TooLargeError, or cut when `truncate`).
 
-    Raw bytes are decoded here (ingest/decode.py), not by httpx, so that no single
+    Raw bytes are decoded here (fetch/decode.py), not by httpx, so that no single
     chunk of a compression bomb is ever decoded beyond the cap.
     """
     declared = resp.headers.get("content-length", "")

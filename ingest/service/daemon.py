@@ -12,7 +12,7 @@ Why the shapes:
   chose (start_date = next poll); its own repeats (every max(interval, SAFETY_NET)) are
   only a safety net should a poll end without rescheduling. `coalesce=True` and
   `misfire_grace_time=None`: runs missed during a sleep or a long poll become one run.
-* Jitter is decided by ingest/schedule.py (added only, never earlier), not by the
+* Jitter is decided by ingest/pipeline/schedule.py (added only, never earlier), not by the
   trigger, so a feed due at start is polled at once and Retry-After is never undercut.
 * Schedule state lives in the feeds table (next_poll_at, interval_seconds, error_count,
   validators), so a restart resumes: due feeds are polled at once, others wait.
