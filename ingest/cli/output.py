@@ -17,10 +17,13 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 from storage.export import export_jsonl, export_txt, iter_records, to_json_line
 from storage.models import Article
@@ -139,6 +142,20 @@ def split_text_output(output: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _bars(console: Console) -> Progress:
+    """Progress bars as every command draws them (made only on a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
 @contextmanager
 def progress_bar(
     console: Console, total: int, description: str
@@ -147,16 +164,7 @@ def progress_bar(
     if not console.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _bars(console) as progress:
         task = progress.add_task(description, total=total)
         yield lambda done: progress.advance(task, done)
 
@@ -170,16 +178,7 @@ def poll_progress(
     if not console.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _bars(console) as progress:
         feed_task = progress.add_task("feeds", total=feeds)
         page_task = progress.add_task("article pages", total=0)
 

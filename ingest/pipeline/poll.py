@@ -263,18 +263,7 @@ async def store_entry(
         html, final_url = None, link
         if not spec.full_content:
             html, final_url = await fetch_page(spec, link, ctx, entry)
-        draft, fp = await ctx.cpu(
-            prepare,
-            spec,
-            entry,
-            html,
-            final_url,
-            now,
-            feed.language,
-            ctx.config.settings.max_page_bytes,
-            await site_noise(site_of(final_url), ctx),
-            stage="extract",
-        )
+        draft, fp = await extract_entry(spec, entry, html, final_url, feed.language, ctx, now)
         result = await deduplicate_and_store(spec, entry, draft, fp, ctx, now)
         if result.file_error:  # counted, and said once in the pass summary
             log.debug("feed=%s article=%s %s", spec.name, result.article_id, result.file_error)
@@ -304,6 +293,22 @@ async def _record_skip(
     """Remember why an entry was not stored: for good, or one more attempt of a few."""
     record = partial(ctx.store.record_skip, spec.name, entry.key, entry.link)
     await ctx.db(record, skip.reason, skip.detail, not skip.transient, now)
+
+
+async def extract_entry(
+    spec: FeedSpec,
+    entry: EntryData,
+    html: bytes | None,
+    final_url: str,
+    language: str | None,
+    ctx: Context,
+    now: datetime,
+) -> tuple[ArticleDraft, Fingerprint | None]:
+    """extract -> compose -> fingerprint in the pool (prepare.py), with the site's memory."""
+    noise = await site_noise(site_of(final_url), ctx)
+    max_bytes = ctx.config.settings.max_page_bytes
+    args = (spec, entry, html, final_url, now, language, max_bytes, noise)
+    return await ctx.cpu(prepare, *args, stage="extract")
 
 
 async def site_noise(site: str, ctx: Context) -> frozenset[int]:

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from ingest.config import Config, FeedSpec
 from ingest.core.errors import ExtractError, Skip, StorageError
 from ingest.core.types import EntryData
-from ingest.core.urls import site_of
-from ingest.pipeline.poll import fetch_page, site_noise
-from ingest.pipeline.prepare import prepare
+from ingest.pipeline.poll import extract_entry, fetch_page
 from ingest.pipeline.report import log
 from ingest.pipeline.runtime import Context, bounded, close_context, open_context
 from storage.models import Article
@@ -88,17 +86,8 @@ async def reextract_one(article: Article, spec: FeedSpec, ctx: Context) -> bool:
         language=article.language,
     )
     html, final_url = await fetch_page(spec, article.url, ctx, entry)
-    draft, fp = await ctx.cpu(
-        prepare,
-        spec,
-        entry,
-        html,
-        final_url,
-        ctx.clock(),
-        article.language,
-        ctx.config.settings.max_page_bytes,
-        await site_noise(site_of(final_url), ctx),
-        stage="extract",
+    draft, fp = await extract_entry(
+        spec, entry, html, final_url, article.language, ctx, ctx.clock()
     )
     if draft.text_source != "page" or not draft.paragraphs:
         raise Skip("page:no_body", "the page gives no body now; the stored text stays")

@@ -62,15 +62,20 @@ def append_entries(text: str, entries: Sequence[Entry]) -> str:
     return _checked(text, spliced, expected, mutate)
 
 
-def remove_entry(text: str, name: str) -> str:
-    """`text` without the feed called `name`; other lines, comments included, kept."""
-    data = _load(text)
-    feeds = data.get("feeds")
+def _index_of(feeds: Any, name: str) -> int:
+    """The position of the feed called `name` under `feeds:`; ConfigError naming the others."""
     names = [f.get("name") if isinstance(f, Mapping) else None for f in feeds or []]
     if name not in names:
         known = ", ".join(str(n) for n in names if n) or "none"
         raise ConfigError(f"no feed named {name!r} (feeds: {known})")
-    index = names.index(name)
+    return names.index(name)
+
+
+def remove_entry(text: str, name: str) -> str:
+    """`text` without the feed called `name`; other lines, comments included, kept."""
+    data = _load(text)
+    feeds = data.get("feeds")
+    index = _index_of(feeds, name)
 
     def mutate(doc: CommentedMap) -> None:
         del doc["feeds"][index]
@@ -85,11 +90,7 @@ def set_enabled_entry(text: str, name: str, enabled: bool) -> str:
     an `enabled: false` line added under its `url:`; every other byte kept."""
     data = _load(text)
     feeds = data.get("feeds")
-    names = [f.get("name") if isinstance(f, Mapping) else None for f in feeds or []]
-    if name not in names:
-        known = ", ".join(str(n) for n in names if n) or "none"
-        raise ConfigError(f"no feed named {name!r} (feeds: {known})")
-    index = names.index(name)
+    index = _index_of(feeds, name)
     entry = feeds[index]
     if entry.get("enabled", True) is enabled:
         return text
