@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from ingest.extract import EMPTY, clean_text, extract_page, extract_text, parse_datetime
+from ingest.core.dates import parse_datetime
+from ingest.core.text import clean_visible as clean_text
+from ingest.extract import EMPTY, extract_page, extract_text
 
 CET = timezone(timedelta(hours=1))
 DEVDATA = Path(__file__).resolve().parents[2] / "shared" / "devdata"

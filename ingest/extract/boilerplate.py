@@ -1,0 +1,39 @@
+"""Boilerplate paragraphs inside the article container: widget lines and related boxes.
+
+The phrase tables are data in ingest/core/boilerplate.py (shared with the feeds' tail
+cutter); this module holds the structural walk over a page's paragraphs.
+"""
+
+from __future__ import annotations
+
+from ingest.core.boilerplate import is_boilerplate, is_related_heading
+
+
+def _looks_like_teaser(kind: str, text: str) -> bool:
+    """A linked headline: short and not closed like a sentence."""
+    closed = text.endswith((".", ":", "“", '"'))
+    return len(text) <= 160 and (kind in ("item", "head") or not closed)
+
+
+def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop boilerplate paragraphs and related-article boxes (heading + teaser titles)."""
+    kept: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    in_related = 0  # teaser titles still allowed to be skipped after a related heading
+    for kind, text in blocks:
+        if in_related and _looks_like_teaser(kind, text):
+            in_related -= 1
+            continue
+        in_related = 0
+        if is_related_heading(text):
+            in_related = 10
+            continue
+        if is_boilerplate(text):
+            continue
+        # repeated captions/pull quotes; short repeats ("***", "Fazit") may be legitimate
+        if len(text) >= 20:
+            if text in seen:
+                continue
+            seen.add(text)
+        kept.append((kind, text))
+    return kept
