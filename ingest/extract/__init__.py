@@ -22,14 +22,17 @@ from ingest.core.types import PageContent
 from ingest.extract.blocks import body_blocks
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.errorpage import is_error_shell
+from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.intro import recover_intro
 from ingest.extract.meta import (
     find_canonical,
     find_language,
     find_published,
     meta_map,
+    page_headlines,
     page_info,
 )
+from ingest.extract.tail import trim_tail
 
 __all__ = ["EMPTY", "extract_page", "extract_text"]
 
@@ -83,21 +86,25 @@ def _extract_page(
     if tree is None:
         return EMPTY
     doc = _main_text(tree, url)
+    meta = meta_map(tree)
+    info = page_info(tree)
+    lead = clean_text(info.description) or None
+    site_name = clean_text(meta.get("og:site_name") or info.sitename) or None
+    headlines = page_headlines(tree, meta)
     blocks = filter_blocks(body_blocks(doc.body if doc is not None else None))
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
+        blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
     paragraphs = tuple(text for _, text in blocks)
-    meta = meta_map(tree)
-    info = page_info(tree)
-    title = clean_text(info.title) or None
+    title = strip_site_suffix(clean_text(info.title), site_name, headlines) or None
     return PageContent(
         title=title,
-        lead=clean_text(info.description) or None,
+        lead=lead,
         paragraphs=paragraphs,
         published=find_published(tree, meta, url, guess=guess_date),
         language=find_language(tree, meta),
         canonical_url=find_canonical(tree, meta, url),
-        site_name=clean_text(meta.get("og:site_name") or info.sitename) or None,
+        site_name=site_name,
         is_error_page=is_error_shell(tree, title, paragraphs),
     )
 

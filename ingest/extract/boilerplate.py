@@ -6,7 +6,11 @@ cutter); this module holds the structural walk over a page's paragraphs.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ingest.core.boilerplate import is_boilerplate, is_related_heading
+
+MIN_STRUCTURE_REPEATS = 3
 
 
 def _looks_like_teaser(kind: str, text: str) -> bool:
@@ -20,6 +24,9 @@ def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     kept: list[tuple[str, str]] = []
     seen: set[str] = set()
     in_related = 0  # teaser titles still allowed to be skipped after a related heading
+    # A subheading that recurs under every item ("Pros", "Key features") is the text's
+    # structure; one seen twice is a summary box or a sticky copy of the real one.
+    heading_count = Counter(text for kind, text in blocks if kind == "head")
     for kind, text in blocks:
         if in_related and _looks_like_teaser(kind, text):
             in_related -= 1
@@ -31,7 +38,9 @@ def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if is_boilerplate(text):
             continue
         # repeated captions/pull quotes; short repeats ("***", "Fazit") may be legitimate
-        if len(text) >= 20:
+        if len(text) >= 20 and not (
+            kind == "head" and heading_count[text] >= MIN_STRUCTURE_REPEATS
+        ):
             if text in seen:
                 continue
             seen.add(text)

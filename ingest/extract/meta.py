@@ -25,6 +25,7 @@ from trafilatura.metadata import (
 
 from ingest.core.dates import parse_datetime
 from ingest.core.html import class_and_id
+from ingest.core.text import clean_visible as clean_text
 
 # Publication-date sources in order of trust: explicit "published" meta, JSON-LD, <time>.
 _DATE_META_KEYS = (
@@ -87,6 +88,9 @@ def _json_ld_dates(tree: HtmlElement) -> Iterator[str]:
                 stack.extend(reversed(item))
 
 
+EXTENSIVE_DATE_SEARCH = True
+
+
 def find_published(
     tree: HtmlElement, meta: dict[str, str], url: str | None, guess: bool = True
 ) -> datetime | None:
@@ -104,12 +108,15 @@ def find_published(
             parsed = parse_datetime(el.get("datetime"))
             if parsed:
                 return parsed
-    # htmldate's guess (date only) when the page states nothing explicit. Its extensive
-    # search was a quarter of all CPU in the benchmark, for a date that only stands in for
-    # a feed entry without one.
+    # htmldate's search (date only) when the page states nothing explicit, as thorough as
+    # trafilatura's default (issue 13): the month must not be worse than trafilatura's.
+    # It runs only on pages without a date in their markup, and not at all when the
+    # caller has the feed's date (guess=False).
     if not guess:
         return None
-    return parse_datetime(find_date(tree, url=url, extensive_search=False, original_date=True))
+    return parse_datetime(
+        find_date(tree, url=url, extensive_search=EXTENSIVE_DATE_SEARCH, original_date=True)
+    )
 
 
 def _absolute_http(href: str | None, base: str | None) -> str | None:
@@ -152,6 +159,19 @@ def _http_equiv_language(tree: HtmlElement) -> str | None:
         if (el.get("http-equiv") or "").lower() == "content-language":
             return el.get("content")
     return None
+
+
+def page_headlines(tree: HtmlElement, meta: dict[str, str]) -> list[str]:
+    """The headline as the page states it: <title>, og:title, twitter:title, first h1s."""
+    found = [meta.get("og:title", ""), meta.get("twitter:title", "")]
+    raw_title = tree.find(".//title")
+    if raw_title is not None:
+        found.append(raw_title.text_content())
+    for i, h1 in enumerate(tree.iter("h1")):
+        if i >= 3:
+            break
+        found.append(h1.text_content())
+    return [text for text in (clean_text(t) for t in found) if text]
 
 
 def page_info(tree: HtmlElement) -> Document:
