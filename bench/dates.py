@@ -8,7 +8,7 @@ For every dated page of ../shared/devdata (pages.jsonl `date`) and of its paragr
 - trafilatura's default metadata extraction: `trafilatura.extract_metadata(html,
   default_url=url).date` (htmldate with extensive search),
 
-in the same run, with the CPU seconds each took.
+in the same run. CPU: bench/cpu.py.
 
     .venv/bin/python bench/dates.py [--limit N]
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -47,19 +46,13 @@ def main() -> None:
     for name, folder, rec in _records(args.limit):
         html = gzip.open(folder / rec["file"]).read()
         want = rec["date"][:7]
-        start = time.process_time()
         ours = extract_page(html, rec.get("url")).published
-        mid = time.process_time()
         meta = trafilatura.extract_metadata(html, default_url=rec.get("url"))
-        end = time.process_time()
         theirs = meta.date if meta is not None else None
-        row = tally.setdefault(name, dict.fromkeys(("pages", "ours", "trafilatura", "cpu"), 0.0))
+        row = tally.setdefault(name, dict.fromkeys(("pages", "ours", "trafilatura"), 0.0))
         row["pages"] += 1
         row["ours"] += bool(ours) and f"{ours.year:04d}-{ours.month:02d}" == want
         row["trafilatura"] += bool(theirs) and str(theirs)[:7] == want
-        row["cpu"] += (mid - start) - 0  # full extraction, body included
-        row.setdefault("cpu_trafilatura", 0.0)
-        row["cpu_trafilatura"] += end - mid
     print("| set | dated pages | month right: ours | month right: trafilatura metadata |")
     print("|---|---:|---:|---:|")
     for name, row in tally.items():

@@ -59,8 +59,11 @@ def extract_page(
 
 
 def extract_text(html: bytes | str, url: str | None) -> str | None:
-    """The body as text, one paragraph per line, or None when there is no body."""
-    paragraphs = extract_page(html, url).paragraphs
+    """The body as text, one paragraph per line, or None when there is no body.
+
+    The page's date is not part of the answer, so its search is skipped (guess_date).
+    """
+    paragraphs = extract_page(html, url, guess_date=False).paragraphs
     return "\n".join(paragraphs) if paragraphs else None
 
 
