@@ -74,7 +74,6 @@ def test_head_keeps_a_subheading_and_short_lines_without_prose() -> None:
         ["Avec AFP", "Qu'en pensez-vous ?", "Soutenez notre journalisme."],
         ["About the author", "Jane Smith covers city hall.", "Read more posts by Jane"],
         ["Über den Autor", "Max schreibt über Politik."],
-        ["Other story one", "Other story two", "Other story three"],
     ],
 )
 def test_tail_drops_credits_polls_appeals_promos_and_boxes(tail: list[str]) -> None:

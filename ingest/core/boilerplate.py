@@ -75,8 +75,13 @@ _TEASER_PREFIX = re.compile(rf"^(?:>+\s*)?(?:{_TEASER_WORDS})\s*(?:[:»>|]|$)", 
 
 # Headings of related-article / recommendation boxes; the teaser titles after them go too.
 _RELATED_HEADING = re.compile(
-    r"^(?:>+\s*)?(?:related|recommended|you (?:may|might) also like|more (?:from|stories|news|on)|"
-    r"read next|most (?:read|popular)|popular|next article|previous article|"
+    # "related", "popular", "recommended" only as the whole heading (or with a word for
+    # what is listed): "Related papers" or "Popular cities" head a section of the text.
+    r"^(?:>+\s*)?(?:related(?:\s+(?:articles?|posts?|stories|content|news|links|reading|"
+    r"coverage|topics|videos?))?\s*:?$|recommended(?:\s+(?:for you|articles?|posts?|stories|"
+    r"reading))?\s*:?$|you (?:may|might) also like|more (?:from|stories|news|on)|"
+    r"read next|most (?:read|popular)|popular(?:\s+(?:posts?|articles?|stories|news|now))?\s*:?$|"
+    r"next article|previous article|"
     r"weitere (?:artikel|beiträge|themen|nachrichten|meldungen|informationen|infos|"
     r"aktuelle themen|tourentipps)|mehr (?:themen|zum thema|aus|news|artikel)|top-themen|"
     r"meist(?:gelesen|-gelesen|diskutiert|-diskutiert|geklickt)|auch interessant|auch lesen|"
@@ -266,7 +271,10 @@ def is_date_line(text: str) -> bool:
     if len(text) > 80:
         return False
     tokens = re.findall(r"\w+", text.lower())
-    return bool(tokens) and all(t.isdigit() or t in _DATE_LABELS for t in tokens)
+    # a digit is required: "April" or "Monday" alone is a section heading, not a date
+    return any(t.isdigit() for t in tokens) and all(
+        t.isdigit() or t in _DATE_LABELS for t in tokens
+    )
 
 
 # Every rule is limited to paragraphs this short (the teaser and date rules to shorter ones)

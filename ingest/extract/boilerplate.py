@@ -11,6 +11,7 @@ from collections import Counter
 from ingest.core.boilerplate import is_boilerplate, is_related_heading
 
 MIN_STRUCTURE_REPEATS = 3
+STRUCTURE_HEADING_MAX = 36  # characters: such headings are labels ("Pros", "Key features")
 
 
 def _looks_like_teaser(kind: str, text: str) -> bool:
@@ -38,8 +39,10 @@ def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if is_boilerplate(text):
             continue
         # repeated captions/pull quotes; short repeats ("***", "Fazit") may be legitimate
-        if len(text) >= 20 and not (
-            kind == "head" and heading_count[text] >= MIN_STRUCTURE_REPEATS
+        if (len(text) >= 20 or len(text.split()) >= 4) and not (
+            kind == "head"
+            and len(text) <= STRUCTURE_HEADING_MAX
+            and heading_count[text] >= MIN_STRUCTURE_REPEATS
         ):
             if text in seen:
                 continue

@@ -19,6 +19,7 @@ HEAD_SCAN = 8  # blocks looked at before giving up on finding the body's start
 BODY_START_CHARS = 120  # a paragraph this long is prose: the head zone ends before it
 TITLE_EXTRA_WORDS = 3  # "Title | Opinion": the title plus a label of this many words
 KICKER_MAX_WORDS = 4  # section labels and kickers above the headline are this short
+KICKER_MAX_CHARS = 30  # and this, which also bounds scripts written without spaces
 
 # Separators publishers put between a headline and the outlet's name in <title>.
 SITE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|/|«|»)\s+")
@@ -43,7 +44,7 @@ _HEAD_LINE = re.compile(
     re.IGNORECASE,
 )
 _HEAD_LINE_MAX = 90  # characters: a byline or stamp, never a paragraph of prose
-_SENTENCE_END = (".", "!", "?", ":", "…", '"', "”", "»")
+_SENTENCE_END = (".", "!", "?", ":", "…", '"', "”", "“", "»", "«", "'", "’", "。", "！", "？")
 
 
 def norm(text: str) -> str:
@@ -93,6 +94,7 @@ def _is_kicker(kind: str, text: str) -> bool:
     return (
         kind != "head"
         and len(text.split()) <= KICKER_MAX_WORDS
+        and len(text) <= KICKER_MAX_CHARS
         and not text.endswith(_SENTENCE_END)
     )
 

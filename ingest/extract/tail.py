@@ -19,8 +19,6 @@ TAIL_SCAN = 12  # blocks after the last long paragraph that may be chrome
 PROSE_CHARS = 200  # a paragraph this long ends the tail zone (scanning backwards)
 TAIL_LINE_MAX = 300  # characters: notices are short; longer text is kept whatever it says
 MARKER_TAKES = 8  # short lines after a marker that go with it (author bio, source list)
-TEASER_MAX = 100  # characters: a linked headline of another article
-TEASER_RUN = 2  # so many headlines in a row at the very end are a "more on this" list
 
 # Headings that open an end-of-article box: whatever short follows belongs to the box.
 # Source and reference lists are not here: many publishers count them as the article's.
@@ -103,20 +101,4 @@ def trim_tail(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if is_tail_line(text):
             continue
         kept.append((kind, text))
-    return blocks[:start] + _drop_teaser_run(kept)
-
-
-def _drop_teaser_run(tail: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Drop a run of other articles' headlines ending the page.
-
-    Short lines that are not sentences, not list items and not headings, at least
-    TEASER_RUN in a row, after the last paragraph of prose: the title list of a
-    "more on this topic" box whose heading trafilatura already removed.
-    """
-    end = len(tail)
-    while end > 0:
-        kind, text = tail[end - 1]
-        if kind in ("item", "head") or len(text) > TEASER_MAX or text.endswith(_SENTENCE_END):
-            break
-        end -= 1
-    return tail[:end] if len(tail) - end >= TEASER_RUN else tail
+    return blocks[:start] + kept
