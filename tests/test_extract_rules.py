@@ -10,12 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import lxml.html
 import pytest
+from lxml.html import HtmlElement
 
 from ingest.compose import drop_repeats, repeats
 from ingest.extract import extract_page, extract_text
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.head import strip_site_suffix, trim_head
+from ingest.extract.headings import restore_headings
 from ingest.extract.tail import trim_tail
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -165,3 +168,35 @@ def test_date_from_text_when_markup_has_none() -> None:
     # htmldate's extensive search: a date written in the page's text only
     when = _dated(body="<p class='date'>Published on 3 February 2019</p>")
     assert when is not None and (when.year, when.month) == (2019, 2)
+
+
+# --- subheadings trafilatura dropped --------------------------------------------------------
+
+
+LONG = PROSE + " " + PROSE
+
+
+def _tree(html: str) -> HtmlElement:
+    return lxml.html.fromstring(html)
+
+
+def test_dropped_subheading_is_restored_before_its_paragraph() -> None:
+    second = "Die zweite Runde der Beratungen begann am Mittwoch mit einer langen Anhörung."
+    tree = _tree(
+        f"<html><body><article><p>{LONG}</p>"
+        f'<div class="card"><h3 class="card-title">Was sich ändert 🔗</h3><p>{second}</p></div>'
+        f"<p>{LONG} Zwei.</p></article></body></html>"
+    )
+    blocks = [("p", LONG), ("p", second), ("p", LONG + " Zwei.")]
+    restored = restore_headings(tree, blocks)
+    assert restored == [blocks[0], ("head", "Was sich ändert 🔗"), *blocks[1:]]
+
+
+def test_heading_already_there_or_after_the_story_is_not_restored() -> None:
+    teaser = "Another article's teaser line that is long enough to be recognised."
+    tree = _tree(
+        f"<html><body><h2>Qué cambia</h2><p>{LONG}</p>"
+        f"<aside><h3>Otra noticia</h3><p>{teaser}</p></aside></body></html>"
+    )
+    blocks = [("head", "Qué cambia"), ("p", LONG), ("p", teaser)]
+    assert restore_headings(tree, blocks) == blocks

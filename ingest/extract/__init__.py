@@ -23,6 +23,7 @@ from ingest.extract.blocks import body_blocks
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.errorpage import is_error_shell
 from ingest.extract.head import strip_site_suffix, trim_head
+from ingest.extract.headings import restore_headings
 from ingest.extract.intro import recover_intro
 from ingest.extract.meta import (
     find_canonical,
@@ -97,6 +98,7 @@ def _extract_page(
     blocks = filter_blocks(body_blocks(doc.body if doc is not None else None))
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
+        blocks = restore_headings(tree, blocks)
         blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
     paragraphs = tuple(text for _, text in blocks)
     title = strip_site_suffix(clean_text(info.title), site_name, headlines) or None

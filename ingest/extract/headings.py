@@ -1,0 +1,77 @@
+"""Subheadings trafilatura dropped, put back in front of the paragraph they head.
+
+trafilatura leaves out headings it takes for titles of teasers (an <h3 class="...title">
+in a card, a heading holding a link) even when the text under them is the article's, so
+plain trafilatura keeps 85% of the subheadings on the paragraphs set. A heading of the
+page is put back when the paragraph right after it in the page is in the body and the
+heading is not: then it heads that paragraph.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from ingest.core.boilerplate import is_boilerplate, is_related_heading
+from ingest.core.text import clean_visible, comparison_key
+
+HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
+HEADING_MAX_CHARS = 150  # longer "headings" are styled paragraphs
+PROBE_CHARS = 40  # a paragraph is recognised by its first characters
+MIN_PROBE_CHARS = 20  # shorter followers (a date, a button) prove nothing
+SIBLINGS_LOOKED_AT = 3  # elements after the heading searched for its paragraph
+PROSE_CHARS = 200  # the story ends with its last paragraph this long
+
+
+def _follower(heading: HtmlElement) -> str | None:
+    """Start of the first substantial text after `heading`, climbing one level if needed."""
+    for el in (heading, heading.getparent()):
+        if el is None:
+            return None
+        for i, sibling in enumerate(el.itersiblings()):
+            if i >= SIBLINGS_LOOKED_AT or not isinstance(sibling.tag, str):
+                break
+            if sibling.tag in HEADING_TAGS:
+                return None  # a heading of headings (a list of titles): nothing to head
+            text = clean_visible(sibling.text_content())
+            if len(text) >= MIN_PROBE_CHARS:
+                return text[:PROBE_CHARS]
+    return None
+
+
+def restore_headings(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`blocks` with the page's missing subheadings inserted before their paragraphs."""
+    if len(blocks) < 2:
+        return blocks
+    texts = {comparison_key(text) for _, text in blocks}  # "Heading 🔗" is "Heading"
+    starts: dict[str, int] = {}
+    for i, (_, text) in enumerate(blocks):
+        if len(text) >= MIN_PROBE_CHARS:
+            starts.setdefault(text[:PROBE_CHARS], i)
+    # Only inside the story: after its last long paragraph come the boxes of other
+    # articles, whose headlines head their own teaser lines.
+    last_prose = max((i for i, (_, t) in enumerate(blocks) if len(t) >= PROSE_CHARS), default=-1)
+    inserts: dict[int, str] = {}
+    for heading in tree.iter(*HEADING_TAGS):
+        text = clean_visible(heading.text_content())
+        if not text or len(text) > HEADING_MAX_CHARS or comparison_key(text) in texts:
+            continue
+        if is_boilerplate(text) or is_related_heading(text):
+            continue
+        probe = _follower(heading)
+        if probe is None:
+            continue
+        at = starts.get(probe)
+        if at is None or at > last_prose or at in inserts:
+            continue
+        inserts[at] = text
+        texts.add(
+            comparison_key(text)
+        )  # a heading the page repeats (sticky or mobile copy) goes back once
+    if not inserts:
+        return blocks
+    result: list[tuple[str, str]] = []
+    for i, block in enumerate(blocks):
+        if i in inserts:
+            result.append(("head", inserts[i]))
+        result.append(block)
+    return result
