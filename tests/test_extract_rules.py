@@ -77,11 +77,39 @@ def test_head_keeps_a_subheading_and_short_lines_without_prose() -> None:
         ["Avec AFP", "Qu'en pensez-vous ?", "Soutenez notre journalisme."],
         ["About the author", "Jane Smith covers city hall.", "Read more posts by Jane"],
         ["Über den Autor", "Max schreibt über Politik."],
+        ["Jane Smith is a freelance writer based in Denver. She covers housing and schools."],
+        ["Max Mustermann ist freier Journalist in Berlin und schreibt über Verkehr."],
+        ["This article was originally published on Example News.", "Follow us"],
+        ["Die Meinung des Autors ist seine eigene. The views expressed are the author's own."],
     ],
 )
 def test_tail_drops_credits_polls_appeals_promos_and_boxes(tail: list[str]) -> None:
     blocks = [("p", PROSE), ("p", PROSE + " Again.")] + [("p", text) for text in tail]
     assert trim_tail(blocks) == blocks[:2]
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Products are chosen by our editors. Purchases made through our links may earn us a "
+        "commission.",
+        "Prices were accurate at the time this article was published.",
+        "Wenn Sie über diese Links einkaufen, erhalten wir eine kleine Provision.",
+    ],
+)
+def test_affiliate_notices_are_dropped_anywhere(notice: str) -> None:
+    blocks = [("p", PROSE), ("p", notice), ("p", PROSE + " Again.")]
+    assert filter_blocks(blocks) == [blocks[0], blocks[2]]
+
+
+def test_restored_heading_skips_captions_and_contents() -> None:
+    long = PROSE + " " + PROSE
+    tree = lxml.html.fromstring(
+        f"<html><body><p>{long}</p><h2>Contents</h2><p>{long} Zwei.</p>"
+        f"<figure><h3>Ein Bild vom Rathaus.</h3><p>{long} Drei.</p></figure></body></html>"
+    )
+    blocks = [("p", long), ("p", long + " Zwei."), ("p", long + " Drei.")]
+    assert restore_headings(tree, blocks) == blocks
 
 
 def test_tail_keeps_a_closing_sentence_and_final_list() -> None:

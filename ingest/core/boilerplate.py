@@ -80,7 +80,10 @@ _RELATED_HEADING = re.compile(
     r"^(?:>+\s*)?(?:related(?:\s+(?:articles?|posts?|stories|content|news|links|reading|"
     r"coverage|topics|videos?))?\s*:?$|recommended(?:\s+(?:for you|articles?|posts?|stories|"
     r"reading))?\s*:?$|you (?:may|might) also like|more (?:from|stories|news|on)|"
-    r"read next|most (?:read|popular)|popular(?:\s+(?:posts?|articles?|stories|news|now))?\s*:?$|"
+    r"read (?:this )?next|most (?:read|popular)|"
+    r"popular(?:\s+(?:posts?|articles?|stories|news|now))?\s*:?$|"
+    r"related (?:articles?|posts?|stories) (?:that )?(?:may|might|you) |"
+    r"you (?:may|might) (?:also )?be interested in|"
     r"next article|previous article|"
     r"weitere (?:artikel|beiträge|themen|nachrichten|meldungen|informationen|infos|"
     r"aktuelle themen|tourentipps)|mehr (?:themen|zum thema|aus|news|artikel)|top-themen|"
@@ -206,7 +209,11 @@ _BOILERPLATE = [
         400,
         re.compile(
             r"\baffiliate[- ]?links?\b|\bwe may (?:receive|earn) (?:a )?(?:compensation|"
-            r"commission)",
+            r"commission)|\bmay earn (?:us )?(?:a )?(?:small )?(?:commission|compensation)|"
+            r"\b(?:purchases|anything you buy) (?:made )?through (?:our |these )?links\b|"
+            r"\bprices (?:were|are) accurate (?:at|as of) the time|"
+            r"\berhalten wir (?:eine|ggf\. eine) (?:kleine )?provision|"
+            r"\bpodemos recibir una comisión|\bnous pouvons percevoir une commission",
             re.I,
         ),
     ),

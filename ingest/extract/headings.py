@@ -15,26 +15,40 @@ from ingest.core.boilerplate import is_boilerplate, is_related_heading
 from ingest.core.text import clean_visible, comparison_key
 
 HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
+_NOT_CONTENT = frozenset({"figure", "figcaption", "aside", "nav", "footer", "form"})
+# Table-of-contents headings: the list under them repeats the subheadings.
+_TOC_WORDS = frozenset(
+    "contents|table of contents|in this article|inhalt|inhaltsverzeichnis|contenido|índice|"
+    "sommaire|indice|spis treści|conteúdo|目录|目次".split("|")
+)
 HEADING_MAX_CHARS = 150  # longer "headings" are styled paragraphs
 PROBE_CHARS = 40  # a paragraph is recognised by its first characters
 MIN_PROBE_CHARS = 20  # shorter followers (a date, a button) prove nothing
 SIBLINGS_LOOKED_AT = 3  # elements after the heading searched for its paragraph
+WRAPPERS_CLIMBED = 3  # wrappers holding nothing but the heading
 PROSE_CHARS = 200  # the story ends with its last paragraph this long
 
 
-def _follower(heading: HtmlElement) -> str | None:
-    """Start of the first substantial text after `heading`, climbing one level if needed."""
-    for el in (heading, heading.getparent()):
-        if el is None:
-            return None
-        for i, sibling in enumerate(el.itersiblings()):
-            if i >= SIBLINGS_LOOKED_AT or not isinstance(sibling.tag, str):
-                break
-            if sibling.tag in HEADING_TAGS:
-                return None  # a heading of headings (a list of titles): nothing to head
-            text = clean_visible(sibling.text_content())
-            if len(text) >= MIN_PROBE_CHARS:
-                return text[:PROBE_CHARS]
+def _follower(heading: HtmlElement, text: str) -> str | None:
+    """Start of the first substantial text after `heading`.
+
+    When the heading is the only text of its wrappers (<div class="title"><h3>), the
+    search starts after the outermost such wrapper.
+    """
+    el = heading
+    for _ in range(WRAPPERS_CLIMBED):
+        parent = el.getparent()
+        if parent is None or clean_visible(parent.text_content()) != text:
+            break
+        el = parent
+    for i, sibling in enumerate(el.itersiblings()):
+        if i >= SIBLINGS_LOOKED_AT or not isinstance(sibling.tag, str):
+            break
+        if sibling.tag in HEADING_TAGS:
+            return None  # a heading of headings (a list of titles): nothing to head
+        follower = clean_visible(sibling.text_content())
+        if len(follower) >= MIN_PROBE_CHARS:
+            return follower[:PROBE_CHARS]
     return None
 
 
@@ -55,9 +69,11 @@ def restore_headings(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[t
         text = clean_visible(heading.text_content())
         if not text or len(text) > HEADING_MAX_CHARS or comparison_key(text) in texts:
             continue
-        if is_boilerplate(text) or is_related_heading(text):
+        if is_boilerplate(text) or is_related_heading(text) or text.casefold() in _TOC_WORDS:
             continue
-        probe = _follower(heading)
+        if text.endswith(".") or any(a.tag in _NOT_CONTENT for a in heading.iterancestors()):
+            continue  # a caption set as a heading, a box beside the story
+        probe = _follower(heading, text)
         if probe is None:
             continue
         at = starts.get(probe)

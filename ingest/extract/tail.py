@@ -65,14 +65,38 @@ _TAIL_LINE = re.compile(
     # author-box lines
     r"|^(?:read more|see all|view all) (?:posts|articles|stories) (?:by|from)\b"
     r"|^(?:mehr|alle) (?:artikel|beiträge) (?:von|des autors)\b"
-    r"|^(?:posted|filed) (?:in|under)\b|^(?:tags|schlagwörter|etiquetas|mots-clés)\s*:",
+    r"|^(?:posted|filed) (?:in|under)\b|^(?:tags|schlagwörter|etiquetas|mots-clés)\s*:"
+    # republication notes and the outlet's disclaimers
+    r"|^(?:this (?:article|story|post) (?:was )?(?:originally|first) "
+    r"(?:published|appeared|written)|"
+    r"(?:originally|first) (?:published|appeared) (?:on|in|at)\b|"
+    r"dieser (?:artikel|beitrag) erschien zuerst|"
+    r"(?:este|el) artículo (?:fue publicado|se publicó) originalmente|"
+    r"cet article a (?:d'abord|initialement) été publié)"
+    r"|\bviews (?:expressed )?(?:in this|by the|are) .{0,80}(?:their|the author's) own\b"
+    r"|^(?:follow us|folgen sie uns|síguenos|suivez-nous|seguici)\b.{0,40}$"
+    r"|^republish this (?:article|story)\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = (".", "!", "?", "…", '"', "”", "»")
 
 
+# An author box's biography: "Jane Smith is a freelance writer based in ...". A name (two
+# to four capitalised words), a copula, and a profession of the press within the line.
+_AUTHOR_BIO = re.compile(
+    r"^(?:[A-ZÀ-Þ][\w.'’-]+\s){1,3}[A-ZÀ-Þ][\w.'’-]+,?\s(?:is|was|ist|es|est|è|jest|é)\s"
+    r".{0,160}\b(?i:writer|editor|journalist|reporter|correspondent|columnist|contributor|"
+    r"author|freelancer|photographer|(?:freie[rn]? )?(?:journalist(?:in)?|redakteur(?:in)?|"
+    r"autor(?:in)?|korrespondent(?:in)?)|periodista|redactor(?:a)?|corresponsal|"
+    r"journaliste|rédact(?:eur|rice)|giornalista|dziennikar(?:z|ka)|jornalista)s?\b"
+)
+BIO_MAX = 600  # characters: a biography of a few sentences
+
+
 def is_tail_line(text: str) -> bool:
     """A credit, poll, appeal, promotion, comment counter or author-box line."""
+    if len(text) <= BIO_MAX and _AUTHOR_BIO.match(text):
+        return True
     return len(text) <= TAIL_LINE_MAX and bool(_TAIL_LINE.search(text))
 
 
