@@ -19,6 +19,7 @@ from ingest.extract import extract_page, extract_text
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
+from ingest.extract.resplit import resplit_flat_body
 from ingest.extract.tail import trim_tail
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -115,6 +116,17 @@ def test_restored_heading_skips_captions_and_contents() -> None:
 def test_tail_keeps_a_closing_sentence_and_final_list() -> None:
     blocks = [("p", PROSE), ("p", "The vote is on Friday."), ("item", "One"), ("item", "Two")]
     assert trim_tail(blocks) == blocks
+
+
+def test_table_of_contents_lines_above_their_headings_are_dropped() -> None:
+    blocks = [("item", "Was sich ändert"), ("item", "Kosten"), ("p", PROSE)]
+    blocks += [("head", "Was sich ändert"), ("p", PROSE + " 2"), ("head", "Kosten")]
+    assert filter_blocks(blocks) == blocks[2:]
+
+
+def test_byline_label_alone_and_editorial_policy_links_are_dropped() -> None:
+    head = [("p", "By"), ("p", "Fact checked by"), ("p", "Learn about our editorial policies")]
+    assert trim_head(filter_blocks([*head, ("p", PROSE)]), ["Title"]) == [("p", PROSE)]
 
 
 def test_recurring_subheadings_are_kept_a_single_repeat_is_not() -> None:
@@ -228,3 +240,24 @@ def test_heading_already_there_or_after_the_story_is_not_restored() -> None:
     )
     blocks = [("head", "Qué cambia"), ("p", LONG), ("p", teaser)]
     assert restore_headings(tree, blocks) == blocks
+
+
+# --- a body flattened into one paragraph ----------------------------------------------------
+
+
+def test_flattened_body_is_split_at_the_pages_blocks() -> None:
+    paragraphs = [f"Absatz {i}: {LONG}" for i in range(5)]
+    tree = lxml.html.fromstring(
+        "<html><body><nav><a href='/'>Start</a></nav><div class='story'>"
+        + "".join(f"<h2>Teil {i}</h2>\n<p>{p}</p>\n" for i, p in enumerate(paragraphs))
+        + "</div></body></html>"
+    )
+    flat = " ".join(f"Teil {i} {p}" for i, p in enumerate(paragraphs))
+    split = resplit_flat_body(tree, [("p", flat)])
+    assert split[:2] == [("head", "Teil 0"), ("p", paragraphs[0])]
+    assert len(split) == 10 and ("p", "Start") not in split
+
+
+def test_a_body_with_paragraphs_is_not_resplit() -> None:
+    blocks = [("p", LONG), ("p", LONG + " Zwei."), ("p", LONG + " Drei.")]
+    assert resplit_flat_body(lxml.html.fromstring("<p>x</p>"), blocks) == blocks

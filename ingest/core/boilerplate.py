@@ -237,6 +237,16 @@ _BOILERPLATE = [
             re.I,
         ),
     ),
+    # links to the outlet's editorial policies beside bylines
+    (
+        120,
+        re.compile(
+            r"\b(?:our|the) editorial (?:policy|policies|process|guidelines|standards)\b|"
+            r"\bredaktionelle(?:n)? (?:richtlinien|grundsätze)\b|"
+            r"\bpolítica editorial\b|\bcharte (?:éditoriale|déontologique)\b",
+            re.I,
+        ),
+    ),
     # "click here" link lines
     (
         150,

@@ -33,6 +33,7 @@ from ingest.extract.meta import (
     page_headlines,
     page_info,
 )
+from ingest.extract.resplit import resplit_flat_body
 from ingest.extract.tail import trim_tail
 
 __all__ = ["EMPTY", "extract_page", "extract_text"]
@@ -96,6 +97,7 @@ def _extract_page(
     site_name = clean_text(meta.get("og:site_name") or info.sitename) or None
     headlines = page_headlines(tree, meta)
     blocks = filter_blocks(body_blocks(doc.body if doc is not None else None))
+    blocks = filter_blocks(resplit_flat_body(tree, blocks))
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
         blocks = restore_headings(tree, blocks)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ingest.core.boilerplate import is_boilerplate, is_related_heading
+from ingest.core.text import comparison_key
 
 MIN_STRUCTURE_REPEATS = 3
 STRUCTURE_HEADING_MAX = 36  # characters: such headings are labels ("Pros", "Key features")
@@ -28,7 +29,12 @@ def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     # A subheading that recurs under every item ("Pros", "Key features") is the text's
     # structure; one seen twice is a summary box or a sticky copy of the real one.
     heading_count = Counter(text for kind, text in blocks if kind == "head")
-    for kind, text in blocks:
+    # A table of contents repeats the subheadings as lines above them: the later heading
+    # is the text's, the earlier line is navigation.
+    last_heading = {comparison_key(t): i for i, (k, t) in enumerate(blocks) if k == "head"}
+    for i, (kind, text) in enumerate(blocks):
+        if kind != "head" and last_heading.get(comparison_key(text), -1) > i:
+            continue
         if in_related and _looks_like_teaser(kind, text):
             in_related -= 1
             continue

@@ -29,7 +29,7 @@ SITE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|/|«|»)\s+")
 # line is this short and stands before the body.
 _HEAD_LINE = re.compile(
     r"^(?:(?:written |reviewed |fact[- ]checked |edited |updated |reported )?by|von|por|par|"
-    r"di|door|av|af|przez|autor(?:in)?:|author:|text:)\s+\w"
+    r"di|door|av|af|przez|autor(?:in)?:|author:|text:)(?:\s+\w|\s*$)"
     r"|^\d+\s*(?:min(?:ute)?s?\.?|minuten|minutos|mins?\.?)(?:\s+(?:read|reading|lesezeit|"
     r"de lectura|de lecture|lettura|czytania|leitura))?\b"
     r"|^(?:lesezeit|reading time|temps de lecture|tiempo de lectura|tempo di lettura)\b"
