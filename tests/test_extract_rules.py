@@ -258,6 +258,15 @@ def test_flattened_body_is_split_at_the_pages_blocks() -> None:
     assert len(split) == 10 and ("p", "Start") not in split
 
 
+def test_a_flat_page_of_labels_is_not_resplit() -> None:
+    labels = [f"Kunde Nummer {i}" for i in range(150)]
+    tree = lxml.html.fromstring(
+        "<html><body><div>" + "".join(f"<p>{t}</p>\n" for t in labels) + "</div></body></html>"
+    )
+    flat = [("p", " ".join(labels))]
+    assert resplit_flat_body(tree, flat) == flat
+
+
 def test_a_body_with_paragraphs_is_not_resplit() -> None:
     blocks = [("p", LONG), ("p", LONG + " Zwei."), ("p", LONG + " Drei.")]
     assert resplit_flat_body(lxml.html.fromstring("<p>x</p>"), blocks) == blocks

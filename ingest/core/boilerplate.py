@@ -277,6 +277,7 @@ _MONTHS = (
 _DATE_LABELS = set(_MONTHS) | set(
     "am pm uhr um at on de el le du the of "
     "updated update aktualisiert veröffentlicht published posted publicado actualizado publié "
+    "min mins minute minutes read reading minuten lesezeit minutos lectura lecture "
     "mis à jour letzte änderung stand release date datum fecha zuletzt last modified "
     "montag dienstag mittwoch donnerstag freitag samstag sonntag monday tuesday wednesday "
     "thursday friday saturday sunday".split()

@@ -19,6 +19,8 @@ FLAT_MIN_CHARS = 1500  # a single paragraph this long is a flattened body, not a
 MAX_FLAT_BLOCKS = 2  # so few paragraphs for so much text
 COVER = 0.8  # the container must hold this share of the flattened text
 CLIMB = 12  # ancestors tried above the element where the text starts
+PROSE_LINE = 80  # characters: a paragraph of prose, not a label
+PROSE_SHARE = 0.4  # of the split text, in paragraphs of prose
 
 
 def resplit_flat_body(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -47,6 +49,11 @@ def resplit_flat_body(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[
     ]
     kept = sum(len(text) for _, text in split)
     if len(split) <= len(blocks) or kept < COVER * total:
+        return blocks
+    # Prose is most of an article; a split into logos, menus and labels means the flat
+    # text was the whole page, and one paragraph of it is better than a hundred.
+    prose = sum(len(text) for _, text in split if len(text) >= PROSE_LINE)
+    if prose < PROSE_SHARE * kept:
         return blocks
     return [("head" if kind in _HEADINGS else "p", text) for kind, text in split]
 
