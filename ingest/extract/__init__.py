@@ -97,7 +97,9 @@ def _extract_page(
     site_name = clean_text(meta.get("og:site_name") or info.sitename) or None
     headlines = page_headlines(tree, meta)
     blocks = filter_blocks(body_blocks(doc.body if doc is not None else None))
-    blocks = filter_blocks(resplit_flat_body(tree, blocks))
+    resplit = resplit_flat_body(tree, blocks)
+    if resplit is not blocks:  # filtered again only when split anew (most pages are not)
+        blocks = filter_blocks(resplit)
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
         blocks = restore_headings(tree, blocks)

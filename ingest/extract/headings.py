@@ -29,6 +29,21 @@ WRAPPERS_CLIMBED = 3  # wrappers holding nothing but the heading
 PROSE_CHARS = 200  # the story ends with its last paragraph this long
 
 
+def _leading_text(el: HtmlElement) -> str:
+    """The first characters of `el`'s text, without building the text of a whole subtree.
+
+    A heading's next sibling is often the container of the rest of the article.
+    """
+    parts: list[str] = []
+    size = 0
+    for piece in el.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size >= 2 * PROBE_CHARS:
+            break
+    return clean_visible("".join(parts))
+
+
 def _follower(heading: HtmlElement, text: str) -> str | None:
     """Start of the first substantial text after `heading`.
 
@@ -46,7 +61,7 @@ def _follower(heading: HtmlElement, text: str) -> str | None:
             break
         if sibling.tag in HEADING_TAGS:
             return None  # a heading of headings (a list of titles): nothing to head
-        follower = clean_visible(sibling.text_content())
+        follower = _leading_text(sibling)
         if len(follower) >= MIN_PROBE_CHARS:
             return follower[:PROBE_CHARS]
     return None
