@@ -15,6 +15,7 @@ import pytest
 from lxml.html import HtmlElement
 
 from ingest.compose import drop_repeats, repeats
+from ingest.core.boilerplate import is_boilerplate
 from ingest.extract import extract_page, extract_text
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.head import strip_site_suffix, trim_head
@@ -101,6 +102,21 @@ def test_tail_drops_credits_polls_appeals_promos_and_boxes(tail: list[str]) -> N
 def test_affiliate_notices_are_dropped_anywhere(notice: str) -> None:
     blocks = [("p", PROSE), ("p", notice), ("p", PROSE + " Again.")]
     assert filter_blocks(blocks) == [blocks[0], blocks[2]]
+
+
+@pytest.mark.parametrize(
+    ("line", "credit"),
+    [
+        ("Getty Images", True),
+        ("AP Photo/Jane Doe", True),
+        ("Foto: dpa", True),
+        ("Imagen: EFE", True),
+        ("Reuters reported on Monday that the talks had failed.", False),
+        ("Apple", False),
+    ],
+)
+def test_photo_credit_standing_alone(line: str, credit: bool) -> None:
+    assert is_boilerplate(line) is credit
 
 
 def test_restored_heading_skips_captions_and_contents() -> None:

@@ -196,6 +196,17 @@ _BOILERPLATE = [
             r"\((?:foto|photo|bild|image|imagen|credit|crédit|fuente)s?\s*:[^)]*\)\.?$", re.I
         ),
     ),
+    # a photo credit standing alone: "Getty Images", "AP Photo/Jane Doe", "Foto: dpa"
+    (
+        80,
+        re.compile(
+            r"^(?:(?:photo|foto|image|bild|imagen|crédit)s?\s*:?\s*)?(?:[\w.' -]{0,40}/\s*)?"
+            r"(?:getty(?: images)?|shutterstock|istock(?:photo)?|ap(?: photo)?|reuters|afp|dpa|"
+            r"epa|picture[- ]alliance|imago|keystone|alamy|unsplash|pexels|efe|ansa)"
+            r"(?:\s*(?:/|via|for)\s*[\w.' -]{0,40})?\.?$",
+            re.I,
+        ),
+    ),
     # advertising labels and affiliate disclaimers
     (
         120,
