@@ -134,6 +134,14 @@ def test_tail_keeps_a_closing_sentence_and_final_list() -> None:
     assert trim_tail(blocks) == blocks
 
 
+def test_a_menu_repeated_in_the_body_is_dropped_a_list_said_once_is_not() -> None:
+    menu = [("p", t) for t in ("Welt", "Städte", "Sport", "Kultur", "Wirtschaft", "Meinung")]
+    body = [("p", PROSE), *menu, ("p", PROSE + " 2"), *menu, ("p", PROSE + " 3")]
+    assert filter_blocks(body) == [("p", PROSE), ("p", PROSE + " 2"), ("p", PROSE + " 3")]
+    once = [("p", PROSE), *menu, ("p", PROSE + " 2")]
+    assert filter_blocks(once) == once
+
+
 def test_table_of_contents_lines_above_their_headings_are_dropped() -> None:
     blocks = [("item", "Was sich ändert"), ("item", "Kosten"), ("p", PROSE)]
     blocks += [("head", "Was sich ändert"), ("p", PROSE + " 2"), ("head", "Kosten")]

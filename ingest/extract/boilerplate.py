@@ -21,8 +21,49 @@ def _looks_like_teaser(kind: str, text: str) -> bool:
     return len(text) <= 160 and (kind in ("item", "head") or not closed)
 
 
+NAV_RUN = 6  # so many one-to-three-word lines in a row, twice, are a menu, not the text
+NAV_LINE_CHARS = 30
+_NAV_KINDS = frozenset({"p", "body", "div", "lb"})
+
+
+def _is_nav_line(kind: str, text: str) -> bool:
+    return (
+        kind in _NAV_KINDS
+        and len(text) <= NAV_LINE_CHARS
+        and len(text.split()) <= 3
+        and not text.endswith((".", "!", "?", ":", ",", ";"))
+    )
+
+
+def drop_nav_runs(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop section menus: runs of NAV_RUN or more short label lines that recur on the page.
+
+    A list the text makes (products, steps) is said once; a menu trafilatura kept comes
+    as bare lines ("World News", "Cities", "Sports", ...) repeated for each page region.
+    """
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for i, (kind, text) in enumerate(blocks):
+        if _is_nav_line(kind, text):
+            current.append(i)
+            continue
+        if len(current) >= NAV_RUN:
+            runs.append(current)
+        current = []
+    if len(current) >= NAV_RUN:
+        runs.append(current)
+    if len(runs) < 2:
+        return blocks
+    signatures = Counter(tuple(blocks[i][1] for i in run[:NAV_RUN]) for run in runs)
+    drop = {
+        i for run in runs if signatures[tuple(blocks[i][1] for i in run[:NAV_RUN])] > 1 for i in run
+    }
+    return [block for i, block in enumerate(blocks) if i not in drop]
+
+
 def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Drop boilerplate paragraphs and related-article boxes (heading + teaser titles)."""
+    blocks = drop_nav_runs(blocks)
     kept: list[tuple[str, str]] = []
     seen: set[str] = set()
     in_related = 0  # teaser titles still allowed to be skipped after a related heading
