@@ -256,6 +256,20 @@ def test_dropped_subheading_is_restored_before_its_paragraph() -> None:
     assert restored == [blocks[0], ("head", "Was sich ändert 🔗"), *blocks[1:]]
 
 
+def test_long_heading_on_a_widget_word_is_restored_a_teaser_heading_is_not() -> None:
+    second = "When shopping for a subscription box, look at the price per book first."
+    third = "Mira también cómo cambió la ciudad en los últimos diez años de obras."
+    tree = _tree(
+        f"<html><body><p>{LONG}</p>\n<h2>What to Look for When Buying a Book Subscription</h2>"
+        f"\n<p>{second}</p>\n<h3>Mira: Otra noticia de la ciudad</h3>\n<p>{third}</p>\n"
+        f"<p>{LONG} Zwei.</p></body></html>"
+    )
+    blocks = [("p", LONG), ("p", second), ("p", third), ("p", LONG + " Zwei.")]
+    restored = restore_headings(tree, blocks)
+    assert ("head", "What to Look for When Buying a Book Subscription") in restored
+    assert len(restored) == len(blocks) + 1
+
+
 def test_heading_already_there_or_after_the_story_is_not_restored() -> None:
     teaser = "Another article's teaser line that is long enough to be recognised."
     tree = _tree(

@@ -320,12 +320,17 @@ def _short_is_boilerplate(text: str) -> bool:
     # Cached (short texts only, so the cache stays a few MB): filter_blocks sees each
     # paragraph twice (before and after intro recovery), and a site repeats its
     # boilerplate lines on every page.
-    if _TEASER_PREFIX.match(text) and len(text) <= 300:
+    if is_teaser(text):
         return True
     if is_date_line(text):
         return True
     lowered, size = text.lower(), len(text)
     return any(size <= limit and rx.search(lowered) for limit, rx in _BOILERPLATE_LOWER)
+
+
+def is_teaser(text: str) -> bool:
+    """A "Read more: <other article>" line."""
+    return len(text) <= 300 and bool(_TEASER_PREFIX.match(text))
 
 
 def is_related_heading(text: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
-from ingest.core.boilerplate import is_boilerplate, is_related_heading
+from ingest.core.boilerplate import is_boilerplate, is_related_heading, is_teaser
 from ingest.core.text import clean_visible, comparison_key
 
 HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
@@ -21,12 +21,19 @@ _TOC_WORDS = frozenset(
     "contents|table of contents|in this article|inhalt|inhaltsverzeichnis|contenido|índice|"
     "sommaire|indice|spis treści|conteúdo|目录|目次".split("|")
 )
+WIDGET_HEADING_MAX = 40  # characters: headings of widgets are short
 HEADING_MAX_CHARS = 150  # longer "headings" are styled paragraphs
 PROBE_CHARS = 40  # a paragraph is recognised by its first characters
 MIN_PROBE_CHARS = 20  # shorter followers (a date, a button) prove nothing
 SIBLINGS_LOOKED_AT = 3  # elements after the heading searched for its paragraph
 WRAPPERS_CLIMBED = 3  # wrappers holding nothing but the heading
 PROSE_CHARS = 200  # the story ends with its last paragraph this long
+
+
+def _widget(text: str) -> bool:
+    """A widget's heading ("Share this", "Newsletter"). The phrase tables are for short
+    lines: on a longer heading a word like "subscription" is the article's topic."""
+    return is_teaser(text) or (len(text) <= WIDGET_HEADING_MAX and is_boilerplate(text))
 
 
 def _leading_text(el: HtmlElement) -> str:
@@ -84,7 +91,7 @@ def restore_headings(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[t
         text = clean_visible(heading.text_content())
         if not text or len(text) > HEADING_MAX_CHARS or comparison_key(text) in texts:
             continue
-        if is_boilerplate(text) or is_related_heading(text) or text.casefold() in _TOC_WORDS:
+        if is_related_heading(text) or text.casefold() in _TOC_WORDS or _widget(text):
             continue
         if text.endswith(".") or any(a.tag in _NOT_CONTENT for a in heading.iterancestors()):
             continue  # a caption set as a heading, a box beside the story
