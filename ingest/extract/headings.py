@@ -15,6 +15,9 @@ from ingest.core.boilerplate import is_boilerplate, is_related_heading, is_tease
 from ingest.core.text import clean_visible, comparison_key
 
 HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
+_PASSED_OVER = frozenset(
+    {"figure", "img", "picture", "script", "style", "noscript", "svg", "button", "aside"}
+)
 _NOT_CONTENT = frozenset({"figure", "figcaption", "aside", "nav", "footer", "form"})
 # Table-of-contents headings: the list under them repeats the subheadings.
 _TOC_WORDS = frozenset(
@@ -46,7 +49,7 @@ def _leading_text(el: HtmlElement) -> str:
     for piece in el.itertext():
         parts.append(piece)
         size += len(piece)
-        if size >= 2 * PROBE_CHARS:
+        if size >= 3 * PROBE_CHARS:  # room for the spaces and punctuation the key drops
             break
     return clean_visible("".join(parts))
 
@@ -68,9 +71,14 @@ def _follower(heading: HtmlElement, text: str) -> str | None:
             break
         if sibling.tag in HEADING_TAGS:
             return None  # a heading of headings (a list of titles): nothing to head
+        if sibling.tag in _PASSED_OVER:
+            continue  # a picture or a script between the heading and its paragraph
         follower = _leading_text(sibling)
-        if len(follower) >= MIN_PROBE_CHARS:
-            return follower[:PROBE_CHARS]
+        # compared without spaces and punctuation: the page's "<td>City</td><td>State"
+        # is "City State" in the body, and "<a>Rat</a>haus" is "Rathaus"
+        key = comparison_key(follower)
+        if len(key) >= MIN_PROBE_CHARS:
+            return key[:PROBE_CHARS]
     return None
 
 
@@ -81,8 +89,9 @@ def restore_headings(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[t
     texts = {comparison_key(text) for _, text in blocks}  # "Heading 🔗" is "Heading"
     starts: dict[str, int] = {}
     for i, (_, text) in enumerate(blocks):
-        if len(text) >= MIN_PROBE_CHARS:
-            starts.setdefault(text[:PROBE_CHARS], i)
+        key = comparison_key(text)
+        if len(key) >= MIN_PROBE_CHARS:
+            starts.setdefault(key[:PROBE_CHARS], i)
     # Only inside the story: after its last long paragraph come the boxes of other
     # articles, whose headlines head their own teaser lines.
     last_prose = max((i for i, (_, t) in enumerate(blocks) if len(t) >= PROSE_CHARS), default=-1)
