@@ -168,7 +168,15 @@ def test_intro_outside_the_body_container_is_recovered() -> None:
 
 @pytest.mark.parametrize(
     "title",
-    ["404 - Seite nicht gefunden", "Page not found", "Pagina non trovata", "Oops! Error 404"],
+    [
+        "404 - Seite nicht gefunden",
+        "Page not found",
+        "Pagina non trovata",
+        "Oops! Error 404",
+        "Sorry, we couldn't find that page",
+        "Stránka nenalezena",
+        "Sayfa bulunamadı",
+    ],
 )
 def test_error_shell_is_detected(title: str) -> None:
     body = "<p>Die angeforderte Seite existiert leider nicht. Zur Startseite.</p>"

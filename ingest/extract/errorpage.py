@@ -13,7 +13,10 @@ _ERROR_TITLE = re.compile(
     r"nicht gefunden|nicht mehr verfügbar|existiert nicht|fehlerseite|"
     r"non trovata|non trovato|non esiste|no encontrad|no existe|introuvable|non trouvée|"
     r"n'existe pas|nie znaleziono|nie istnieje|não encontrada|não encontrado|"
-    r"niet gevonden|^error\b|^fehler\b|^erreur\b|^errore\b|^oops",
+    r"niet gevonden|^error\b|^fehler\b|^erreur\b|^errore\b|^oops|"
+    r"page (?:you (?:were|are) looking for|(?:could not|cannot|can't) be found)|"
+    r"(?:couldn't|could not|can't) find (?:the|that|this) page|"
+    r"nenalezena|kunde inte hittas|blev ikke fundet|bulunamadı|nie została znaleziona",
     re.IGNORECASE,
 )
 _ERROR_BODY_MAX = 600  # characters: error shells carry an apology and links, not an article
