@@ -65,13 +65,40 @@ def choose_date(entry: EntryData, page: PageContent | None, now: datetime) -> tu
     return now, True
 
 
-def drop_repeats(paragraphs: tuple[str, ...], *repeats: str | None) -> tuple[str, ...]:
-    """Drop leading body paragraphs that repeat a headline or a lead (feed's or page's)."""
-    repeated = {_key(r) for r in repeats if r}
-    body = list(paragraphs)
-    while body and _key(body[0]) in repeated:
-        body.pop(0)
-    return tuple(body)
+# Body paragraphs looked at for a repeated headline or lead: they stand at the top.
+REPEAT_SCAN = 3
+# "Lead. (AP)" or "Lead – Photo: X": the lead plus this many characters still repeats it.
+LEAD_EXTRA_CHARS = 40
+# A paragraph inside the lead repeats it when it is this much of it (a split standfirst);
+# a short sentence that happens to be quoted in the lead is not a repeat.
+LEAD_COVERED = 0.8
+# Containment proves a repeat only for a reference at least this long (comparison keys).
+MIN_CONTAINED_CHARS = 20
+
+
+def repeats(paragraph: str, reference: str) -> bool:
+    """`paragraph` repeats `reference`: equal, most of it, or it plus a few characters."""
+    para, ref = _key(paragraph), _key(reference)
+    if not para or not ref:
+        return False
+    if para == ref:
+        return True
+    if len(ref) < MIN_CONTAINED_CHARS:  # "Rat" is in many a sentence
+        return False
+    if para in ref:
+        return len(para) >= LEAD_COVERED * len(ref)
+    return ref in para and len(para) - len(ref) <= LEAD_EXTRA_CHARS
+
+
+def drop_repeats(paragraphs: tuple[str, ...], *repeated: str | None) -> tuple[str, ...]:
+    """Drop top body paragraphs that repeat a headline or a lead (feed's or page's).
+
+    Issue 13: the stored lead is never repeated in the body, whether the page shows it
+    as is, with a credit appended, or split over two elements.
+    """
+    refs = [r for r in repeated if r]
+    head = [p for p in paragraphs[:REPEAT_SCAN] if not any(repeats(p, r) for r in refs)]
+    return tuple(head) + paragraphs[REPEAT_SCAN:]
 
 
 def compose(

@@ -116,6 +116,11 @@ def test_feed_html_to_paragraphs() -> None:
     assert html_to_paragraphs(html) == ["One two", "Sub", "three", "four", "a"]
 
 
+def test_feed_html_comments_are_not_text() -> None:
+    # one walker for feeds and pages: comments were text in the feed's old walker
+    assert html_to_paragraphs("<p>Rat<!-- ad slot --> tagt</p>") == ["Rat tagt"]
+
+
 @pytest.mark.parametrize(
     "url, canonical",
     [

@@ -3,6 +3,11 @@
 Feeds carry dates as RFC 822 (RSS), ISO 8601 / RFC 3339 (Atom, JSON Feed) or junk.
 We parse the raw string ourselves because feedparser's `*_parsed` fields are converted
 to UTC, and the stored month must be the publisher's local month.
+
+`parse_date` reads a feed's whole date field (naive means UTC there); `parse_datetime`
+finds an ISO date inside a page's markup value and keeps it naive when the page gave no
+offset, so the caller can tell "stated in UTC" from "stated without a zone". Both share
+the ISO reader `_iso8601`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 MAX_FUTURE = timedelta(days=1)
 _ISO_Z = re.compile(r"(?<=\d)[zZ]$")
 _ISO_SHORT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
+# An ISO date somewhere in a markup value: "2024-03-05", "2024-03-05T18:30:00.1+0100", ...
+_ISO_IN_TEXT = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?)?"
+)
 
 
 def parse_date(raw: str | None) -> datetime | None:
@@ -45,6 +54,25 @@ def _iso8601(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         return None
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """The first ISO-8601-ish date in a page's value; aware only when it carries an offset."""
+    if not value:
+        return None
+    match = _ISO_IN_TEXT.search(value.strip())
+    if not match:
+        return None
+    day, clock, offset = match.groups()
+    text = day + (f"T{clock}" if clock else "")
+    if offset:
+        offset = "+00:00" if offset == "Z" else offset
+        text += offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
+    parsed = _iso8601(text)
+    if parsed is None:
+        return None
+    # a bare date with an offset makes no sense; keep the date naive
+    return parsed if clock or parsed.tzinfo is None else parsed.replace(tzinfo=None)
 
 
 def _feedparser(text: str) -> datetime | None:

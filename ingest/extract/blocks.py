@@ -1,0 +1,71 @@
+"""trafilatura's output tree -> (kind, text) paragraphs, and the page's own HTML blocks."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ingest.core.html import split_blocks
+from ingest.core.text import clean_visible
+
+# Elements of trafilatura's output tree that start a new paragraph. Everything else
+# (hi, ref, del, span ...) is inline and flows into the surrounding paragraph.
+BODY_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "head",
+        "list",
+        "item",
+        "quote",
+        "table",
+        "row",
+        "code",
+        "div",
+        "graphic",
+        "lb",
+        "body",
+        "doc",
+        "main",
+        "section",
+        "article",
+    }
+)
+
+# Block-level tags of the source HTML, for text taken from the page itself (the intro).
+HTML_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "section",
+        "article",
+        "header",
+        "table",
+        "tr",
+        "figure",
+        "figcaption",
+        "dd",
+        "dt",
+    }
+)
+
+
+def body_blocks(body: etree._Element | None) -> list[tuple[str, str]]:
+    """(kind, text) for each non-empty paragraph of a trafilatura body, in order."""
+    if body is None:
+        return []
+    return split_blocks(body, BODY_BLOCK_TAGS, clean=clean_visible)
+
+
+def html_blocks(el: etree._Element) -> list[tuple[str, str]]:
+    """(tag, text) for each non-empty paragraph of an element of the page's own HTML."""
+    return split_blocks(el, HTML_BLOCK_TAGS, clean=clean_visible)

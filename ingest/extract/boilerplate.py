@@ -1,0 +1,98 @@
+"""Boilerplate paragraphs inside the article container: widget lines and related boxes.
+
+The phrase tables are data in ingest/core/boilerplate.py (shared with the feeds' tail
+cutter); this module holds the structural walk over a page's paragraphs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ingest.core.boilerplate import is_boilerplate, is_related_heading
+from ingest.core.text import comparison_key
+
+MIN_STRUCTURE_REPEATS = 3
+STRUCTURE_HEADING_MAX = 36  # characters: such headings are labels ("Pros", "Key features")
+
+
+def _looks_like_teaser(kind: str, text: str) -> bool:
+    """A linked headline: short and not closed like a sentence."""
+    closed = text.endswith((".", ":", "“", '"'))
+    return len(text) <= 160 and (kind in ("item", "head") or not closed)
+
+
+NAV_RUN = 6  # so many one-to-three-word lines in a row, twice, are a menu, not the text
+NAV_LINE_CHARS = 30
+_NAV_KINDS = frozenset({"p", "body", "div", "lb"})
+
+
+def _is_nav_line(kind: str, text: str) -> bool:
+    return (
+        kind in _NAV_KINDS
+        and len(text) <= NAV_LINE_CHARS
+        and len(text.split()) <= 3
+        and not text.endswith((".", "!", "?", ":", ",", ";"))
+    )
+
+
+def drop_nav_runs(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop section menus: runs of NAV_RUN or more short label lines that recur on the page.
+
+    A list the text makes (products, steps) is said once; a menu trafilatura kept comes
+    as bare lines ("World News", "Cities", "Sports", ...) repeated for each page region.
+    """
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for i, (kind, text) in enumerate(blocks):
+        if _is_nav_line(kind, text):
+            current.append(i)
+            continue
+        if len(current) >= NAV_RUN:
+            runs.append(current)
+        current = []
+    if len(current) >= NAV_RUN:
+        runs.append(current)
+    if len(runs) < 2:
+        return blocks
+    signatures = Counter(tuple(blocks[i][1] for i in run[:NAV_RUN]) for run in runs)
+    drop = {
+        i for run in runs if signatures[tuple(blocks[i][1] for i in run[:NAV_RUN])] > 1 for i in run
+    }
+    return [block for i, block in enumerate(blocks) if i not in drop]
+
+
+def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop boilerplate paragraphs and related-article boxes (heading + teaser titles)."""
+    blocks = drop_nav_runs(blocks)
+    kept: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    in_related = 0  # teaser titles still allowed to be skipped after a related heading
+    # A subheading that recurs under every item ("Pros", "Key features") is the text's
+    # structure; one seen twice is a summary box or a sticky copy of the real one.
+    heading_count = Counter(text for kind, text in blocks if kind == "head")
+    # A table of contents repeats the subheadings as lines above them: the later heading
+    # is the text's, the earlier line is navigation.
+    last_heading = {comparison_key(t): i for i, (k, t) in enumerate(blocks) if k == "head"}
+    for i, (kind, text) in enumerate(blocks):
+        if kind != "head" and last_heading.get(comparison_key(text), -1) > i:
+            continue
+        if in_related and _looks_like_teaser(kind, text):
+            in_related -= 1
+            continue
+        in_related = 0
+        if is_related_heading(text):
+            in_related = 10
+            continue
+        if is_boilerplate(text):
+            continue
+        # repeated captions/pull quotes; short repeats ("***", "Fazit") may be legitimate
+        if (len(text) >= 20 or len(text.split()) >= 4) and not (
+            kind == "head"
+            and len(text) <= STRUCTURE_HEADING_MAX
+            and heading_count[text] >= MIN_STRUCTURE_REPEATS
+        ):
+            if text in seen:
+                continue
+            seen.add(text)
+        kept.append((kind, text))
+    return kept

@@ -1,0 +1,102 @@
+"""Intro recovery.
+
+Many templates put the article's intro ("lead", "chapo", "teaser-text", "standfirst") in a
+header block next to, not inside, the body container, and trafilatura then drops it. We
+take it back when it sits just before the body in the same article and is not already there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from lxml.html import HtmlElement
+
+from ingest.core.html import PAGE_SKIP_TAGS, class_and_id
+from ingest.core.text import clean_visible as clean_text
+from ingest.extract.blocks import html_blocks
+
+_INTRO_CLASS = re.compile(
+    r"lead|intro|chapo|teaser|abstract|excerpt|standfirst|summary|deck|preface|subtitle|"
+    r"vorspann|short-info|description",
+    re.IGNORECASE,
+)
+# Containers of other articles' teasers, navigation and widgets: never an intro.
+_NOT_INTRO_CLASS = re.compile(
+    r"related|sidebar|widget|comment|carousel|recommend|slider|footer|nav|menu|more|list|"
+    r"card|author|bio|caption|image|img|photo|media|video|gallery|newsletter|social|share|promo",
+    re.IGNORECASE,
+)
+_INTRO_TAGS = frozenset({"p", "div", "h2", "h3", "section", "span", "strong"})
+_NOT_INTRO_ANCESTORS = frozenset({"nav", "aside", "footer", "form", "figure", "li", "a", "script"})
+_INTRO_MAX_DEPTH = 6  # how far up from the intro the body may start (same article block)
+
+
+def _intro_candidates(tree: HtmlElement, stop: HtmlElement) -> Iterator[HtmlElement]:
+    """Intro-like elements of `tree` that come before `stop` in document order."""
+    for el in tree.iter(*_INTRO_TAGS, stop.tag):
+        if el is stop:
+            return
+        if el.tag not in _INTRO_TAGS:
+            continue
+        attrs = class_and_id(el)
+        if not _INTRO_CLASS.search(attrs) or _NOT_INTRO_CLASS.search(attrs):
+            continue
+        if any(
+            anc.tag in _NOT_INTRO_ANCESTORS or _NOT_INTRO_CLASS.search(class_and_id(anc))
+            for anc in el.iterancestors()
+            if anc.tag not in ("html", "body")
+        ):
+            continue
+        yield el
+
+
+def find_body_start(tree: HtmlElement, first: str) -> HtmlElement | None:
+    """The innermost element whose text starts with the body's first paragraph.
+
+    Looks for the text node that begins the paragraph, then climbs to the element holding
+    all of it; cheaper than calling text_content() on every element of a large page.
+    """
+    probe = first[:60]
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in PAGE_SKIP_TAGS:
+            continue
+        text = clean_text(el.text)
+        if len(text) < 4 or not (probe.startswith(text) or text.startswith(probe)):
+            continue
+        for depth, anc in enumerate(el.iterancestors()):
+            if clean_text(el.text_content()).startswith(probe):
+                return el
+            if depth >= 4:
+                break
+            el = anc
+    return None
+
+
+def _is_ancestor(anc: HtmlElement, el: HtmlElement) -> bool:
+    return any(a is anc for a in el.iterancestors())
+
+
+def recover_intro(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Intro paragraphs found just before the body and missing from it (maybe empty)."""
+    if not blocks:
+        return []
+    start = find_body_start(tree, blocks[0][1])
+    if start is None:
+        return []
+    body_text = " ".join(text for _, text in blocks)
+    scope = start
+    for _ in range(_INTRO_MAX_DEPTH):
+        if scope.getparent() is None:
+            break
+        scope = scope.getparent()
+    # Only elements before the body's start: iterating stops there, instead of numbering
+    # every element of the scope (a Python object each) to compare positions.
+    for el in _intro_candidates(scope, stop=start):
+        if _is_ancestor(el, start):
+            continue
+        intro = [(k, t) for k, t in html_blocks(el) if t not in body_text]
+        text_len = sum(len(t) for _, t in intro)
+        if 40 <= text_len <= 1500:
+            return [("p", t) for _, t in intro]
+    return []

@@ -1,0 +1,128 @@
+"""The article's tail: what follows the last paragraph of prose and is not body.
+
+After the story, templates put credits, the author box, reader polls,
+appeals to support the newsroom, newsletter and app promotions, "more on this topic"
+lists and comment counters, often still inside the container trafilatura picked.
+
+Structure first: only the tail zone is touched (the blocks after the last long paragraph,
+at most TAIL_SCAN of them), a line is a candidate only when it is short, and a marker line
+("About the author", "More on this topic") takes the short lines after it
+along. The phrase table second: the markers and the one-line notices, in the languages
+we see.
+"""
+
+from __future__ import annotations
+
+import re
+
+TAIL_SCAN = 12  # blocks after the last long paragraph that may be chrome
+PROSE_CHARS = 200  # a paragraph this long ends the tail zone (scanning backwards)
+TAIL_LINE_MAX = 300  # characters: notices are short; longer text is kept whatever it says
+MARKER_TAKES = 8  # short lines after a marker that go with it (author bio, source list)
+
+# Headings that open an end-of-article box: whatever short follows belongs to the box.
+# Source and reference lists are not here: many publishers count them as the article's.
+_TAIL_MARKER = re.compile(
+    r"^(?:about the author|written by|more (?:on|about) this (?:topic|story)|"
+    r"über (?:den|die) autor(?:in)?|zur person|mehr zum thema|"
+    r"sobre (?:el|la) autor(?:a)?|más sobre (?:este|el) tema|"
+    r"à propos de l'auteur|sur le même sujet|plus sur ce sujet|"
+    r"sull'autore|o autorze|sobre o autor)\s*:?$",
+    re.IGNORECASE,
+)
+
+# One-line notices that end articles: credits naming an agency, polls, appeals, promos.
+_TAIL_LINE = re.compile(
+    # credits: "(AP)", "— Reuters", "With AFP", "Mit Material von dpa", "Con información de EFE"
+    r"^(?:with|additional reporting by|reporting by|mit material (?:von|der)|mit agenturen|"
+    r"con información de|con (?:agencias|info(?:rmación)? de)|avec|d'après|con|z agencji)\s+"
+    r"(?:the\s+)?(?:ap|afp|dpa|epa|efe|reuters|kna|epd|ansa|pap|apa|sda|agencias|agencies|"
+    r"associated press|bloomberg)\b"
+    r"|^(?:\(|—|–|-)?\s*(?:ap|afp|dpa|efe|reuters|ansa|pap|apa|sda|kna|epd)\s*(?:\)|/\w+)?\.?$"
+    r"|^(?:\w+\s*/\s*)?(?:ap|afp|dpa|efe|reuters|ansa|pap|apa|sda|kna|epd)(?:\s*/\s*\w+)*$"
+    # reader polls about the article
+    r"|^(?:what do you think|what's your (?:take|opinion)|was meinen sie|was denken sie|"
+    r"wie finden sie|qu'en pensez-vous|¿?qué (?:opinas|opina usted|piensas)|"
+    r"cosa ne pensi|co o tym myślisz|o que você acha)\b"
+    r"|^(?:how (?:useful|helpful) was this|was this (?:article )?helpful|"
+    r"war (?:dieser artikel|dieser beitrag) hilfreich|¿te (?:ha )?(?:result|sirvi)|"
+    r"cet article vous a-t-il)"
+    # support appeals
+    r"|\bsupport (?:our|independent|quality) (?:journalism|reporting|newsroom)|"
+    r"unterstützen sie (?:unseren|unabhängigen|den) (?:journalismus|qualitätsjournalismus)|"
+    r"apoya (?:el|nuestro) periodismo|soutenez (?:notre|le) journalisme|"
+    r"sostieni (?:il|il nostro) giornalismo|wesprzyj (?:nasze )?dziennikarstwo|"
+    r"apoie o jornalismo|\b(?:donate|spenden sie|haz una donación|faites un don)\b"
+    # newsletter and app promotions, e-mail fields
+    r"|^(?:download|get|install) (?:our|the) (?:free )?(?:\w+ )?app\b|"
+    r"^(?:laden sie|holen sie sich) (?:unsere|die) .{0,30}app\b|"
+    r"^descarga (?:nuestra|la) app|^téléchargez (?:notre |l')appli|^scarica (?:la nostra |l')app"
+    r"|^(?:enter )?(?:your )?e-?mail(?: address)?:?$|^(?:ihre )?e-?mail-adresse:?$"
+    r"|^(?:correo electrónico|adresse e-?mail|indirizzo e-?mail):?$"
+    # comment counters and prompts
+    r"|^(?:\d+\s+)?(?:comments?|kommentare?|comentarios?|commentaires?|commenti|komentarz[ey]?)"
+    r"(?:\s*\(\d+\))?$|^join the (?:conversation|discussion)\b|^diskutieren sie mit\b"
+    # author-box lines
+    r"|^(?:read more|see all|view all) (?:posts|articles|stories) (?:by|from)\b"
+    r"|^(?:mehr|alle) (?:artikel|beiträge) (?:von|des autors)\b"
+    r"|^(?:posted|filed) (?:in|under)\b|^(?:tags|schlagwörter|etiquetas|mots-clés)\s*:"
+    # republication notes and the outlet's disclaimers
+    r"|^(?:this (?:article|story|post) (?:was )?(?:originally|first) "
+    r"(?:published|appeared|written)|"
+    r"(?:originally|first) (?:published|appeared) (?:on|in|at)\b|"
+    r"dieser (?:artikel|beitrag) erschien zuerst|"
+    r"(?:este|el) artículo (?:fue publicado|se publicó) originalmente|"
+    r"cet article a (?:d'abord|initialement) été publié)"
+    r"|\bviews (?:expressed )?(?:in this|by the|are) .{0,80}(?:their|the author's) own\b"
+    r"|^(?:follow us|folgen sie uns|síguenos|suivez-nous|seguici)\b.{0,40}$"
+    r"|^republish this (?:article|story)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = (".", "!", "?", "…", '"', "”", "»")
+
+
+# An author box's biography: "Jane Smith is a freelance writer based in ...". A name (two
+# to four capitalised words), a copula, and a profession of the press within the line.
+_AUTHOR_BIO = re.compile(
+    r"^(?:[A-ZÀ-Þ][\w.'’-]+\s){1,3}[A-ZÀ-Þ][\w.'’-]+,?\s(?:is|was|ist|es|est|è|jest|é)\s"
+    r".{0,160}\b(?i:writer|editor|journalist|reporter|correspondent|columnist|contributor|"
+    r"author|freelancer|photographer|(?:freie[rn]? )?(?:journalist(?:in)?|redakteur(?:in)?|"
+    r"autor(?:in)?|korrespondent(?:in)?)|periodista|redactor(?:a)?|corresponsal|"
+    r"journaliste|rédact(?:eur|rice)|giornalista|dziennikar(?:z|ka)|jornalista)s?\b"
+)
+BIO_MAX = 600  # characters: a biography of a few sentences
+
+
+def is_tail_line(text: str) -> bool:
+    """A credit, poll, appeal, promotion, comment counter or author-box line."""
+    if len(text) <= BIO_MAX and _AUTHOR_BIO.match(text):
+        return True
+    return len(text) <= TAIL_LINE_MAX and bool(_TAIL_LINE.search(text))
+
+
+def is_tail_marker(text: str) -> bool:
+    """The heading of an author box, source list or "more on this topic" box."""
+    return len(text) <= 60 and bool(_TAIL_MARKER.match(text))
+
+
+def trim_tail(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop the credits, polls, appeals, promotions and boxes after the story."""
+    start = len(blocks)
+    while start > 0 and len(blocks) - start < TAIL_SCAN:
+        if len(blocks[start - 1][1]) >= PROSE_CHARS and not is_tail_line(blocks[start - 1][1]):
+            break
+        start -= 1
+    kept: list[tuple[str, str]] = []
+    taking = 0  # short lines still to drop after a marker
+    for kind, text in blocks[start:]:
+        if is_tail_marker(text):
+            taking = MARKER_TAKES
+            continue
+        if taking and len(text) <= TAIL_LINE_MAX:
+            taking -= 1
+            continue
+        taking = 0
+        if is_tail_line(text):
+            continue
+        kept.append((kind, text))
+    return blocks[:start] + kept

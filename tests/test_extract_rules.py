@@ -1,0 +1,310 @@
+"""Issue 13 rules of ingest.extract: article head and tail, subheadings, titles, dates.
+
+Each rule has its case here, on small hand-written pages (tests/data/pages/*.html with
+the expected body beside it) or on paragraph blocks, in English, German, Spanish, French
+(and a few more languages in the phrase tables' cases).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import lxml.html
+import pytest
+from lxml.html import HtmlElement
+
+from ingest.compose import drop_repeats, repeats
+from ingest.core.boilerplate import is_boilerplate
+from ingest.extract import extract_page, extract_text
+from ingest.extract.boilerplate import filter_blocks
+from ingest.extract.head import strip_site_suffix, trim_head
+from ingest.extract.headings import restore_headings
+from ingest.extract.resplit import resplit_flat_body
+from ingest.extract.tail import trim_tail
+
+PAGES = Path(__file__).parent / "data" / "pages"
+PROSE = (
+    "The council approved the budget on Tuesday after a long debate, with more money for "
+    "schools, bike lanes and buses than in any year before, the mayor said."
+)
+
+
+@pytest.mark.parametrize("name", ["head_tail_en", "head_tail_de", "head_tail_es", "head_tail_fr"])
+def test_page_head_and_tail_are_dropped(name: str) -> None:
+    # kicker, headline, byline, update stamp and reading time above; credits, a reader
+    # poll, a support appeal, an app promotion, an author box, a comment counter and a
+    # "more on this topic" list below: only the story and its subheading are kept
+    html = (PAGES / f"{name}.html").read_bytes()
+    expected = (PAGES / f"{name}.expected.txt").read_text(encoding="utf-8")
+    assert extract_text(html, "https://example.org/a") == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "title"),
+    [
+        (["Politics", "City council approves budget", "By Jane Smith", "5 min read"],
+         "City council approves budget | The Daily"),
+        (["Kommunalpolitik", "Stadtrat beschließt", "Haushalt", "Von Max Mustermann",
+          "Aktualisiert am 5. März 2024, 18:30 Uhr", "Lesezeit: 4 Minuten"],
+         "Stadtrat beschließt Haushalt"),
+        (["Política local", "El Ayuntamiento aprueba el presupuesto", "Por María García",
+          "Actualizado: 05/03/2024 18:30"], "El Ayuntamiento aprueba el presupuesto"),
+        (["Le conseil municipal adopte le budget", "Par Jean Dupont",
+          "Mis à jour le 5 mars 2024 à 18h30", "Écouter cet article"],
+         "Le conseil municipal adopte le budget"),
+        (["Listen to this article", "City council approves budget | Opinion"],
+         "City council approves budget"),
+    ],
+)  # fmt: skip
+def test_head_drops_title_kicker_byline_and_stamps(head: list[str], title: str) -> None:
+    blocks = [("p", text) for text in head] + [("p", PROSE), ("p", "Short line.")]
+    assert trim_head(blocks, [title]) == [("p", PROSE), ("p", "Short line.")]
+
+
+def test_head_keeps_a_subheading_and_short_lines_without_prose() -> None:
+    with_heading = [("head", "Overview"), ("p", PROSE)]
+    assert trim_head(with_heading, ["Some other title"]) == with_heading
+    # no long paragraph: a list article; only the unambiguous rules run
+    listing = [("item", "Apples"), ("item", "Pears"), ("p", "Some title here")]
+    assert trim_head(listing, ["Some title here"]) == listing[:2]
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        ["(AP)", "What do you think? Tell us below.", "12 comments"],
+        ["Mit Material von dpa", "Was meinen Sie?", "Unterstützen Sie unseren Journalismus."],
+        ["Con información de EFE", "¿Qué opinas?", "Descarga nuestra app"],
+        ["Avec AFP", "Qu'en pensez-vous ?", "Soutenez notre journalisme."],
+        ["About the author", "Jane Smith covers city hall.", "Read more posts by Jane"],
+        ["Über den Autor", "Max schreibt über Politik."],
+        ["Jane Smith is a freelance writer based in Denver. She covers housing and schools."],
+        ["Max Mustermann ist freier Journalist in Berlin und schreibt über Verkehr."],
+        ["This article was originally published on Example News.", "Follow us"],
+        ["Die Meinung des Autors ist seine eigene. The views expressed are the author's own."],
+    ],
+)
+def test_tail_drops_credits_polls_appeals_promos_and_boxes(tail: list[str]) -> None:
+    blocks = [("p", PROSE), ("p", PROSE + " Again.")] + [("p", text) for text in tail]
+    assert trim_tail(blocks) == blocks[:2]
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Products are chosen by our editors. Purchases made through our links may earn us a "
+        "commission.",
+        "Prices were accurate at the time this article was published.",
+        "Wenn Sie über diese Links einkaufen, erhalten wir eine kleine Provision.",
+    ],
+)
+def test_affiliate_notices_are_dropped_anywhere(notice: str) -> None:
+    blocks = [("p", PROSE), ("p", notice), ("p", PROSE + " Again.")]
+    assert filter_blocks(blocks) == [blocks[0], blocks[2]]
+
+
+@pytest.mark.parametrize(
+    ("line", "credit"),
+    [
+        ("Getty Images", True),
+        ("AP Photo/Jane Doe", True),
+        ("Foto: dpa", True),
+        ("Imagen: EFE", True),
+        ("Reuters reported on Monday that the talks had failed.", False),
+        ("Apple", False),
+    ],
+)
+def test_photo_credit_standing_alone(line: str, credit: bool) -> None:
+    assert is_boilerplate(line) is credit
+
+
+def test_restored_heading_skips_captions_and_contents() -> None:
+    long = PROSE + " " + PROSE
+    tree = lxml.html.fromstring(
+        f"<html><body><p>{long}</p><h2>Contents</h2><p>{long} Zwei.</p>"
+        f"<figure><h3>Ein Bild vom Rathaus.</h3><p>{long} Drei.</p></figure></body></html>"
+    )
+    blocks = [("p", long), ("p", long + " Zwei."), ("p", long + " Drei.")]
+    assert restore_headings(tree, blocks) == blocks
+
+
+def test_tail_keeps_a_closing_sentence_and_final_list() -> None:
+    blocks = [("p", PROSE), ("p", "The vote is on Friday."), ("item", "One"), ("item", "Two")]
+    assert trim_tail(blocks) == blocks
+
+
+def test_a_menu_repeated_in_the_body_is_dropped_a_list_said_once_is_not() -> None:
+    menu = [("p", t) for t in ("Welt", "Städte", "Sport", "Kultur", "Wirtschaft", "Meinung")]
+    body = [("p", PROSE), *menu, ("p", PROSE + " 2"), *menu, ("p", PROSE + " 3")]
+    assert filter_blocks(body) == [("p", PROSE), ("p", PROSE + " 2"), ("p", PROSE + " 3")]
+    once = [("p", PROSE), *menu, ("p", PROSE + " 2")]
+    assert filter_blocks(once) == once
+
+
+def test_table_of_contents_lines_above_their_headings_are_dropped() -> None:
+    blocks = [("item", "Was sich ändert"), ("item", "Kosten"), ("p", PROSE)]
+    blocks += [("head", "Was sich ändert"), ("p", PROSE + " 2"), ("head", "Kosten")]
+    assert filter_blocks(blocks) == blocks[2:]
+
+
+def test_byline_label_alone_and_editorial_policy_links_are_dropped() -> None:
+    head = [("p", "By"), ("p", "Fact checked by"), ("p", "Learn about our editorial policies")]
+    assert trim_head(filter_blocks([*head, ("p", PROSE)]), ["Title"]) == [("p", PROSE)]
+
+
+def test_recurring_subheadings_are_kept_a_single_repeat_is_not() -> None:
+    body = [("p", PROSE)]
+    recurring = [("head", "Key features and user experience"), *body] * 3
+    assert filter_blocks(recurring) == [recurring[0], *body, recurring[0], recurring[0]]
+    twice = [("head", "How we picked and tested"), *body, ("head", "How we picked and tested")]
+    assert filter_blocks(twice) == twice[:2]
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "shown", "expected"),
+    [
+        ("Stadtrat beschließt Haushalt | Beispiel Zeitung", "Beispiel Zeitung", [],
+         "Stadtrat beschließt Haushalt"),
+        ("Diario Ejemplo - El Ayuntamiento aprueba", "Diario Ejemplo", [],
+         "El Ayuntamiento aprueba"),
+        ("Le conseil adopte le budget – Journal", None, ["Le conseil adopte le budget"],
+         "Le conseil adopte le budget"),
+        ("Haushalt - was sich ändert", None, [], "Haushalt - was sich ändert"),
+        ("Council approves budget", "The Daily", [], "Council approves budget"),
+    ],
+)  # fmt: skip
+def test_title_loses_site_suffix(
+    title: str, site: str | None, shown: list[str], expected: str
+) -> None:
+    assert strip_site_suffix(title, site, shown) == expected
+
+
+def test_page_title_suffix_from_og_site_name() -> None:
+    html = (PAGES / "head_tail_de.html").read_bytes()
+    assert extract_page(html, None).title == "Stadtrat beschließt Haushalt"
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "lead", "repeated"),
+    [
+        ("Mehr Geld für Schulen und Radwege.", "Mehr Geld für Schulen und Radwege.", True),
+        ("More money for schools and bike lanes. (AP)", "More money for schools and bike lanes.",
+         True),
+        ("Más dinero para escuelas y carriles bici", "Más dinero para escuelas y carriles bici.",
+         True),
+        ("Plus d'argent.", "Plus d'argent pour les écoles et les pistes cyclables.", False),
+        ("Rat tagt heute in der Stadthalle zum Haushalt.", "Rat", False),
+    ],
+)  # fmt: skip
+def test_lead_repeats(paragraph: str, lead: str, repeated: bool) -> None:
+    assert repeats(paragraph, lead) is repeated
+
+
+def test_lead_is_never_repeated_in_the_body() -> None:
+    body = ("Kicker", "The lead of the story in one sentence. Photo: AP", PROSE)
+    lead = "The lead of the story in one sentence."
+    assert drop_repeats(body, "Title", lead) == ("Kicker", PROSE)
+
+
+# --- dates: one fixture per source -------------------------------------------------------
+
+
+def _dated(head: str = "", body: str = "", url: str | None = None) -> datetime | None:
+    html = (
+        f"<html><head><title>T</title>{head}</head><body><article><h1>T</h1>{body}"
+        f"<p>{PROSE}</p><p>{PROSE} More.</p></article></body></html>"
+    )
+    return extract_page(html, url).published
+
+
+def test_date_from_time_element() -> None:
+    body = '<time class="published" datetime="2021-06-01T08:00:00+02:00">1 June</time>'
+    assert _dated(body=body) is not None and _dated(body=body).month == 6  # type: ignore[union-attr]
+
+
+def test_date_from_url() -> None:
+    when = _dated(url="https://example.org/2020/09/14/story.html")
+    assert when is not None and (when.year, when.month) == (2020, 9)
+
+
+def test_date_from_text_when_markup_has_none() -> None:
+    # htmldate's extensive search: a date written in the page's text only
+    when = _dated(body="<p class='date'>Published on 3 February 2019</p>")
+    assert when is not None and (when.year, when.month) == (2019, 2)
+
+
+# --- subheadings trafilatura dropped --------------------------------------------------------
+
+
+LONG = PROSE + " " + PROSE
+
+
+def _tree(html: str) -> HtmlElement:
+    return lxml.html.fromstring(html)
+
+
+def test_dropped_subheading_is_restored_before_its_paragraph() -> None:
+    second = "Die zweite Runde der Beratungen begann am Mittwoch mit einer langen Anhörung."
+    tree = _tree(
+        f"<html><body><article><p>{LONG}</p>"
+        f'<div class="card"><h3 class="card-title">Was sich ändert 🔗</h3><p>{second}</p></div>'
+        f"<p>{LONG} Zwei.</p></article></body></html>"
+    )
+    blocks = [("p", LONG), ("p", second), ("p", LONG + " Zwei.")]
+    restored = restore_headings(tree, blocks)
+    assert restored == [blocks[0], ("head", "Was sich ändert 🔗"), *blocks[1:]]
+
+
+def test_long_heading_on_a_widget_word_is_restored_a_teaser_heading_is_not() -> None:
+    second = "When shopping for a subscription box, look at the price per book first."
+    third = "Mira también cómo cambió la ciudad en los últimos diez años de obras."
+    tree = _tree(
+        f"<html><body><p>{LONG}</p>\n<h2>What to Look for When Buying a Book Subscription</h2>"
+        f"\n<p>{second}</p>\n<h3>Mira: Otra noticia de la ciudad</h3>\n<p>{third}</p>\n"
+        f"<p>{LONG} Zwei.</p></body></html>"
+    )
+    blocks = [("p", LONG), ("p", second), ("p", third), ("p", LONG + " Zwei.")]
+    restored = restore_headings(tree, blocks)
+    assert ("head", "What to Look for When Buying a Book Subscription") in restored
+    assert len(restored) == len(blocks) + 1
+
+
+def test_heading_already_there_or_after_the_story_is_not_restored() -> None:
+    teaser = "Another article's teaser line that is long enough to be recognised."
+    tree = _tree(
+        f"<html><body><h2>Qué cambia</h2><p>{LONG}</p>"
+        f"<aside><h3>Otra noticia</h3><p>{teaser}</p></aside></body></html>"
+    )
+    blocks = [("head", "Qué cambia"), ("p", LONG), ("p", teaser)]
+    assert restore_headings(tree, blocks) == blocks
+
+
+# --- a body flattened into one paragraph ----------------------------------------------------
+
+
+def test_flattened_body_is_split_at_the_pages_blocks() -> None:
+    paragraphs = [f"Absatz {i}: {LONG}" for i in range(5)]
+    tree = lxml.html.fromstring(
+        "<html><body><nav><a href='/'>Start</a></nav><div class='story'>"
+        + "".join(f"<h2>Teil {i}</h2>\n<p>{p}</p>\n" for i, p in enumerate(paragraphs))
+        + "</div></body></html>"
+    )
+    flat = " ".join(f"Teil {i} {p}" for i, p in enumerate(paragraphs))
+    split = resplit_flat_body(tree, [("p", flat)])
+    assert split[:2] == [("head", "Teil 0"), ("p", paragraphs[0])]
+    assert len(split) == 10 and ("p", "Start") not in split
+
+
+def test_a_flat_page_of_labels_is_not_resplit() -> None:
+    labels = [f"Kunde Nummer {i}" for i in range(150)]
+    tree = lxml.html.fromstring(
+        "<html><body><div>" + "".join(f"<p>{t}</p>\n" for t in labels) + "</div></body></html>"
+    )
+    flat = [("p", " ".join(labels))]
+    assert resplit_flat_body(tree, flat) == flat
+
+
+def test_a_body_with_paragraphs_is_not_resplit() -> None:
+    blocks = [("p", LONG), ("p", LONG + " Zwei."), ("p", LONG + " Drei.")]
+    assert resplit_flat_body(lxml.html.fromstring("<p>x</p>"), blocks) == blocks
