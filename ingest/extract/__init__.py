@@ -131,9 +131,11 @@ def _main_text(tree: HtmlElement, url: str | None) -> Document | None:
     """trafilatura's main text: fast mode, then full mode for a short or missing body."""
 
     def run(fast: bool) -> Document | None:
-        return trafilatura.bare_extraction(
+        # output_format="python" gives a Document (a dict only with as_dict=True)
+        document: Document | None = trafilatura.bare_extraction(  # type: ignore[assignment]
             tree, url=url, include_comments=False, output_format="python", fast=fast
         )
+        return document
 
     doc = run(fast=True)
     if doc is None or len(doc.text or "") < FULL_EXTRACTION_BELOW:

@@ -170,7 +170,8 @@ def find_language(tree: HtmlElement, meta: dict[str, str]) -> str | None:
 def _http_equiv_language(tree: HtmlElement) -> str | None:
     for el in tree.iter("meta"):
         if (el.get("http-equiv") or "").lower() == "content-language":
-            return el.get("content")
+            content: str | None = el.get("content")
+            return content
     return None
 
 
