@@ -43,7 +43,7 @@ class ArticleWrites(StoreBase):
         with self.read_engine.connect() as conn:
             row = conn.execute(select(table).where(table.c.canonical_url == canonical_url))
             found = row.first()
-        return Article.model_construct(**found._mapping) if found is not None else None
+        return Article(**found._mapping) if found is not None else None
 
     def find_same_story(self, fp: dedup.Fingerprint) -> SameStory | None:
         """A stored article whose body is the same story as `fp`'s (ingest/core/dedup.py)."""
