@@ -100,6 +100,10 @@ class ArticleSource(SQLModel, table=True):
     # near:short (ingest/dedup.py), and the body similarity that merged it.
     match_rule: str | None = None
     similarity: float | None = None
+    # On a "new" source: why the closest stored story was not merged (a veto of
+    # ingest/core/dedup.py: "figures: 3.1 / 2.4 (near 0.82 to <id>)"); None otherwise.
+    # Added after match_rule: older stores get the column on open (storage/migrate.py).
+    veto: str | None = Field(default=None, sa_column=Column(Text))
     # The entry's updated (else published) date when last fetched: a later one means
     # the publisher edited it, and the page is fetched again for an in-place update.
     entry_version: datetime | None = None
