@@ -38,7 +38,9 @@ Vetoes (`compare`): a screened pair is the same story only when none holds. Each
 recorded on the new article's source (`Verdict.veto`), with the similarity it had.
     The two bodies are aligned word by word (difflib, on the normalised tokens). Runs of
     equal words are shared text; a *substitution* is a run replaced by another run of at
-    most `SLOT_TOKENS` words on each side, inside shared text: the slot of a template.
+    most `SLOT_TOKENS` words on each side, with at least `CONTEXT_TOKENS` equal words on
+    each side (or the body's start or end): the slot of a template. Runs that close
+    (`_GAP_TOKENS`) are tried joined too ("2-1" / "1-2" aligns as three runs).
     figures   a substitution changes a figure: a token with a digit or a % / currency
               sign ("3.1" -> "2.4", "2 1" -> "0 3"), or the word right after a figure
               (its unit: "3 points" -> "3 percent"). Figures are compared in place, so
@@ -115,6 +117,8 @@ tests/dedup_corpus.py; "J" Jaccard of word 3-shingles, "C" containment):
     lede                0.50    half of one opening's shingles found in the other body
     SLOT_TOKENS         6       a template slot ("Borussia Mönchengladbach 2 1") is short;
                                 a rewritten passage is longer and handled as novel text
+    CONTEXT_TOKENS      3       equal words on each side of a slot (stray matches of "the"
+                                inside two different passages make no slots)
     LIVE_PARAGRAPHS     2       an edited copy adds or rewrites one paragraph
     short_max_days      3       wire copies run within a day or two of each other
     CONTAINS_ALL        0.90    the stored body found in the new one: nothing lost
@@ -504,32 +508,55 @@ def screen(new: Fingerprint, old: Fingerprint, t: Thresholds = Thresholds()) -> 
 
 @dataclass(frozen=True)
 class _Run:
-    """One differing run of the alignment: old[i1:i2] replaced by new[j1:j2]."""
+    """One differing run of the alignment: old[i1:i2] replaced by new[j1:j2], with the
+    number of equal words around it (`CONTEXT_TOKENS` at a body's start or end)."""
 
     i1: int
     i2: int
     j1: int
     j2: int
+    before: int = 0
+    after: int = 0
 
 
 # Differing runs this close (equal words between them) are one substitution: "2 1" / "1 2"
 # aligns as "2" deleted, "1" kept, "2" inserted, and is one slot.
 _GAP_TOKENS = 2
+# A slot sits in shared text: this many equal words on each side. Inside two different
+# passages the alignment still pairs stray common words ("di", "the"); the runs between
+# them are not slots.
+CONTEXT_TOKENS = 3
 
 
 def _differing_runs(old: Fingerprint, new: Fingerprint) -> list[_Run]:
-    """The runs where the bodies differ, close ones joined (see _GAP_TOKENS)."""
+    """The runs where the bodies differ, with their equal context."""
     matcher = difflib.SequenceMatcher(None, old.words, new.words, autojunk=False)
-    runs: list[_Run] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    ops = matcher.get_opcodes()
+    runs = []
+    for n, (tag, i1, i2, j1, j2) in enumerate(ops):
         if tag == "equal":
             continue
-        last = runs[-1] if runs else None
-        if last and i1 - last.i2 <= _GAP_TOKENS and j1 - last.j2 <= _GAP_TOKENS:
-            runs[-1] = _Run(last.i1, i2, last.j1, j2)
-        else:
-            runs.append(_Run(i1, i2, j1, j2))
+        # the neighbours of a run are equal runs; one that reaches a body's start or end
+        # is context enough ("Shares in | Acme Corp | rose")
+        before = after = CONTEXT_TOKENS
+        if n > 0 and ops[n - 1][1] > 0:
+            before = ops[n - 1][2] - ops[n - 1][1]
+        if n + 1 < len(ops) and ops[n + 1][2] < len(old.words):
+            after = ops[n + 1][2] - ops[n + 1][1]
+        runs.append(_Run(i1, i2, j1, j2, before, after))
     return runs
+
+
+def _joined(runs: Sequence[_Run]) -> list[_Run]:
+    """The runs with close ones joined (see _GAP_TOKENS)."""
+    joined: list[_Run] = []
+    for run in runs:
+        last = joined[-1] if joined else None
+        if last and run.i1 - last.i2 <= _GAP_TOKENS and run.j1 - last.j2 <= _GAP_TOKENS:
+            joined[-1] = _Run(last.i1, run.i2, last.j1, run.j2, last.before, run.after)
+        else:
+            joined.append(run)
+    return joined
 
 
 def _marked(fp: Fingerprint, lo: int, hi: int, flag: int) -> list[str]:
@@ -539,6 +566,8 @@ def _marked(fp: Fingerprint, lo: int, hi: int, flag: int) -> list[str]:
 def _slot_veto(old: Fingerprint, new: Fingerprint, run: _Run) -> str | None:
     """A template slot filled differently: figures, a unit, or a name that differ."""
     if not (0 < run.i2 - run.i1 <= SLOT_TOKENS and 0 < run.j2 - run.j1 <= SLOT_TOKENS):
+        return None
+    if min(run.before, run.after) < CONTEXT_TOKENS:
         return None
     a, b = _marked(old, run.i1, run.i2, FIGURE), _marked(new, run.j1, run.j2, FIGURE)
     if a and b and a != b:  # one side without: a number spelled out ("sei" / "6")
@@ -614,7 +643,9 @@ def compare(
     if not new.words or not old.words:  # built without words: the screen alone decides
         return Verdict(rule, score)
     runs = _differing_runs(old, new)
-    for run in runs:
+    # each run on its own, then close runs together: "acme corp rose 3.1" is a slot of
+    # two names and a figure, and joining may make it longer than SLOT_TOKENS
+    for run in (*runs, *_joined(runs)):
         if veto := _slot_veto(old, new, run):
             return Verdict(rule, score, veto)
     old_aligned = _aligned(old.tokens, runs, old_side=True)
