@@ -1414,6 +1414,8 @@ TEMPLATES += [
                 depth="12",
                 felt="Ferris and Holt",
             ),  # noqa: E501
+            dict(mag="5.2", place="Kelvara", time="03:14", day="Monday", km="40", dirn="north", depth="10", felt="Kelvara and Dunmore"),  # noqa: E501
+            dict(mag="3.9", place="Port Lenn", time="16:45", day="Wednesday", km="3", dirn="east", depth="4", felt="Port Lenn"),  # noqa: E501
         ],
     ),
     (
@@ -1511,6 +1513,8 @@ TEMPLATES += [
                 bce="1,0771",
                 brent="79,8",
             ),  # noqa: E501
+            dict(giorno="giovedì", usd="1,0842", dir="rialzo", prima="1,0760", yen="162,3", gbp="0,8571", bce="1,0838", brent="82,4"),  # noqa: E501
+            dict(giorno="venerdì", usd="1,0795", dir="calo", prima="1,0842", yen="161,2", gbp="0,8550", bce="1,0799", brent="81,0"),  # noqa: E501
         ],
     ),
 ]
@@ -1552,6 +1556,12 @@ LIVE: list[tuple[str, str, list[str], list[list[str]]]] = [
             "Turnout is expected to be higher than at the last general election, after "
             "long queues were reported at polling stations in several cities during the "
             "evening.",
+            "How the night works: results are declared constituency by constituency by the "
+            "local returning officers, usually starting with a race between a few north "
+            "eastern counts to be first. Most results arrive between two and five in the "
+            "morning, and the shape of the new parliament is normally clear by breakfast. "
+            "Our reporters are at counts across the country, and our data team will update "
+            "the seat map and the vote shares as each declaration comes in.",
         ],
         [
             [
@@ -1597,6 +1607,11 @@ LIVE: list[tuple[str, str, list[str], list[list[str]]]] = [
             "necessari e di non sostare vicino ai corsi d'acqua.",
             "I numeri di emergenza restano attivi 24 ore su 24; le segnalazioni vanno fatte "
             "ai vigili del fuoco o alla polizia locale.",
+            "Come comportarsi: non attraversare ponti e guadi durante le piene, non scendere "
+            "in cantine e sottopassi, tenersi lontani dagli alberi e dalle impalcature in "
+            "caso di vento forte, seguire le indicazioni delle autorità e i canali ufficiali "
+            "dei comuni. Chi vive ai piani bassi nelle zone a rischio deve tenere a portata "
+            "di mano documenti, medicinali e una torcia.",
         ],
         [
             [
@@ -1630,6 +1645,10 @@ LIVE: list[tuple[str, str, list[str], list[list[str]]]] = [
             "scores and the updated group tables after the final whistle.",
             "All games kick off at 8pm. Team news is expected an hour before kick-off; "
             "refresh this page for the latest entries or follow us on social media.",
+            "What is at stake: the top two in each group go through to the knockout rounds "
+            "and the third-placed sides drop into the Europa League. With two rounds left, "
+            "several groups are still wide open, and goal difference could decide more than "
+            "one of them. Our correspondents are at every ground tonight.",
         ],
         [
             [
