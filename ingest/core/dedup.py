@@ -72,11 +72,13 @@ Nothing lost (`Verdict.longer`)
 
 Candidate lookup (constant cost per new article, any store size)
     MinHash with `NUM_PERM` = 128 hash functions (multiply-add-shift over 64-bit
-    shingle hashes built from per-word hashes, all in numpy) of the body's shingle set, cut into
-    `BANDS` = 32 bands of `ROWS` = 4 values; each band hashes to one signed 64-bit
-    key stored in an indexed table. A new article reads the rows matching any of its
-    32 keys (at most `PER_BAND_LIMIT` per key, so a key made popular by shared
-    boilerplate cannot make the lookup grow), keeps the `max_candidates` articles
+    shingle hashes built from per-word hashes, all in numpy) of the body's shingle set,
+    cut into `BANDS` = 32 bands of `ROWS` = 4 values, plus `LEDE_BANDS` = 8 bands of the
+    MinHash of its opening (the first `LEDE_TOKENS` words: a brief and its full story
+    share it but have a low Jaccard); each band hashes to one signed 64-bit key stored
+    in an indexed table. A new article reads the rows matching any of its 40 keys (at
+    most `PER_BAND_LIMIT` per key, so a key made popular by shared boilerplate cannot
+    make the lookup grow), keeps the `max_candidates` articles
     sharing the most bands, and verifies each with the screen and the vetoes above,
     computed from the candidate's stored body. The chance that a pair becomes a
     candidate is 1 - (1 - J**4)**32: 0.87 at J = 0.5, 0.99 at J = 0.6, 0.23 at J = 0.3,
@@ -152,6 +154,10 @@ SHINGLE_WORDS = 3
 NUM_PERM = 128
 BANDS = 32
 ROWS = NUM_PERM // BANDS
+# Bands of the opening's MinHash (its first LEDE_TOKENS words), after the body's: a brief
+# and its full story, or a copy trimmed by 40%, share the opening word for word but have
+# a low body Jaccard (0.3-0.6), which the body bands find only by chance.
+LEDE_BANDS = 8
 LEDE_TOKENS = 50
 LEDE_MIN_PARAGRAPHS = 4  # a body this long has a second opening (after its lead)
 PER_BAND_LIMIT = 50
@@ -162,7 +168,8 @@ ENTRY_TOKENS = 8  # the shortest paragraph that counts as an entry ("21:20 - Hal
 CONTAINS_ALL = 0.9  # share of the stored words found in a new body that supersedes it
 LONGER_BY = 1.1  # ... which must be this much longer
 # Bump when the tokens, shingles or hashing change: stored bands are then stale, and
-# fingerprints.backfill re-indexes the rows of older versions. 3: figures are tokens.
+# fingerprints.backfill re-indexes the rows of older versions. 3: figures are tokens,
+# and the opening's bands.
 SCHEME_VERSION = 3
 
 # Defaults of `settings: dedup:` (ingest/config.py); why: the table above.
@@ -225,7 +232,7 @@ class Fingerprint:
     tokens: int
     shingles: frozenset[int]
     lede: frozenset[int]  # shingles of the first LEDE_TOKENS words
-    bands: tuple[int, ...]  # BANDS signed 64-bit keys; empty for an empty body
+    bands: tuple[int, ...]  # BANDS + LEDE_BANDS signed 64-bit keys; empty for an empty body
     # shingles of the LEDE_TOKENS words after the first paragraph, for bodies of at least
     # LEDE_MIN_PARAGRAPHS paragraphs: what a copy with a rewritten lead still shares
     after_lede: frozenset[int] = frozenset()
@@ -432,14 +439,22 @@ def minhash(hashes: Any) -> tuple[int, ...]:
     return tuple(int(v) for v in z.min(axis=0) >> n.s32)  # shifting keeps the order
 
 
-def bands(signature: Sequence[int]) -> tuple[int, ...]:
-    """One signed 64-bit key per band of ROWS values (fits BIGINT on every backend)."""
+def bands(signature: Sequence[int], first: int = 0) -> tuple[int, ...]:
+    """One signed 64-bit key per band of ROWS values (fits BIGINT on every backend);
+    `first`: the number of the first band (the opening's bands follow the body's)."""
     keys = []
     for band in range(len(signature) // ROWS):
         values = signature[band * ROWS : (band + 1) * ROWS]
-        packed = struct.pack(f">I{ROWS}I", band, *values)
+        packed = struct.pack(f">I{ROWS}I", first + band, *values)
         keys.append(_signed(packed))
     return tuple(keys)
+
+
+def _all_bands(hashes: Any, tokens: Sequence[str]) -> tuple[int, ...]:
+    if not len(hashes):
+        return ()
+    opening = minhash(shingle_hashes(tokens[:LEDE_TOKENS]))[: LEDE_BANDS * ROWS]
+    return bands(minhash(hashes)) + bands(opening, first=BANDS)
 
 
 def _signed(packed: bytes) -> int:
@@ -458,7 +473,7 @@ def fingerprint(paragraphs: Sequence[str], with_bands: bool = True) -> Fingerpri
         shingles=frozenset(hashes.tolist()),
         lede=shingles(tokens[:LEDE_TOKENS]),
         after_lede=shingles(tokens[second : second + LEDE_TOKENS]),
-        bands=bands(minhash(hashes)) if with_bands else (),
+        bands=_all_bands(hashes, tokens) if with_bands else (),
         words=tuple(tokens),
         flags=bytes(flags),
     )
