@@ -40,7 +40,9 @@ recorded on the new article's source (`Verdict.veto`), with the similarity it ha
     equal words are shared text; a *substitution* is a run replaced by another run of at
     most `SLOT_TOKENS` words on each side, with at least `CONTEXT_TOKENS` equal words on
     each side (or the body's start or end): the slot of a template. Runs that close
-    (`_GAP_TOKENS`) are tried joined too ("2-1" / "1-2" aligns as three runs).
+    (`_GAP_TOKENS`) are tried joined too ("2-1" / "1-2" aligns as three runs). A run
+    that is whole paragraphs on both sides is an outlet's byline, dateline or photo
+    credit line ("di Laura Conti" / "ROMA -"), not a slot.
     figures   a substitution changes a figure: a token with a digit or a % / currency
               sign ("3.1" -> "2.4", "2 1" -> "0 3"), or the word right after a figure
               (its unit: "3 points" -> "3 percent"). Figures are compared in place, so
@@ -578,12 +580,21 @@ def _marked(fp: Fingerprint, lo: int, hi: int, flag: int) -> list[str]:
     return [fp.words[k] for k in range(lo, hi) if fp.flags[k] & flag]
 
 
+def _whole_paragraphs(fp: Fingerprint, lo: int, hi: int) -> bool:
+    """True when words [lo, hi) are whole paragraphs."""
+    return bool(fp.flags[lo] & PARAGRAPH) and (
+        hi == len(fp.words) or bool(fp.flags[hi] & PARAGRAPH)
+    )
+
+
 def _slot_veto(old: Fingerprint, new: Fingerprint, run: _Run) -> str | None:
     """A template slot filled differently: figures, a unit, or a name that differ."""
     if not (0 < run.i2 - run.i1 <= SLOT_TOKENS and 0 < run.j2 - run.j1 <= SLOT_TOKENS):
         return None
     if min(run.before, run.after) < CONTEXT_TOKENS:
         return None
+    if _whole_paragraphs(old, run.i1, run.i2) and _whole_paragraphs(new, run.j1, run.j2):
+        return None  # a byline, dateline or photo credit line of each outlet, not a slot
     a, b = _marked(old, run.i1, run.i2, FIGURE), _marked(new, run.j1, run.j2, FIGURE)
     if a and b and a != b:  # one side without: a number spelled out ("sei" / "6")
         return f"figures: {' '.join(a)} / {' '.join(b)}"
