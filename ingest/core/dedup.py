@@ -29,7 +29,9 @@ Screen, tried in this order (the first that holds decides; `Match.rule` records 
                    shorter body's shingles in the longer at least `contain` (a copy
                    trimmed by 40% has J = 0.6 but containment 1.0); AND the opening of
                    one body (its first `LEDE_TOKENS` words) found in the other at least
-                   `lede` (a copy keeps the lede, or the lede is all that differs).
+                   `lede`, or, for bodies of `LEDE_MIN_PARAGRAPHS` paragraphs or more,
+                   the `LEDE_TOKENS` words after the first paragraph found both ways
+                   (a copy keeps the lede, or the lede is all it rewrote).
     near:short     Jaccard at least the stricter `short` (containment does not count),
                    when the shorter body has fewer than `short_tokens` words.
     Bodies under `min_tokens` words merge only by the exact rule.
@@ -48,10 +50,10 @@ recorded on the new article's source (`Verdict.veto`), with the similarity it ha
               (its unit: "3 points" -> "3 percent"). Figures are compared in place, so
               "2-1" and "1-2" differ; a run with figures on one side only is a number
               spelled out ("sei per cento" -> "6 per cento"), no veto.
-    names     a substitution changes a name: a capitalised token that does not open a
-              sentence, or an all-capitals one ("Acme" -> "Globex", "Liguria" ->
-              "Piemonte"), and the new name appears nowhere in the other body (so a
-              reordering "Smith and Jones" -> "Jones and Smith" is no veto).
+    names     a substitution changes a name: a capitalised token ("Acme" -> "Globex",
+              "Liguria" -> "Piemonte") on both sides, each absent from the other body
+              (so "Smith and Jones" -> "Jones and Smith", or "The" -> "A" at a
+              sentence's start, is no veto).
     entries   both bodies have at least `LIVE_PARAGRAPHS` paragraphs of their own (half
               their words unaligned, at least `ENTRY_TOKENS` words), carrying figures or
               names the other body lacks: two live pages sharing an intro, each with its
@@ -61,9 +63,10 @@ recorded on the new article's source (`Verdict.veto`), with the similarity it ha
               dates are more than `short_max_days` apart: a recurring notice ("the A1 is
               closed between ...") is a new event, even word for word. Applies to the
               exact rule too.
-    Copy-edits of plain words (said / told, quotes, dashes, a sentence cut) are no
-    veto; German capitalises every noun, so there a noun substituted is one (precision
-    first).
+    Days and months written in words count as figures (`DATE_WORDS`: "Monday" ->
+    "Tuesday", "lundi" -> "mardi"). Copy-edits of plain words (said / told, quotes,
+    dashes, a sentence cut) are no veto; German capitalises every noun, so there a noun
+    substituted for another is one (precision first).
 
 Nothing lost (`Verdict.longer`)
     When the new body contains the stored one (at least `CONTAINS_ALL` of the stored
@@ -80,18 +83,21 @@ Candidate lookup (constant cost per new article, any store size)
     share it but have a low Jaccard); each band hashes to one signed 64-bit key stored
     in an indexed table. A new article reads the rows matching any of its 40 keys (at
     most `PER_BAND_LIMIT` per key, so a key made popular by shared boilerplate cannot
-    make the lookup grow), keeps the `max_candidates` articles
-    sharing the most bands, and verifies each with the screen and the vetoes above,
-    computed from the candidate's stored body. The chance that a pair becomes a
-    candidate is 1 - (1 - J**4)**32: 0.87 at J = 0.5, 0.99 at J = 0.6, 0.23 at J = 0.3,
-    0.003 at J = 0.1. A 64-bit SimHash with 4 x 16-bit bands was measured and rejected:
+    make the lookup grow), keeps the `max_candidates` articles sharing the most bands,
+    and verifies each with the screen and the vetoes above, computed from the
+    candidate's stored body and publication date. The chance that a pair becomes a
+    candidate by the body bands is 1 - (1 - J**4)**32: 0.87 at J = 0.5, 0.99 at J = 0.6,
+    0.23 at J = 0.3, 0.003 at J = 0.1; a pair with the same opening always is.
+    A 64-bit SimHash with 4 x 16-bit bands was measured and rejected:
     a one-paragraph cut flips ~7 of 64 bits, so only about half of such copies share
     a band (see bench/dedup_bench.py).
 
 Guards (precision before recall)
     - Verification is on the stored body, never the sketch alone.
     - The opening guard: two stories sharing a long template footer or disclaimer can
-      reach a high Jaccard when their own text is short, but their openings differ.
+      reach a high Jaccard when their own text is short, but their openings differ
+      (and they are too short for the second opening).
+    - The vetoes: figures, names, entries, dated (above).
     - Short bodies: a much stricter threshold, exact only below `min_tokens`, and the
       dated veto.
     - A feed with `dedup: false` is neither merged by content nor merged into.
@@ -99,22 +105,24 @@ Guards (precision before recall)
 Threshold table (measured on tests/data/dedup and the generated corpus of
 tests/dedup_corpus.py; "J" Jaccard of word 3-shingles, "C" containment):
 
-    variant                               typical J / C    outcome
-    exact re-post / other template        1.00             exact
-    byline, footer, correction added      0.85-0.95        near
-    trimmed 10-40% at the end             0.60-0.90 / 1.0  near (containment)
-    lead rewritten or dropped, split      0.55-0.90        near
-    one local paragraph added             0.70-0.90        near
-    full story after a brief              0.20-0.60 / 1.0  near, longer: rewritten in place
+    variant                               J / C measured   outcome
+    re-post, other headline, quotes,      1.00             exact
+      dashes, paragraphs split or merged
+    byline, footer, correction added      0.87-0.99        near
+    trimmed 10-40% at the end             0.56-0.90 / 1.0  near (C for the 40% cuts)
+    lead dropped / rewritten              0.70-0.87        near (second opening)
+    one local paragraph added             0.85-0.90        near; longer: rewritten in place
+    several edits at once                 0.50-0.85 / 0.8  near
+    full story after a brief              0.30-0.60 / 1.0  near; longer: rewritten in place
     follow-up on the same event           0.05-0.25        distinct (screen)
-    same site template, other story       0.05-0.35        distinct (opening guard)
-    templated brief, other slots          0.20-0.80        distinct (figures / names veto)
-    live pages, one intro                 0.40-0.80        distinct (entries veto)
+    same site template, other story       0.60             distinct (opening guard)
+    templated brief, other slots          0.43-0.98        distinct (figures / names veto)
+    live pages, one intro                 0.62-0.67        distinct (figures / entries veto)
     the same short notice, weeks apart    1.00             distinct (dated veto)
 
     constant            value   why
     near                0.50    lowest J among copies ~0.55; negatives <= 0.35 unless
-                                templated, and those are vetoed
+                                templated or live, and those are vetoed
     contain             0.80    a trimmed copy is contained whole; a follow-up reusing
                                 background paragraphs stays under ~0.5
     short               0.85    short text: only copy-edits of the same words
