@@ -243,7 +243,7 @@ def main() -> None:
         print(f"  {int(row['stored']):>7} stored: {row['ms']:.2f} ms "
               f"(x{row['ms'] / first:.2f} vs {int(rows[0]['stored'])}), "
               f"{row['statements']:.1f} SQL statements, "
-              f"{row['band_rows']:.2f} band rows read")  # fmt: skip
+              f"{row['band_rows']:.2f} articles sharing a band")  # fmt: skip
 
 
 if __name__ == "__main__":

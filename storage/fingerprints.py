@@ -4,7 +4,7 @@ The decisions are ingest/dedup.py's; this module only finds candidates with a fi
 number of indexed queries and hands their bodies to `dedup.best_match`:
 
     exact   1 query on the indexed `articles.text_hash` (at most `max_candidates` rows)
-    near    1 query: for each of the 32 band keys, at most PER_BAND_LIMIT rows of the
+    near    1 query: for each of the 40 band keys, at most PER_BAND_LIMIT rows of the
             primary-key index of `article_bands` (UNION ALL of limited subqueries)
             + 1 query by primary key for the bodies of at most `max_candidates` articles
 
