@@ -5,8 +5,9 @@
 1. Pairs (pure ingest/dedup.py): every variant against its base is a positive (the
    edited copies); every negative against every document of another story is a
    negative pair. The *hard* negative pairs are those of one family (briefs of one
-   template, live pages under one intro, a notice and its re-run) or that the screen
-   alone (similarity, no veto) would merge; precision is reported on them and on all.
+   template, live pages under one intro, a notice and its re-run, a follow-up reusing
+   background paragraphs and every copy of its story) or that the screen alone
+   (similarity, no veto) would merge; precision is reported on them and on all.
 2. Store: the corpus saved in order (bases, variants, negatives) into a fresh store;
    a merge into the right article is a true positive.
 3. Candidate recall of the band index for the positive pairs: MinHash 32 x 4 (ours)
@@ -76,7 +77,8 @@ def pair_scores(docs: list[Doc]) -> dict[str, float]:
             pair = frozenset((d.id, other.id))
             v = verdict(d, other)
             negatives[pair] = negatives.get(pair, False) or (v is not None and v.veto is None)
-            if v is not None or (d.family and d.family == other.family):
+            related = d.family and d.family in (other.family, other.story)  # follow-ups
+            if v is not None or related:
                 hard.add(pair)
     fp_all = sum(negatives.values())
     fp_hard = sum(negatives[p] for p in hard)

@@ -189,5 +189,15 @@ def _edited_copies(existing: dict[str, Doc]) -> list[Doc]:
     return docs
 
 
+def _followups() -> list[Doc]:
+    """Follow-ups that reuse background paragraphs of a wire story: other stories."""
+    wires = {id_: paragraphs for id_, _, _, paragraphs, _ in texts.WIRE}
+    docs = []
+    for id_, wire, title, own, background in texts.FOLLOWUPS:
+        body = (own[0], *(wires[wire][i] for i in background), *own[1:])
+        docs.append(Doc(id_, id_, "negative:follow-up-background", title, body, family=wire))
+    return docs
+
+
 def generated_corpus(existing: dict[str, Doc]) -> list[Doc]:
-    return [*_templated(), *_live(), *_dated(existing), *_edited_copies(existing)]
+    return [*_templated(), *_live(), *_dated(existing), *_edited_copies(existing), *_followups()]

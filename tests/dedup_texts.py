@@ -1414,8 +1414,26 @@ TEMPLATES += [
                 depth="12",
                 felt="Ferris and Holt",
             ),  # noqa: E501
-            dict(mag="5.2", place="Kelvara", time="03:14", day="Monday", km="40", dirn="north", depth="10", felt="Kelvara and Dunmore"),  # noqa: E501
-            dict(mag="3.9", place="Port Lenn", time="16:45", day="Wednesday", km="3", dirn="east", depth="4", felt="Port Lenn"),  # noqa: E501
+            dict(
+                mag="5.2",
+                place="Kelvara",
+                time="03:14",
+                day="Monday",
+                km="40",
+                dirn="north",
+                depth="10",
+                felt="Kelvara and Dunmore",
+            ),  # noqa: E501
+            dict(
+                mag="3.9",
+                place="Port Lenn",
+                time="16:45",
+                day="Wednesday",
+                km="3",
+                dirn="east",
+                depth="4",
+                felt="Port Lenn",
+            ),  # noqa: E501
         ],
     ),
     (
@@ -1513,8 +1531,26 @@ TEMPLATES += [
                 bce="1,0771",
                 brent="79,8",
             ),  # noqa: E501
-            dict(giorno="giovedì", usd="1,0842", dir="rialzo", prima="1,0760", yen="162,3", gbp="0,8571", bce="1,0838", brent="82,4"),  # noqa: E501
-            dict(giorno="venerdì", usd="1,0795", dir="calo", prima="1,0842", yen="161,2", gbp="0,8550", bce="1,0799", brent="81,0"),  # noqa: E501
+            dict(
+                giorno="giovedì",
+                usd="1,0842",
+                dir="rialzo",
+                prima="1,0760",
+                yen="162,3",
+                gbp="0,8571",
+                bce="1,0838",
+                brent="82,4",
+            ),  # noqa: E501
+            dict(
+                giorno="venerdì",
+                usd="1,0795",
+                dir="calo",
+                prima="1,0842",
+                yen="161,2",
+                gbp="0,8550",
+                bce="1,0799",
+                brent="81,0",
+            ),  # noqa: E501
         ],
     ),
 ]
@@ -1929,3 +1965,40 @@ CORRECTIONS: dict[str, str] = {
     "es": "Corrección: una versión anterior de este artículo escribía mal el nombre de un "
     "portavoz.",
 }
+
+# Follow-ups that reuse background paragraphs of a wire story (its paragraph numbers):
+# (id, wire id, title, own paragraphs, background) -- other stories, must stay apart.
+FOLLOWUPS: list[tuple[str, str, str, list[str], list[int]]] = [
+    (
+        "wire-bridge.followup",
+        "wire-bridge",
+        "Harbour bridge closure: first week brings long queues",
+        [
+            "The first week of the Kingsport harbour bridge closure brought queues of up to "
+            "forty minutes on the inland ring road, and the temporary ferry carried more "
+            "than 11,000 passengers, the city council said on Friday.",
+            "Council officials said they would add two ferry crossings in the evening peak "
+            "from Monday and adjust the timing of the traffic lights at three junctions "
+            "where the diverted buses were running late.",
+            "Shopkeepers in the eastern districts reported a drop in customers of about a "
+            "fifth, and the chamber of commerce renewed its request for free parking.",
+        ],
+        [1, 3],
+    ),
+    (
+        "wire-siccita.followup",
+        "wire-siccita",
+        "Siccità, dopo un mese di razionamento tornano le piogge",
+        [
+            "Dopo un mese di razionamento le piogge dell'ultima settimana hanno riportato "
+            "gli invasi della Regione al sessanta per cento della capacità, e da lunedì "
+            "dodici dei quaranta comuni torneranno all'erogazione normale.",
+            "L'assessore all'ambiente ha avvertito che la situazione resta delicata e che il "
+            "razionamento notturno continuerà negli altri ventotto comuni almeno fino a "
+            "metà giugno.",
+            "I controlli dei gestori hanno individuato e riparato oltre trecento perdite "
+            "nella rete, con un risparmio stimato del dieci per cento.",
+        ],
+        [1, 3, 5],
+    ),
+]
