@@ -28,7 +28,7 @@ def test_corpus_covers_every_variant_and_negative_kind() -> None:
         assert kind in kinds
     assert set(EDIT_KINDS) <= kinds
     for why in ("follow-up", "shared-boilerplate", "short-brief", "same-template", "same-topic",
-                "templated", "live", "dated"):  # fmt: skip
+                "templated", "live", "dated", "follow-up-background"):  # fmt: skip
         assert f"negative:{why}" in kinds
     assert len(VARIANTS) >= 150 and len(NEGATIVES) >= 100
 
