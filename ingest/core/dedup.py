@@ -297,6 +297,7 @@ def _strip_marks(text: str) -> str:
 
 
 def _normalize_token(token: str) -> str:
+    """Case folded, accents removed; a number's separators made "."."""
     folded = token.casefold()
     if not folded.isascii():
         folded = _strip_marks(unicodedata.normalize("NFKD", folded))
@@ -319,13 +320,12 @@ def normalize_text(text: str) -> str:
 
 
 def _flag(token: str, folded: str) -> int:
-    if token[0].isdigit() or token in _SIGNS or folded in DATE_WORDS:
+    """FIGURE, NAME or 0 for one token (`folded`: its normalised form)."""
+    if not token.isalpha():  # a number, a sign, or a code with digits ("A12", "COVID19")
         return FIGURE
-    if any(c.isdigit() for c in token):  # "A12", "COVID19": a code with a number
+    if folded in DATE_WORDS:
         return FIGURE
-    if token[0].isupper():
-        return NAME
-    return 0
+    return NAME if token[0].isupper() else 0
 
 
 def tokens_and_flags(paragraphs: Sequence[str]) -> tuple[list[str], bytearray]:
@@ -333,17 +333,16 @@ def tokens_and_flags(paragraphs: Sequence[str]) -> tuple[list[str], bytearray]:
     words: list[str] = []
     flags = bytearray()
     for paragraph in paragraphs:
-        bare = _bare(paragraph)
-        first = True
-        for m in _TOKEN_RE.finditer(bare):
-            token = m.group()
-            if token.isascii():  # the common case, without the per-character work
-                norm = token.lower().translate(_SEPARATORS) if token[0].isdigit() else token.lower()
-            else:
-                norm = _normalize_token(token)
-            words.append(norm)
-            flags.append(_flag(token, norm) | (PARAGRAPH if first else 0))
-            first = False
+        found = _TOKEN_RE.findall(_bare(paragraph))
+        if not found:
+            continue
+        # list comprehensions, not a loop of statements: this runs for every word stored
+        folded = [_normalize_token(t) if t[0].isdigit() or not t.isascii() else t.lower()
+                  for t in found]  # fmt: skip
+        marks = [_flag(t, f) for t, f in zip(found, folded, strict=True)]
+        marks[0] |= PARAGRAPH
+        words += folded
+        flags += bytes(marks)
     return words, flags
 
 
@@ -434,7 +433,7 @@ def shingles(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> frozenset[int]:
     return frozenset(shingle_hashes(tokens, k).tolist())
 
 
-def minhash(hashes: Any) -> tuple[int, ...]:
+def minhash(hashes: Any, perms: int = NUM_PERM) -> tuple[int, ...]:
     """NUM_PERM minima, one per hash function, over the shingles' 64-bit hashes.
 
     Hash function i is multiply-add-shift, (a_i * x + b_i) mod 2**64 >> 32 with a_i odd:
@@ -445,7 +444,7 @@ def minhash(hashes: Any) -> tuple[int, ...]:
     if not len(hashes):
         return ()
     n = _numbers()
-    z = hashes[:, None] * n.multipliers[None, :] + n.seeds[None, :]
+    z = hashes[:, None] * n.multipliers[None, :perms] + n.seeds[None, :perms]
     return tuple(int(v) for v in z.min(axis=0) >> n.s32)  # shifting keeps the order
 
 
@@ -460,10 +459,10 @@ def bands(signature: Sequence[int], first: int = 0) -> tuple[int, ...]:
     return tuple(keys)
 
 
-def _all_bands(hashes: Any, tokens: Sequence[str]) -> tuple[int, ...]:
+def _all_bands(hashes: Any, lede_hashes: Any) -> tuple[int, ...]:
     if not len(hashes):
         return ()
-    opening = minhash(shingle_hashes(tokens[:LEDE_TOKENS]))[: LEDE_BANDS * ROWS]
+    opening = minhash(lede_hashes, LEDE_BANDS * ROWS)
     return bands(minhash(hashes)) + bands(opening, first=BANDS)
 
 
@@ -475,15 +474,16 @@ def fingerprint(paragraphs: Sequence[str], with_bands: bool = True) -> Fingerpri
     """`with_bands=False` for a stored candidate: only the verification needs it."""
     tokens, flags = tokens_and_flags(paragraphs)
     hashes = shingle_hashes(tokens)
+    lede_hashes = shingle_hashes(tokens[:LEDE_TOKENS])
     starts = [k for k, f in enumerate(flags) if f & PARAGRAPH]
     second = starts[1] if len(starts) >= LEDE_MIN_PARAGRAPHS else len(tokens)
     return Fingerprint(
         text_hash=hashlib.sha256(" ".join(tokens).encode()).hexdigest(),
         tokens=len(tokens),
         shingles=frozenset(hashes.tolist()),
-        lede=shingles(tokens[:LEDE_TOKENS]),
+        lede=frozenset(lede_hashes.tolist()),
         after_lede=shingles(tokens[second : second + LEDE_TOKENS]),
-        bands=_all_bands(hashes, tokens) if with_bands else (),
+        bands=_all_bands(hashes, lede_hashes) if with_bands else (),
         words=tuple(tokens),
         flags=bytes(flags),
     )
