@@ -31,6 +31,8 @@ Measured on the 2-core development machine (3 December 2026, SQLite, `--sizes 10
            stories; 0.94-1.00 of copies with their base (sibling copies that cut
            different ends can be stored apart until their base arrives)
     lookup: 10k stored 1.52 ms, 1M stored 1.59 ms (x1.05), 2.2 SQL statements each
+    PostgreSQL 1M (fill 26 min): 10k 3.64 ms, 1M 2.16 ms (x0.59; the 10k figure was
+           taken while the test suite ran), 2.2 SQL statements each
 """
 
 from __future__ import annotations
