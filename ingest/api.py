@@ -43,6 +43,9 @@ class Source(BaseModel):
     url: str
     guid: str | None
     seen_at: str | None
+    match_rule: str | None = None
+    similarity: float | None = None
+    veto: str | None = None
 
 
 class ArticleRecord(BaseModel):

@@ -116,6 +116,10 @@ class DedupSettings(_Strict):
     short_words: int = Field(dedup.SHORT_TOKENS, ge=1)  # below: short_threshold
     max_candidates: int = Field(dedup.MAX_CANDIDATES, ge=1, le=100)
     max_updates: int = Field(dedup.MAX_UPDATES, ge=0)  # in-place rewrites per article
+    # a trimmed copy: share of the shorter body's shingles found in the longer one
+    containment_threshold: float = Field(dedup.CONTAIN_THRESHOLD, gt=0, le=1)
+    # short bodies published further apart than this are different events (dated veto)
+    short_max_days: float = Field(dedup.SHORT_MAX_DAYS, ge=0)
 
     def thresholds(self) -> dedup.Thresholds:
         return dedup.Thresholds(
@@ -125,6 +129,8 @@ class DedupSettings(_Strict):
             min_tokens=self.min_words,
             short_tokens=self.short_words,
             max_candidates=self.max_candidates,
+            contain=self.containment_threshold,
+            short_max_days=self.short_max_days,
         )
 
 

@@ -39,6 +39,7 @@ def record(article: Article, sources: list[ArticleSource]) -> dict[str, Any]:
                 "seen_at": _iso(s.seen_at),
                 "match_rule": s.match_rule,  # why it counts as this article (ingest/core/dedup.py)
                 "similarity": s.similarity,
+                "veto": s.veto,  # why the closest look-alike was not merged, if one was near
             }
             for s in sources
         ],

@@ -1,14 +1,17 @@
 """The dedup index in the database: exact and near-duplicate lookups, band rows.
 
-The decisions are ingest/dedup.py's; this module only finds candidates with a fixed
+The decisions are ingest/core/dedup.py's; this module only finds candidates with a fixed
 number of indexed queries and hands their bodies to `dedup.best_match`:
 
-    exact   1 query on the indexed `articles.text_hash`
-    near    1 query: for each of the 32 band keys, at most PER_BAND_LIMIT rows of the
+    exact   1 query on the indexed `articles.text_hash` (at most `max_candidates` rows)
+    near    1 query: for each of the 40 band keys, at most PER_BAND_LIMIT rows of the
             primary-key index of `article_bands` (UNION ALL of limited subqueries)
             + 1 query by primary key for the bodies of at most `max_candidates` articles
 
 None of them reads more rows when the store grows (bench/dedup_bench.py measures it).
+Every candidate is verified by `dedup.compare` against its stored body and publication
+date: a candidate a veto keeps apart is returned only when nothing merges, so that the
+new article's source records why it was not merged.
 """
 
 from __future__ import annotations
@@ -17,34 +20,70 @@ import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import TextClause, delete, insert, or_, text
 from sqlmodel import Session, col, select
 
 from ingest.core import dedup
-from storage.models import Article, ArticleBand
+from storage.models import Article, ArticleBand, to_utc
 
 
 @dataclass(frozen=True)
 class SameStory:
-    """A stored article the draft is a copy of, and why."""
+    """A stored article the draft is a copy of and why; or, with `veto` set, the closest
+    one it is *not* a copy of, and why not."""
 
     article_id: str
     rule: str  # "exact" | "near" | "near:short"
     similarity: float
+    veto: str | None = None  # set: a different story (dedup.py, Vetoes); nothing merges
+    longer: bool = False  # the draft contains the stored body and adds to it
+    update_count: int = 0  # the stored article's in-place rewrites so far
+
+    @property
+    def merges(self) -> bool:
+        return self.veto is None
 
 
-def find_exact(s: Session, fp: dedup.Fingerprint) -> SameStory | None:
+def _verified(
+    fp: dedup.Fingerprint,
+    rows: Sequence[Article],
+    t: dedup.Thresholds,
+    published: datetime | None,
+    exact: bool = False,
+) -> SameStory | None:
+    """`dedup.best_match` over stored rows (`exact`: their text hash is the draft's, so the
+    draft's own tokens stand for theirs, and no body is re-tokenised)."""
+    by_id = {a.id: a for a in rows}
+    candidates = [
+        (
+            a.id,
+            fp if exact else dedup.fingerprint(a.paragraphs, with_bands=False),
+            dedup.days_between(to_utc(published), to_utc(a.published)) if published else None,
+        )
+        for a in rows
+    ]
+    best = dedup.best_match(fp, candidates, t)
+    if best is None:
+        return None
+    article_id, v = best
+    updates = by_id[article_id].update_count or 0
+    return SameStory(article_id, v.rule, v.similarity, v.veto, v.longer, updates)
+
+
+def find_exact(
+    s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds, published: datetime | None = None
+) -> SameStory | None:
     if not fp.tokens:
         return None
     query = (
-        select(Article.id)
+        select(Article)
         .where(Article.text_hash == fp.text_hash, col(Article.dedup_version) > 0)
         .order_by(col(Article.seq))
-        .limit(1)
+        .limit(t.max_candidates)
     )
-    article_id = s.connection().execute(query).scalar()
-    return SameStory(article_id, "exact", 1.0) if article_id is not None else None
+    return _verified(fp, list(s.exec(query)), t, published, exact=True)
 
 
 @functools.cache
@@ -67,22 +106,31 @@ def candidate_ids(s: Session, band_keys: Sequence[int], limit: int) -> list[str]
     return [article_id for article_id, _ in ranked[:limit]]
 
 
-def find_near(s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds) -> SameStory | None:
+def find_near(
+    s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds, published: datetime | None = None
+) -> SameStory | None:
     ids = candidate_ids(s, fp.bands, t.max_candidates)
     if not ids:
         return None
     rows = list(s.exec(select(Article).where(col(Article.id).in_(ids))))
-    stored = ((a.id, dedup.fingerprint(a.paragraphs, with_bands=False)) for a in rows)
-    best = dedup.best_match(fp, stored, t)
-    if best is None:
-        return None
-    article_id, m = best
-    return SameStory(article_id, m.rule, m.similarity)
+    return _verified(fp, rows, t, published)
 
 
-def find_same_story(s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds) -> SameStory | None:
-    """Exact first (cheap), then near; None when the body is a new story."""
-    return find_exact(s, fp) or find_near(s, fp, t)
+def find_same_story(
+    s: Session, fp: dedup.Fingerprint, t: dedup.Thresholds, published: datetime | None = None
+) -> SameStory | None:
+    """Exact first (cheap), then near: the article the body is a copy of; else the
+    closest vetoed candidate (`veto` set); None when nothing even looks alike.
+
+    `published`: the draft's date, for the dated veto (short texts far apart).
+    """
+    exact = find_exact(s, fp, t, published)
+    if exact is not None and exact.merges:
+        return exact
+    near = find_near(s, fp, t, published)
+    if near is not None and near.merges:
+        return near
+    return exact or near
 
 
 def set_columns(article: Article, fp: dedup.Fingerprint | None, on: bool) -> None:
@@ -93,7 +141,7 @@ def set_columns(article: Article, fp: dedup.Fingerprint | None, on: bool) -> Non
 
 def index_article(s: Session, article: Article, fp: dedup.Fingerprint | None, on: bool) -> None:
     """Set the row's dedup columns and replace its band rows (`on`: dedup enabled)."""
-    s.exec(delete(ArticleBand).where(col(ArticleBand.article_id) == article.id))  # type: ignore[call-overload]
+    s.exec(delete(ArticleBand).where(col(ArticleBand.article_id) == article.id))
     set_columns(article, fp, on)
     insert_bands(s, article.id, fp, on)
 

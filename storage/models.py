@@ -68,7 +68,7 @@ class Article(SQLModel, table=True):
     file_written: bool = Field(default=False, index=True)
     fetched_at: datetime = Field(index=True)  # status --sites reads recent articles
     updated_at: datetime | None = None
-    # Dedup (ingest/dedup.py). text_hash: the exact rule; dedup_version: the fingerprint
+    # Dedup (ingest/core/dedup.py). text_hash: the exact rule; dedup_version: the fingerprint
     # scheme of the row's article_bands (None: not fingerprinted yet, 0: dedup off).
     text_hash: str | None = Field(default=None, index=True, max_length=64)
     dedup_version: int | None = Field(default=None, index=True)  # backfill finds stale rows
@@ -98,9 +98,13 @@ class ArticleSource(SQLModel, table=True):
     url: str = Field(sa_column=Column(Text, nullable=False))
     seen_at: datetime
     # Why this source belongs to the article: new | canonical_url | exact | near |
-    # near:short (ingest/dedup.py), and the body similarity that merged it.
+    # near:short (ingest/core/dedup.py), and the body similarity that merged it.
     match_rule: str | None = None
     similarity: float | None = None
+    # On a "new" source: why the closest stored story was not merged (a veto of
+    # ingest/core/dedup.py: "figures: 3.1 / 2.4 (near 0.82 to <id>)"); None otherwise.
+    # Added after match_rule: older stores get the column on open (storage/migrate.py).
+    veto: str | None = Field(default=None, sa_column=Column(Text))
     # The entry's updated (else published) date when last fetched: a later one means
     # the publisher edited it, and the page is fetched again for an in-place update.
     entry_version: datetime | None = None
@@ -119,7 +123,7 @@ class SiteParagraph(SQLModel, table=True):
 
 
 class ArticleBand(SQLModel, table=True):
-    """One MinHash band key of an article (ingest/dedup.py): the near-duplicate index."""
+    """One MinHash band key of an article (ingest/core/dedup.py): the near-duplicate index."""
 
     __tablename__ = "article_bands"
 

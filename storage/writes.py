@@ -45,10 +45,13 @@ class ArticleWrites(StoreBase):
             found = row.first()
         return Article(**found._mapping) if found is not None else None
 
-    def find_same_story(self, fp: dedup.Fingerprint) -> SameStory | None:
-        """A stored article whose body is the same story as `fp`'s (ingest/core/dedup.py)."""
+    def find_same_story(
+        self, fp: dedup.Fingerprint, published: datetime | None = None
+    ) -> SameStory | None:
+        """A stored article whose body is the same story as `fp`'s (ingest/core/dedup.py),
+        or the closest one a veto keeps apart (`veto` set)."""
         with self.session() as s:
-            return fingerprints.find_same_story(s, fp, self.thresholds)
+            return fingerprints.find_same_story(s, fp, self.thresholds, published)
 
     def site_noise(self, site: str) -> frozenset[int]:
         """Keys of the short paragraphs that are `site`'s boilerplate (storage/site_memory.py)."""
@@ -65,8 +68,11 @@ class ArticleWrites(StoreBase):
         *,
         dedup_on: bool = True,
         entry_version: datetime | None = None,
+        veto: str | None = None,
     ) -> Article | None:
         """Store a new article: its row, band rows and first source, in one transaction.
+
+        `veto`: why the closest stored story was not merged, recorded on the source.
 
         None when its canonical URL was stored meanwhile (by another process): the
         caller decides again. The file is written by `write_file`, after the commit.
@@ -86,7 +92,7 @@ class ArticleWrites(StoreBase):
                     fingerprints.insert_bands(s, id_, fp, on=dedup_on)
                     site = site_of(draft.canonical_url)
                     site_memory.remember(s, site, site_noise_candidates(draft.paragraphs))
-                    _merge_source(s, id_, draft, "new", None, now, entry_version)
+                    _merge_source(s, id_, draft, "new", None, now, entry_version, veto)
                 return article
             except IntegrityError:
                 continue  # a concurrent writer took the seq or the URL: look again
@@ -99,10 +105,14 @@ class ArticleWrites(StoreBase):
         fp: dedup.Fingerprint | None,
         now: datetime,
         entry_version: datetime | None = None,
+        rule: str = "canonical_url",
+        similarity: float | None = None,
     ) -> Article:
         """Update an article in place with a changed body: same id, seq, month and path.
 
-        Its file is rewritten by `write_file`, atomically, after the commit.
+        `rule`: "canonical_url" (the page changed), or the content rule by which a longer
+        copy at another URL replaces the body (nothing lost: ingest/core/dedup.py). Its
+        file is rewritten by `write_file`, atomically, after the commit.
         """
         with self._write("update an article", durable=True) as s:
             article = s.get(Article, article_id)
@@ -116,7 +126,7 @@ class ArticleWrites(StoreBase):
             article.file_written = False
             fingerprints.index_article(s, article, fp, on=article.dedup_version != 0)
             s.add(article)
-            _merge_source(s, article_id, draft, "canonical_url", None, now, entry_version)
+            _merge_source(s, article_id, draft, rule, similarity, now, entry_version)
         return article
 
     def merge_source(
@@ -215,6 +225,7 @@ def _merge_source(
     similarity: float | None,
     now: datetime,
     entry_version: datetime | None,
+    veto: str | None = None,
 ) -> None:
     """Record the draft's (feed, entry) as a source, or move its entry version on."""
     version = to_utc(entry_version) if entry_version else None
@@ -229,6 +240,7 @@ def _merge_source(
         return
     source = _source(article_id, draft.feed_name, draft.entry_key, draft.guid, draft.url, now)
     source.match_rule, source.similarity, source.entry_version = rule, similarity, version
+    source.veto = veto[:500] if veto else None
     insert_row(s, source)
 
 

@@ -60,11 +60,12 @@ def snapshot(config_path: Path) -> dict[str, object]:
         }  # fmt: skip
 
 
+@pytest.mark.parametrize("workers", [1, 2])  # threads, and a real process pool
 def test_one_story_at_several_outlets_is_stored_once(
-    site: SiteServer, write_config: object, tmp_path: Path
+    site: SiteServer, write_config: object, tmp_path: Path, workers: int
 ) -> None:
     feeds = [{"name": name, "url": site.url(f"/feeds/{name}.xml")} for name in OUTLETS]
-    config_path = write_config(feeds)  # type: ignore[operator]
+    config_path = write_config(feeds, workers=workers)  # type: ignore[operator]
     run_ingest("poll", "--config", str(config_path), cwd=tmp_path)
 
     config = load_config(config_path)
@@ -128,13 +129,16 @@ def serve_story(site: SiteServer, paragraphs: list[str], date: str, title: str) 
     site.set_file("/feeds/desk.xml", FEED.format(title=title, date=date))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_an_edited_article_is_updated_in_place_with_a_cap(
-    site: SiteServer, write_config: object, tmp_path: Path
+    site: SiteServer, write_config: object, tmp_path: Path, workers: int
 ) -> None:
     doc = (REPO / "tests/data/dedup/docs/treno-bologna.txt").read_text("utf-8").strip()
     title, *paragraphs = doc.split("\n\n")
     config_path = write_config(  # type: ignore[operator]
-        [{"name": "desk", "url": site.url("/feeds/desk.xml")}], dedup={"max_updates": 1}
+        [{"name": "desk", "url": site.url("/feeds/desk.xml")}],
+        dedup={"max_updates": 1},
+        workers=workers,
     )
     args = ["poll", "--config", str(config_path)]
     serve_story(site, [*paragraphs, "Letto 1.204 volte"], "Tue, 12 Nov 2024 09:00:00 +0100", title)

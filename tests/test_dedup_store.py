@@ -141,7 +141,7 @@ def test_a_store_from_before_dedup_is_upgraded_and_backfilled(tmp_path: Path) ->
     for column in ("text_hash", "dedup_version", "update_count"):
         con.execute(f"DROP INDEX IF EXISTS ix_articles_{column}")
         con.execute(f"ALTER TABLE articles DROP COLUMN {column}")
-    for column in ("match_rule", "similarity", "entry_version"):
+    for column in ("match_rule", "similarity", "entry_version", "veto"):
         con.execute(f"ALTER TABLE article_sources DROP COLUMN {column}")
     con.commit()
     con.close()

@@ -1,73 +1,153 @@
-"""Deduplication: one story, stored once. Pure: values in, decisions out.
+"""Deduplication: one story, stored once, and never two stories as one. Pure: values in,
+decisions out.
 
 What counts as the same story
     Two articles are the same story when their *bodies* (the extracted paragraphs; not
     the headline, not the feed's lead, which outlets rewrite) are the same text up to
-    normalisation, or nearly the same text: a wire story re-published in another
-    template, with a changed headline, an added byline or footer, a paragraph cut or
-    appended, light copy-edits. A follow-up on the same event, another outlet's own
-    report, or two stories that share a site template are *different* stories.
+    normalisation, or an edited copy of one text: a wire story re-published in another
+    template, with another headline, a byline or footer, its lead rewritten or dropped,
+    paragraphs trimmed at the end, split or merged, one local paragraph added, a
+    correction line appended, other quotes and dashes. A follow-up on the same event,
+    another outlet's own report, two stories that share a site template, two briefs
+    written on one template (other company, team, region, figures), two live pages that
+    share an intro: *different* stories. A wrong merge loses a story silently, a missed
+    one stores a copy: precision comes first.
 
-Normalisation (`normalize_text`)
+Normalisation (`tokenize`, `normalize_text`)
     Unicode NFKC, case folded, accents removed (copy desks disagree on "perché" and
-    "perchè"), every run of punctuation or whitespace made one space. Markup, tracking
+    "perchè"), punctuation and whitespace dropped, except what makes a figure: a number
+    keeps its separators as one token ("3.1", "1.234", "14.32": "," and ":" become ".")
+    and the signs % ‰ ° $ € £ ¥ ₹ are tokens. Digits are a story's identity ("rose 3.1%"
+    is not "rose 2.4%"), so they are in the shingles and the hash. Markup, tracking
     parameters and the URL play no part: the body is extracted text already.
 
-Rules, tried in this order (the first that holds decides; `Match.rule` records it)
+Screen, tried in this order (the first that holds decides; `Match.rule` records it)
     canonical_url  the same canonical URL (decided by the store, before content).
     exact          sha256 of the normalised body is equal (`text_hash`): a re-post
                    under a new GUID or URL. One indexed lookup.
-    near           Jaccard similarity of word 3-shingles at least `near` AND the
-                   opening of one body (its first `LEDE_TOKENS` words) found in the
-                   other at least `lede` (containment).
-    near:short     the same, with the stricter `short` threshold, when the shorter body
-                   has fewer than `short_tokens` words.
-    Bodies under `min_tokens` words merge only by the exact rule: a two-line brief
-    shares too much phrasing ("ROMA, 12 NOV - Il ministro ha detto ...") with others.
+    near           Jaccard of word 3-shingles at least `near`, OR containment of the
+                   shorter body's shingles in the longer at least `contain` (a copy
+                   trimmed by 40% has J = 0.6 but containment 1.0); AND the opening of
+                   one body (its first `LEDE_TOKENS` words) found in the other at least
+                   `lede`, or, for bodies of `LEDE_MIN_PARAGRAPHS` paragraphs or more,
+                   the `LEDE_TOKENS` words after the first paragraph found both ways
+                   (a copy keeps the lede, or the lede is all it rewrote).
+    near:short     Jaccard at least the stricter `short` (containment does not count),
+                   when the shorter body has fewer than `short_tokens` words.
+    Bodies under `min_tokens` words merge only by the exact rule.
+
+Vetoes (`compare`): a screened pair is the same story only when none holds. Each is
+recorded on the new article's source (`Verdict.veto`), with the similarity it had.
+    The two bodies are aligned word by word (difflib, on the normalised tokens). Runs of
+    equal words are shared text; a *substitution* is a run replaced by another run of at
+    most `SLOT_TOKENS` words on each side, with at least `CONTEXT_TOKENS` equal words on
+    each side (or the body's start or end): the slot of a template. Runs that close
+    (`_GAP_TOKENS`) are tried joined too ("2-1" / "1-2" aligns as three runs). A run
+    that is whole paragraphs on both sides is an outlet's byline, dateline or photo
+    credit line ("di Laura Conti" / "ROMA -"), not a slot.
+    figures   a substitution changes a figure: a token with a digit or a % / currency
+              sign ("3.1" -> "2.4", "2 1" -> "0 3"), or the word right after a figure
+              (its unit: "3 points" -> "3 percent"). Figures are compared in place, so
+              "2-1" and "1-2" differ; a run with figures on one side only is a number
+              spelled out ("sei per cento" -> "6 per cento"), no veto.
+    names     a substitution changes a name: a capitalised token ("Acme" -> "Globex",
+              "Liguria" -> "Piemonte") on both sides, each absent from the other body
+              (so "Smith and Jones" -> "Jones and Smith", or "The" -> "A" at a
+              sentence's start, is no veto).
+    entries   both bodies have at least `LIVE_PARAGRAPHS` paragraphs of their own (half
+              their words unaligned, at least `ENTRY_TOKENS` words), carrying figures or
+              names the other body lacks: two live pages sharing an intro, each with its
+              own entries. (An edited copy rewrites a lead or adds one local paragraph:
+              one paragraph of its own; what it cuts is the other side's.)
+    dated     the shorter body has fewer than `short_tokens` words and the publication
+              dates are more than `short_max_days` apart: a recurring notice ("the A1 is
+              closed between ...") is a new event, even word for word. Applies to the
+              exact rule too.
+    Days and months written in words count as figures (`DATE_WORDS`: "Monday" ->
+    "Tuesday", "lundi" -> "mardi"). Copy-edits of plain words (said / told, quotes,
+    dashes, a sentence cut) are no veto; German capitalises every noun, so there a noun
+    substituted for another is one (precision first).
+
+Nothing lost (`Verdict.longer`)
+    When the new body contains the stored one (at least `CONTAINS_ALL` of the stored
+    words aligned) and is at least `LONGER_BY` longer (the full story after a brief, a
+    live page grown), the pipeline rewrites the stored article in place with it (same
+    id, same file), within `max_updates`; otherwise the copy becomes a source. The one
+    local paragraph or rewritten lead of a shorter copy is what a source does not keep.
 
 Candidate lookup (constant cost per new article, any store size)
     MinHash with `NUM_PERM` = 128 hash functions (multiply-add-shift over 64-bit
-    shingle hashes built from per-word hashes, all in numpy) of the body's shingle set, cut into
-    `BANDS` = 32 bands of `ROWS` = 4 values; each band hashes to one signed 64-bit
-    key stored in an indexed table. A new article reads the rows matching any of its
-    32 keys (at most `PER_BAND_LIMIT` per key, so a key made popular by shared
-    boilerplate cannot make the lookup grow), keeps the `max_candidates` articles
-    sharing the most bands, and verifies each with the exact Jaccard above, computed
-    from the candidate's stored body. The chance that a pair becomes a candidate is
-    1 - (1 - J**4)**32: 0.87 at J = 0.5, 0.99 at J = 0.6, 0.23 at J = 0.3, 0.003 at
-    J = 0.1. A 64-bit SimHash with 4 x 16-bit bands was measured and rejected: a
-    one-paragraph cut flips ~7 of 64 bits, so only about half of such copies share
+    shingle hashes built from per-word hashes, all in numpy) of the body's shingle set,
+    cut into `BANDS` = 32 bands of `ROWS` = 4 values, plus `LEDE_BANDS` = 8 bands of the
+    MinHash of its opening (the first `LEDE_TOKENS` words: a brief and its full story
+    share it but have a low Jaccard); each band hashes to one signed 64-bit key stored
+    in an indexed table. A new article reads the rows matching any of its 40 keys (at
+    most `PER_BAND_LIMIT` per key, so a key made popular by shared boilerplate cannot
+    make the lookup grow), keeps the `max_candidates` articles sharing the most bands,
+    and verifies each with the screen and the vetoes above, computed from the
+    candidate's stored body and publication date. The chance that a pair becomes a
+    candidate by the body bands is 1 - (1 - J**4)**32: 0.87 at J = 0.5, 0.99 at J = 0.6,
+    0.23 at J = 0.3, 0.003 at J = 0.1; a pair with the same opening always is.
+    A 64-bit SimHash with 4 x 16-bit bands was measured and rejected:
+    a one-paragraph cut flips ~7 of 64 bits, so only about half of such copies share
     a band (see bench/dedup_bench.py).
 
 Guards (precision before recall)
-    - Verification is exact Jaccard on the stored body, never the sketch alone.
+    - Verification is on the stored body, never the sketch alone.
     - The opening guard: two stories sharing a long template footer or disclaimer can
-      reach a high Jaccard when their own text is short, but their openings differ;
-      a copy keeps the lede (cuts happen at the end, bylines add a few words).
-    - Short bodies: a much stricter threshold, and exact only below `min_tokens`.
+      reach a high Jaccard when their own text is short, but their openings differ
+      (and they are too short for the second opening).
+    - The vetoes: figures, names, entries, dated (above).
+    - Short bodies: a much stricter threshold, exact only below `min_tokens`, and the
+      dated veto.
     - A feed with `dedup: false` is neither merged by content nor merged into.
 
-Threshold table (Jaccard of word 3-shingles, measured on tests/data/dedup):
+Threshold table (measured on tests/data/dedup and the generated corpus of
+tests/dedup_corpus.py; "J" Jaccard of word 3-shingles, "C" containment):
 
-    variant                          typical J    rule
-    exact re-post / other template   0.85-1.00    exact / near
-    byline or footer added           0.85-0.95    near
-    one paragraph cut / appended     0.70-0.90    near
-    light copy-edits (5-10 words)    0.80-0.95    near
-    follow-up on the same event      0.05-0.25    (distinct)
-    same template, other story       0.05-0.35    (distinct; the opening guard)
-    two short briefs, same phrasing  0.10-0.50    (distinct; short rule)
+    variant                               J / C measured   outcome
+    re-post, other headline, quotes,      1.00             exact
+      dashes, paragraphs split or merged
+    byline, footer, correction added      0.87-0.99        near
+    trimmed 10-40% at the end             0.56-0.90 / 1.0  near (C for the 40% cuts)
+    lead dropped / rewritten              0.70-0.87        near (second opening)
+    one local paragraph added             0.85-0.90        near; longer: rewritten in place
+    several edits at once                 0.50-0.85 / 0.8  near
+    full story after a brief              0.30-0.60 / 1.0  near; longer: rewritten in place
+    follow-up on the same event           0.05-0.25        distinct (screen)
+    same site template, other story       0.60             distinct (opening guard)
+    templated brief, other slots          0.43-0.98        distinct (figures / names veto)
+    live pages, one intro                 0.62-0.67        distinct (figures / entries veto)
+    the same short notice, weeks apart    1.00             distinct (dated veto)
+
+    constant            value   why
+    near                0.50    lowest J among copies ~0.55; negatives <= 0.35 unless
+                                templated or live, and those are vetoed
+    contain             0.80    a trimmed copy is contained whole; a follow-up reusing
+                                background paragraphs stays under ~0.5
+    short               0.85    short text: only copy-edits of the same words
+    lede                0.50    half of one opening's shingles found in the other body
+    SLOT_TOKENS         6       a template slot ("Borussia Mönchengladbach 2 1") is short;
+                                a rewritten passage is longer and handled as novel text
+    CONTEXT_TOKENS      3       equal words on each side of a slot (stray matches of "the"
+                                inside two different passages make no slots)
+    LIVE_PARAGRAPHS     2       an edited copy adds or rewrites one paragraph
+    short_max_days      3       wire copies run within a day or two of each other
+    CONTAINS_ALL        0.90    the stored body found in the new one: nothing lost
+    LONGER_BY           1.10    at least a tenth more words: worth a rewrite
 
 Updates (`is_update`)
     The same canonical URL fetched again counts as changed only when its *stable* text
     changed: the numbers in short paragraphs (at most `VOLATILE_MAX_TOKENS` words) are
     masked, as that is where "updated 14:32" and "read 1,234 times" live. A paragraph
     added, removed or reworded is a change; the rewrites per article are capped
-    (`max_updates`) so a page that changes on every fetch cannot churn the store.
+    (`max_updates`) so a page that changes on every fetch cannot churn the store. A live
+    page (one URL, new entries) is thus one article, updated in place.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import struct
@@ -84,24 +164,65 @@ SHINGLE_WORDS = 3
 NUM_PERM = 128
 BANDS = 32
 ROWS = NUM_PERM // BANDS
+# Bands of the opening's MinHash (its first LEDE_TOKENS words), after the body's: a brief
+# and its full story, or a copy trimmed by 40%, share the opening word for word but have
+# a low body Jaccard (0.3-0.6), which the body bands find only by chance.
+LEDE_BANDS = 8
 LEDE_TOKENS = 50
+LEDE_MIN_PARAGRAPHS = 4  # a body this long has a second opening (after its lead)
 PER_BAND_LIMIT = 50
 VOLATILE_MAX_TOKENS = 12
+SLOT_TOKENS = 6  # the longest run that counts as a template slot (see the table)
+LIVE_PARAGRAPHS = 2  # own paragraphs on both sides: two pages' own entries
+ENTRY_TOKENS = 8  # the shortest paragraph that counts as an entry ("21:20 - Half-time: 1-0")
+CONTAINS_ALL = 0.9  # share of the stored words found in a new body that supersedes it
+LONGER_BY = 1.1  # ... which must be this much longer
 # Bump when the tokens, shingles or hashing change: stored bands are then stale, and
-# fingerprints.backfill re-indexes the rows of older versions.
-SCHEME_VERSION = 2
+# fingerprints.backfill re-indexes the rows of older versions. 3: figures are tokens,
+# and the opening's bands.
+SCHEME_VERSION = 3
 
-# Defaults of `settings: dedup:` (ingest/config.py), and why.
-NEAR_THRESHOLD = 0.5  # the lowest J among real copies in the corpus is ~0.6; negatives <= 0.35
-SHORT_THRESHOLD = 0.85  # short text: only copy-edits of the same words
-LEDE_THRESHOLD = 0.5  # half of one opening's shingles found in the other body
+# Defaults of `settings: dedup:` (ingest/config.py); why: the table above.
+NEAR_THRESHOLD = 0.5
+CONTAIN_THRESHOLD = 0.8
+SHORT_THRESHOLD = 0.85
+LEDE_THRESHOLD = 0.5
 MIN_TOKENS = 25  # below: exact match only
-SHORT_TOKENS = 80  # below: the short threshold
+SHORT_TOKENS = 80  # below: the short threshold and the dated veto
+SHORT_MAX_DAYS = 3.0
 MAX_CANDIDATES = 10  # bodies verified per new article
 MAX_UPDATES = 5  # in-place rewrites per article
+# Memory bounds for hostile input (the audit: 441 MB for 1.4 MB of distinct words).
+MAX_FINGERPRINT_CHARS = 200_000  # of body text fingerprinted, ~30,000 words
+MINHASH_ROWS = 4096  # shingles per slice of the MinHash matrix (4 MB at 128 functions)
 
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
+# A figure as one token (its separators kept, made "."), a word, or a sign that gives a
+# figure its unit. `[^\W_]` is \w without "_": "snake_case" is two words.
+_TOKEN_RE = re.compile(r"\d+(?:[.,:]\d+)*|[^\W_]+|[%‰°$€£¥₹]", re.UNICODE)
+_SEPARATORS = str.maketrans({",": ".", ":": "."})
 _DIGITS_RE = re.compile(r"\d+")
+_SIGNS = frozenset("%‰°$€£¥₹")
+
+# Token flags (one byte per token in `Fingerprint.flags`)
+FIGURE = 1  # has a digit, is a % / currency sign, or names a day or month
+NAME = 2  # capitalised
+# Days and months (normalised) in the corpus' languages: dates are figures of a story
+# ("rain on Monday" is not "rain on Tuesday") even when written in words. Not the words
+# that are common verbs or adverbs too (English "may", "march", German/French "hier").
+DATE_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday "
+    "tonight january february april june july august september october november "
+    "december "
+    "lunedi martedi mercoledi giovedi venerdi sabato domenica oggi domani ieri gennaio "
+    "febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre "
+    "montag dienstag mittwoch donnerstag freitag samstag sonntag heute gestern januar "
+    "februar marz mai juni juli oktober dezember "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche demain janvier fevrier mars "
+    "avril juin juillet aout septembre octobre novembre decembre "
+    "lunes martes miercoles jueves viernes domingo hoy manana ayer enero febrero abril mayo "
+    "junio julio agosto septiembre octubre noviembre diciembre".split()
+)
+PARAGRAPH = 4  # first token of a paragraph
 
 
 @dataclass(frozen=True)
@@ -112,6 +233,8 @@ class Thresholds:
     min_tokens: int = MIN_TOKENS
     short_tokens: int = SHORT_TOKENS
     max_candidates: int = MAX_CANDIDATES
+    contain: float = CONTAIN_THRESHOLD
+    short_max_days: float = SHORT_MAX_DAYS
 
 
 @dataclass(frozen=True)
@@ -122,13 +245,32 @@ class Fingerprint:
     tokens: int
     shingles: frozenset[int]
     lede: frozenset[int]  # shingles of the first LEDE_TOKENS words
-    bands: tuple[int, ...]  # BANDS signed 64-bit keys; empty for an empty body
+    bands: tuple[int, ...]  # BANDS + LEDE_BANDS signed 64-bit keys; empty for an empty body
+    # shingles of the LEDE_TOKENS words after the first paragraph, for bodies of at least
+    # LEDE_MIN_PARAGRAPHS paragraphs: what a copy with a rewritten lead still shares
+    after_lede: frozenset[int] = frozenset()
+    words: tuple[str, ...] = ()  # the normalised tokens, in order: the alignment's input
+    flags: bytes = b""  # FIGURE | NAME | PARAGRAPH per token
 
 
 @dataclass(frozen=True)
 class Match:
     rule: str  # "exact" | "near" | "near:short"
     similarity: float  # Jaccard of shingles (1.0 for exact)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A screened pair: the rule it passed, and whether a veto makes it two stories."""
+
+    rule: str  # "exact" | "near" | "near:short"
+    similarity: float
+    veto: str | None = None  # "figures: 3.1 / 2.4", "names: acme / globex", ...: distinct
+    longer: bool = False  # the new body contains the old one and adds to it
+
+    @property
+    def match(self) -> Match | None:
+        return None if self.veto else Match(self.rule, self.similarity)
 
 
 @cache
@@ -157,11 +299,54 @@ def _strip_marks(text: str) -> str:
     return _combining_class_bmp().sub("", text)  # ten times faster than a test per character
 
 
+def _normalize_token(token: str) -> str:
+    """Case folded, accents removed; a number's separators made "."."""
+    folded = token.casefold()
+    if not folded.isascii():
+        folded = _strip_marks(unicodedata.normalize("NFKD", folded))
+    return folded.translate(_SEPARATORS) if token[0].isdigit() else folded
+
+
+def _bare(text: str) -> str:
+    """NFKC, accents removed, case kept (the names need it)."""
+    return _strip_marks(unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text)))
+
+
+def tokenize(text: str) -> list[str]:
+    """The comparison tokens of a text: folded words, figures, signs."""
+    return tokens_and_flags([text])[0]
+
+
 def normalize_text(text: str) -> str:
     """Case, accents, punctuation and whitespace ignored: the comparison form."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    bare = _strip_marks(decomposed)
-    return " ".join(_WORD_RE.findall(bare.replace("_", " ")))
+    return " ".join(tokenize(text))
+
+
+def _flag(token: str, folded: str) -> int:
+    """FIGURE, NAME or 0 for one token (`folded`: its normalised form)."""
+    if not token.isalpha():  # a number, a sign, or a code with digits ("A12", "COVID19")
+        return FIGURE
+    if folded in DATE_WORDS:
+        return FIGURE
+    return NAME if token[0].isupper() else 0
+
+
+def tokens_and_flags(paragraphs: Sequence[str]) -> tuple[list[str], bytearray]:
+    """The body's tokens (normalised) with a flag byte each (FIGURE, NAME, PARAGRAPH)."""
+    words: list[str] = []
+    flags = bytearray()
+    for paragraph in paragraphs:
+        found = _TOKEN_RE.findall(_bare(paragraph))
+        if not found:
+            continue
+        # list comprehensions, not a loop of statements: this runs for every word stored
+        folded = [_normalize_token(t) if t[0].isdigit() or not t.isascii() else t.lower()
+                  for t in found]  # fmt: skip
+        marks = [_flag(t, f) for t, f in zip(found, folded, strict=True)]
+        marks[0] |= PARAGRAPH
+        words += folded
+        flags += bytes(marks)
+    return words, flags
 
 
 @dataclass(frozen=True)
@@ -251,7 +436,7 @@ def shingles(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> frozenset[int]:
     return frozenset(shingle_hashes(tokens, k).tolist())
 
 
-def minhash(hashes: Any) -> tuple[int, ...]:
+def minhash(hashes: Any, perms: int = NUM_PERM) -> tuple[int, ...]:
     """NUM_PERM minima, one per hash function, over the shingles' 64-bit hashes.
 
     Hash function i is multiply-add-shift, (a_i * x + b_i) mod 2**64 >> 32 with a_i odd:
@@ -262,18 +447,33 @@ def minhash(hashes: Any) -> tuple[int, ...]:
     if not len(hashes):
         return ()
     n = _numbers()
-    z = hashes[:, None] * n.multipliers[None, :] + n.seeds[None, :]
-    return tuple(int(v) for v in z.min(axis=0) >> n.s32)  # shifting keeps the order
+    multipliers, seeds = n.multipliers[None, :perms], n.seeds[None, :perms]
+    # In slices of MINHASH_ROWS shingles: the whole (shingles x perms) matrix of a
+    # hostile 5 MB page would be gigabytes; a slice is a few MB whatever the input.
+    low = None
+    for start in range(0, len(hashes), MINHASH_ROWS):
+        z = (hashes[start : start + MINHASH_ROWS, None] * multipliers + seeds).min(axis=0)
+        low = z if low is None else n.np.minimum(low, z)
+    assert low is not None
+    return tuple(int(v) for v in low >> n.s32)  # shifting keeps the order
 
 
-def bands(signature: Sequence[int]) -> tuple[int, ...]:
-    """One signed 64-bit key per band of ROWS values (fits BIGINT on every backend)."""
+def bands(signature: Sequence[int], first: int = 0) -> tuple[int, ...]:
+    """One signed 64-bit key per band of ROWS values (fits BIGINT on every backend);
+    `first`: the number of the first band (the opening's bands follow the body's)."""
     keys = []
     for band in range(len(signature) // ROWS):
         values = signature[band * ROWS : (band + 1) * ROWS]
-        packed = struct.pack(f">I{ROWS}I", band, *values)
+        packed = struct.pack(f">I{ROWS}I", first + band, *values)
         keys.append(_signed(packed))
     return tuple(keys)
+
+
+def _all_bands(hashes: Any, lede_hashes: Any) -> tuple[int, ...]:
+    if not len(hashes):
+        return ()
+    opening = minhash(lede_hashes, LEDE_BANDS * ROWS)
+    return bands(minhash(hashes)) + bands(opening, first=BANDS)
 
 
 def _signed(packed: bytes) -> int:
@@ -281,17 +481,41 @@ def _signed(packed: bytes) -> int:
 
 
 def fingerprint(paragraphs: Sequence[str], with_bands: bool = True) -> Fingerprint:
-    """`with_bands=False` for a stored candidate: only the verification needs it."""
-    normalized = normalize_text("\n".join(paragraphs))
-    tokens = normalized.split()
+    """`with_bands=False` for a stored candidate: only the verification needs it.
+
+    Only the first MAX_FINGERPRINT_CHARS characters count: far beyond any article, and
+    what bounds the memory of a hostile page (every distinct word costs a token, a
+    shingle and its hashes).
+    """
+    tokens, flags = tokens_and_flags(_capped(paragraphs))
     hashes = shingle_hashes(tokens)
+    lede_hashes = shingle_hashes(tokens[:LEDE_TOKENS])
+    starts = [k for k, f in enumerate(flags) if f & PARAGRAPH]
+    second = starts[1] if len(starts) >= LEDE_MIN_PARAGRAPHS else len(tokens)
     return Fingerprint(
-        text_hash=hashlib.sha256(normalized.encode()).hexdigest(),
+        text_hash=hashlib.sha256(" ".join(tokens).encode()).hexdigest(),
         tokens=len(tokens),
         shingles=frozenset(hashes.tolist()),
-        lede=shingles(tokens[:LEDE_TOKENS]),
-        bands=bands(minhash(hashes)) if with_bands else (),
+        lede=frozenset(lede_hashes.tolist()),
+        after_lede=shingles(tokens[second : second + LEDE_TOKENS]),
+        bands=_all_bands(hashes, lede_hashes) if with_bands else (),
+        words=tuple(tokens),
+        flags=bytes(flags),
     )
+
+
+def _capped(paragraphs: Sequence[str]) -> Sequence[str]:
+    """The paragraphs up to MAX_FINGERPRINT_CHARS characters in all (the last one cut)."""
+    if sum(map(len, paragraphs)) <= MAX_FINGERPRINT_CHARS:
+        return paragraphs
+    kept: list[str] = []
+    room = MAX_FINGERPRINT_CHARS
+    for paragraph in paragraphs:
+        if room <= 0:
+            break
+        kept.append(paragraph[:room])
+        room -= len(paragraph)
+    return kept
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -309,8 +533,8 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
     return 1.0 if a.text_hash == b.text_hash else jaccard(a.shingles, b.shingles)
 
 
-def match(new: Fingerprint, old: Fingerprint, t: Thresholds = Thresholds()) -> Match | None:
-    """The rule that makes `new` a copy of `old`, or None: they are different stories."""
+def screen(new: Fingerprint, old: Fingerprint, t: Thresholds = Thresholds()) -> Match | None:
+    """The rule by which `new` looks like a copy of `old` (before the vetoes), or None."""
     if new.tokens and new.text_hash == old.text_hash:
         return Match("exact", 1.0)
     shorter = min(new.tokens, old.tokens)
@@ -318,12 +542,193 @@ def match(new: Fingerprint, old: Fingerprint, t: Thresholds = Thresholds()) -> M
         return None
     score = jaccard(new.shingles, old.shingles)
     short = shorter < t.short_tokens
-    if score < (t.short if short else t.near):
-        return None
-    opening = max(containment(new.lede, old.shingles), containment(old.lede, new.shingles))
+    if short:  # a short text: only copy-edits of the same words, however contained
+        if score < t.short:
+            return None
+    elif score < t.near:
+        smaller, larger = sorted((new.shingles, old.shingles), key=len)
+        if containment(smaller, larger) < t.contain:
+            return None
+    opening = max(
+        containment(new.lede, old.shingles),
+        containment(old.lede, new.shingles),
+        # a rewritten lead: what follows it is shared both ways
+        min(containment(new.after_lede, old.shingles), containment(old.after_lede, new.shingles)),
+    )
     if opening < t.lede:
         return None
     return Match("near:short" if short else "near", round(score, 4))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One differing run of the alignment: old[i1:i2] replaced by new[j1:j2], with the
+    number of equal words around it (`CONTEXT_TOKENS` at a body's start or end)."""
+
+    i1: int
+    i2: int
+    j1: int
+    j2: int
+    before: int = 0
+    after: int = 0
+
+
+# Differing runs this close (equal words between them) are one substitution: "2 1" / "1 2"
+# aligns as "2" deleted, "1" kept, "2" inserted, and is one slot.
+_GAP_TOKENS = 2
+# A slot sits in shared text: this many equal words on each side. Inside two different
+# passages the alignment still pairs stray common words ("di", "the"); the runs between
+# them are not slots.
+CONTEXT_TOKENS = 3
+
+
+def _differing_runs(old: Fingerprint, new: Fingerprint) -> list[_Run]:
+    """The runs where the bodies differ, with their equal context."""
+    matcher = difflib.SequenceMatcher(None, old.words, new.words, autojunk=False)
+    ops = matcher.get_opcodes()
+    runs = []
+    for n, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag == "equal":
+            continue
+        # the neighbours of a run are equal runs; one that reaches a body's start or end
+        # is context enough ("Shares in | Acme Corp | rose")
+        before = after = CONTEXT_TOKENS
+        if n > 0 and ops[n - 1][1] > 0:
+            before = ops[n - 1][2] - ops[n - 1][1]
+        if n + 1 < len(ops) and ops[n + 1][2] < len(old.words):
+            after = ops[n + 1][2] - ops[n + 1][1]
+        runs.append(_Run(i1, i2, j1, j2, before, after))
+    return runs
+
+
+def _joined(runs: Sequence[_Run]) -> list[_Run]:
+    """The runs with close ones joined (see _GAP_TOKENS)."""
+    joined: list[_Run] = []
+    for run in runs:
+        last = joined[-1] if joined else None
+        if last and run.i1 - last.i2 <= _GAP_TOKENS and run.j1 - last.j2 <= _GAP_TOKENS:
+            joined[-1] = _Run(last.i1, run.i2, last.j1, run.j2, last.before, run.after)
+        else:
+            joined.append(run)
+    return joined
+
+
+def _marked(fp: Fingerprint, lo: int, hi: int, flag: int) -> list[str]:
+    return [fp.words[k] for k in range(lo, hi) if fp.flags[k] & flag]
+
+
+def _whole_paragraphs(fp: Fingerprint, lo: int, hi: int) -> bool:
+    """True when words [lo, hi) are whole paragraphs."""
+    return bool(fp.flags[lo] & PARAGRAPH) and (
+        hi == len(fp.words) or bool(fp.flags[hi] & PARAGRAPH)
+    )
+
+
+def _slot_veto(old: Fingerprint, new: Fingerprint, run: _Run) -> str | None:
+    """A template slot filled differently: figures, a unit, or a name that differ."""
+    if not (0 < run.i2 - run.i1 <= SLOT_TOKENS and 0 < run.j2 - run.j1 <= SLOT_TOKENS):
+        return None
+    if min(run.before, run.after) < CONTEXT_TOKENS:
+        return None
+    if _whole_paragraphs(old, run.i1, run.i2) and _whole_paragraphs(new, run.j1, run.j2):
+        return None  # a byline, dateline or photo credit line of each outlet, not a slot
+    a, b = _marked(old, run.i1, run.i2, FIGURE), _marked(new, run.j1, run.j2, FIGURE)
+    if a and b and a != b:  # one side without: a number spelled out ("sei" / "6")
+        return f"figures: {' '.join(a)} / {' '.join(b)}"
+    # The unit of a figure: the word right after one, replaced ("3 points" / "3 percent").
+    if run.i1 > 0 and old.flags[run.i1 - 1] & FIGURE and old.words[run.i1 - 1] not in DATE_WORDS:
+        return f"figures: {old.words[run.i1 - 1]} {old.words[run.i1]} / {new.words[run.j1]}"
+    a, b = _marked(old, run.i1, run.i2, NAME), _marked(new, run.j1, run.j2, NAME)
+    gone = [w for w in a if w not in new.words]
+    came = [w for w in b if w not in old.words]
+    if gone and came:
+        return f"names: {' '.join(gone)} / {' '.join(came)}"
+    return None
+
+
+def _own_paragraphs(fp: Fingerprint, aligned: Sequence[bool]) -> list[tuple[int, int]]:
+    """(start, end) of the paragraphs of which at least half the words are unaligned, and
+    long enough to be an entry (a dateline or a "read more" line is not)."""
+    starts = [k for k in range(len(fp.words)) if fp.flags[k] & PARAGRAPH] + [len(fp.words)]
+    return [
+        (p0, p1)
+        for p0, p1 in zip(starts, starts[1:], strict=False)
+        if p1 - p0 >= ENTRY_TOKENS and sum(not aligned[k] for k in range(p0, p1)) * 2 >= p1 - p0
+    ]
+
+
+def _entries_veto(
+    old: Fingerprint, new: Fingerprint, old_aligned: Sequence[bool], new_aligned: Sequence[bool]
+) -> str | None:
+    """Both bodies carry paragraphs of their own, with their own figures or names: two
+    pages' own entries under one intro, not an edited copy (which rewrites a lead or adds
+    one local paragraph, and otherwise only cuts)."""
+    mine, theirs = _own_paragraphs(old, old_aligned), _own_paragraphs(new, new_aligned)
+    if min(len(mine), len(theirs)) < LIVE_PARAGRAPHS:
+        return None
+    old_words, new_words = set(old.words), set(new.words)
+    own_old = {w for lo, hi in mine for w in _marked(old, lo, hi, FIGURE | NAME)} - new_words
+    own_new = {w for lo, hi in theirs for w in _marked(new, lo, hi, FIGURE | NAME)} - old_words
+    if own_old and own_new:
+        return f"entries: {len(mine)} / {len(theirs)} paragraphs of their own"
+    return None
+
+
+def _aligned(length: int, runs: Sequence[_Run], old_side: bool) -> list[bool]:
+    flags = [True] * length
+    for run in runs:
+        lo, hi = (run.i1, run.i2) if old_side else (run.j1, run.j2)
+        for k in range(lo, hi):
+            flags[k] = False
+    return flags
+
+
+def compare(
+    new: Fingerprint,
+    old: Fingerprint,
+    t: Thresholds = Thresholds(),
+    days_apart: float | None = None,
+) -> Verdict | None:
+    """How `new` relates to `old`: None when it does not even look like a copy, else the
+    rule it passed and the veto that makes it a different story, if any.
+
+    `days_apart`: between the two publication dates, when both are known.
+    """
+    found = screen(new, old, t)
+    if found is None:
+        return None
+    rule, score = found.rule, found.similarity
+    shorter = min(new.tokens, old.tokens)
+    if days_apart is not None and shorter < t.short_tokens and days_apart > t.short_max_days:
+        return Verdict(rule, score, f"dated: {days_apart:.0f} days apart, short text")
+    if rule == "exact":
+        return Verdict(rule, score)
+    if not new.words or not old.words:  # built without words: the screen alone decides
+        return Verdict(rule, score)
+    runs = _differing_runs(old, new)
+    # each run on its own, then close runs together: "acme corp rose 3.1" is a slot of
+    # two names and a figure, and joining may make it longer than SLOT_TOKENS
+    for run in (*runs, *_joined(runs)):
+        if veto := _slot_veto(old, new, run):
+            return Verdict(rule, score, veto)
+    old_aligned = _aligned(old.tokens, runs, old_side=True)
+    new_aligned = _aligned(new.tokens, runs, old_side=False)
+    if veto := _entries_veto(old, new, old_aligned, new_aligned):
+        return Verdict(rule, score, veto)
+    found_old = sum(old_aligned)  # (close runs joined: a slight undercount, on the safe side)
+    longer = found_old >= CONTAINS_ALL * old.tokens and new.tokens >= LONGER_BY * old.tokens
+    return Verdict(rule, score, longer=longer)
+
+
+def match(
+    new: Fingerprint,
+    old: Fingerprint,
+    t: Thresholds = Thresholds(),
+    days_apart: float | None = None,
+) -> Match | None:
+    """The rule that makes `new` a copy of `old`, or None: they are different stories."""
+    verdict = compare(new, old, t, days_apart)
+    return verdict.match if verdict else None
 
 
 def is_near_duplicate(a: Sequence[str], b: Sequence[str], t: Thresholds = Thresholds()) -> bool:
@@ -331,15 +736,34 @@ def is_near_duplicate(a: Sequence[str], b: Sequence[str], t: Thresholds = Thresh
     return match(fingerprint(a), fingerprint(b), t) is not None
 
 
-def best_match(
-    new: Fingerprint, candidates: Iterable[tuple[str, Fingerprint]], t: Thresholds = Thresholds()
-) -> tuple[str, Match] | None:
-    """(candidate id, match) with the highest similarity, or None."""
-    found = [(m.similarity, cid, m) for cid, fp in candidates if (m := match(new, fp, t))]
-    if not found:
+def days_between(a: datetime | None, b: datetime | None) -> float | None:
+    """Days between two aware dates, or None when either is unknown."""
+    if a is None or b is None:
         return None
-    _, cid, m = max(found, key=lambda x: (x[0], x[1]))
-    return cid, m
+    return abs((a - b).total_seconds()) / 86400
+
+
+def best_match(
+    new: Fingerprint,
+    candidates: Iterable[tuple[str, Fingerprint] | tuple[str, Fingerprint, float | None]],
+    t: Thresholds = Thresholds(),
+) -> tuple[str, Verdict] | None:
+    """(candidate id, verdict): the most similar candidate that is the same story; else
+    the most similar one that a veto kept apart (to record why); else None.
+
+    A candidate is (id, fingerprint) or (id, fingerprint, days apart).
+    """
+    same: list[tuple[float, str, Verdict]] = []
+    vetoed: list[tuple[float, str, Verdict]] = []
+    for cid, fp, *rest in candidates:
+        verdict = compare(new, fp, t, rest[0] if rest else None)
+        if verdict is not None:
+            (vetoed if verdict.veto else same).append((verdict.similarity, cid, verdict))
+    pool = same or vetoed
+    if not pool:
+        return None
+    _, cid, verdict = max(pool, key=lambda x: (x[0], x[1]))
+    return cid, verdict
 
 
 def stable_text(paragraphs: Sequence[str]) -> str:

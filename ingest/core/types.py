@@ -65,7 +65,7 @@ class FeedData:
 
 @dataclass(frozen=True)
 class PageContent:
-    """What extraction found in one article page (see ingest/extract.py)."""
+    """What extraction found in one article page (see ingest/extract/)."""
 
     title: str | None
     lead: str | None  # meta description / subtitle, cleaned text

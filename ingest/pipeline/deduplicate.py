@@ -5,9 +5,12 @@
                                           -> rewrite in place            "updated"
         else                              -> a source of that article    "known:canonical_url"
                                                                          "known:update_capped"
-    the same story is stored (exact text, or near-duplicate; core/dedup.py)?
-                                          -> a source of that article    "known:<rule>"
+    the same story is stored (exact text, or near-duplicate, no veto; core/dedup.py)?
+        the draft contains it and is longer (nothing lost), under max_updates
+                                          -> rewrite it in place         "updated:<rule>"
+        else                              -> a source of that article    "known:<rule>"
     else                                  -> a new article               "new"
+                                             (a vetoed look-alike's reason on its source)
 
 `decide` is pure; `deduplicate` makes the lookups it needs and `store_article` carries
 the decision out. Both run on the storage thread; the pipeline holds its store lock
@@ -44,6 +47,7 @@ class Decision:
     article_id: str | None = None  # the stored article, for REWRITE and ADD_SOURCE
     rule: str = "new"  # the match rule recorded on the source
     similarity: float | None = None
+    veto: str | None = None  # INSERT: why the closest stored story is another story
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,18 @@ def decide(
         if (by_url.update_count or 0) >= max_updates:
             return Decision(Action.ADD_SOURCE, "known:update_capped", by_url.id, "canonical_url")
         return Decision(Action.REWRITE, "updated", by_url.id, "canonical_url")
-    if same is not None:
+    if same is not None and same.merges:
+        if same.longer and same.update_count < max_updates:
+            # The full story after a brief: keep the longer text, under the same id and file.
+            return Decision(
+                Action.REWRITE, f"updated:{same.rule}", same.article_id, same.rule, same.similarity
+            )
         return Decision(
             Action.ADD_SOURCE, f"known:{same.rule}", same.article_id, same.rule, same.similarity
         )
+    if same is not None:  # a look-alike that a veto keeps apart: say so on the new source
+        note = f"{same.veto} ({same.rule} {same.similarity:.2f} to {same.article_id})"
+        return Decision(Action.INSERT, "new", veto=note)
     return Decision(Action.INSERT, "new")
 
 
@@ -78,7 +90,9 @@ def deduplicate(
     """Look up what `decide` needs (the URL first: the near-duplicate search only when the
     URL is new and content rules apply) and decide."""
     by_url = store.article_by_url(draft.canonical_url)
-    same = store.find_same_story(fp) if by_url is None and dedup_on and fp else None
+    same = None
+    if by_url is None and dedup_on and fp:
+        same = store.find_same_story(fp, draft.published)
     return decide(draft, by_url, same, store.max_updates)
 
 
@@ -101,10 +115,12 @@ def store_article(
         return SaveResult(decision.article_id, created=False, reason=decision.reason)
     if decision.action is Action.REWRITE:
         assert decision.article_id is not None
-        article = store.rewrite_article(decision.article_id, draft, fp, now, entry_version)
+        article = store.rewrite_article(
+            decision.article_id, draft, fp, now, entry_version, decision.rule, decision.similarity
+        )
     else:
         inserted = store.insert_article(
-            draft, fp, now, dedup_on=dedup_on, entry_version=entry_version
+            draft, fp, now, dedup_on=dedup_on, entry_version=entry_version, veto=decision.veto
         )
         if inserted is None:
             return None

@@ -353,7 +353,8 @@ async def deduplicate_and_store(
 def _outcome(result: SaveResult) -> EntryOutcome:
     if result.created:
         kind = EntryKind.NEW
-    elif result.reason == "updated":
+    elif result.reason == "updated" or result.reason.startswith("updated:"):
+        # "updated:<rule>": a longer copy of the story replaced its text in place
         kind = EntryKind.UPDATED
     elif result.reason in ("known:canonical_url", "known:update_capped"):
         kind = EntryKind.SEEN
