@@ -1,6 +1,10 @@
 """Deduplication: one story, stored once, and never two stories as one. Pure: values in,
 decisions out.
 
+(About 790 lines, against our ~400: the spec below, its thresholds and the vetoes' word
+alignment must agree line by line; splitting the alignment into its own module is a
+planned follow-up.)
+
 What counts as the same story
     Two articles are the same story when their *bodies* (the extracted paragraphs; not
     the headline, not the feed's lead, which outlets rewrite) are the same text up to
