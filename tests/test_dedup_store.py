@@ -1,5 +1,6 @@
 """The dedup step with the store (save_article): the corpus grouped by story on SQLite and
-PostgreSQL, updates in place with their cap, `dedup: false`, an old store upgraded, and `ingest show --json`."""
+PostgreSQL, updates in place with their cap, `dedup: false`, an old store upgraded, and `ingest
+show --json`."""
 
 from __future__ import annotations
 
