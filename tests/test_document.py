@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storage.document import Document, DocumentFormatError, clean_text, cut_title, parse, render
-from tests.conftest import SAMPLE, SHARED
 
 FULL_TITLE = (
     'Vladimir Putin parla alle madri dei soldati in guerra: "Non credete a quello che vedete in tv"'
@@ -90,10 +89,3 @@ def test_any_rendered_document_parses_back(
     assert "\n\n\n" not in text and not text.endswith("\n")
     assert len(doc.title) <= 80
     assert all(p == clean_text(p) and p for p in doc.all_paragraphs)
-
-
-def test_the_fixture_copy_is_the_shared_golden_sample(sample_text: str) -> None:
-    shared = SHARED / "sample" / SAMPLE.name
-    if not shared.is_file():
-        pytest.skip(f"{shared} is absent: nothing to compare the fixture copy with")
-    assert shared.read_bytes() == sample_text.encode("utf-8")
