@@ -142,8 +142,10 @@ class EntryKind(StrEnum):
 
     NEW = "new"  # stored as a new article
     UPDATED = "updated"  # its article rewritten in place (same URL, changed body)
-    MERGED = "merged"  # the same story as a stored article: recorded as its source
-    SEEN = "seen"  # a known URL, or a source already recorded
+    # the same story as a stored article (its canonical URL, or its text): a source of it;
+    # an entry that reaches the pipeline is new to its feed, so a known URL merges too
+    MERGED = "merged"
+    SEEN = "seen"  # nothing to do: a known article whose updates reached max_updates
     SKIPPED = "skipped"  # not stored, for a reason (permanent or to retry)
     FAILED = "failed"  # could not be extracted or stored: retried on a later poll
 

@@ -259,7 +259,7 @@ async def store_entry(
         if link is None or len(link) > MAX_URL_CHARS:
             raise Skip("no_link", f"entry has no usable http(s) link: {(entry.link or '')[:100]}")
         if await _known_url(spec, entry, canonical_url(link), link, ctx, now):
-            return EntryOutcome(EntryKind.SEEN, "known:canonical_url")
+            return EntryOutcome(EntryKind.MERGED, "known:canonical_url")
         html, final_url = None, link
         if not spec.full_content:
             html, final_url = await fetch_page(spec, link, ctx, entry)
@@ -356,7 +356,7 @@ def _outcome(result: SaveResult) -> EntryOutcome:
     elif result.reason == "updated" or result.reason.startswith("updated:"):
         # "updated:<rule>": a longer copy of the story replaced its text in place
         kind = EntryKind.UPDATED
-    elif result.reason in ("known:canonical_url", "known:update_capped"):
+    elif result.reason == "known:update_capped":
         kind = EntryKind.SEEN
     else:
         kind = EntryKind.MERGED

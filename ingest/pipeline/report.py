@@ -49,9 +49,7 @@ class FeedReport:
             self.new += 1
         elif outcome.kind is EntryKind.UPDATED:
             self.updated += 1
-        elif outcome.kind is EntryKind.MERGED or outcome.reason == "known:canonical_url":
-            # An entry that reaches the pipeline is new to its feed; a known canonical URL
-            # there makes it one more source of a stored story: merged by that rule.
+        elif outcome.kind is EntryKind.MERGED:
             self.merged[(outcome.reason or "known").removeprefix("known:")] += 1
         elif outcome.kind is EntryKind.SEEN:
             self.seen += 1
