@@ -20,8 +20,6 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import pebble
-
 from ingest.config import Config
 from ingest.core import dedup
 from ingest.core.errors import ExtractError
@@ -30,6 +28,10 @@ from ingest.pipeline.report import FeedReport, log
 from storage.store import Store
 
 if TYPE_CHECKING:
+    # Imported where used: read commands open the store through this module, and pebble
+    # (multiprocessing) alone costs them a tenth of a second of start-up.
+    import pebble
+
     from ingest.fetch import Fetcher
 
 T = TypeVar("T")
@@ -116,11 +118,13 @@ class Context:
             except TimeoutError:
                 # A thread cannot be killed: it finishes in the background, unused.
                 raise ExtractError(f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s") from None
+        from pebble import ProcessExpired
+
         for attempt in (1, 2):
             future = self.cpu_pool.schedule(fn, args=args, timeout=CPU_TIMEOUT)
             try:
                 return await asyncio.wrap_future(future)
-            except pebble.ProcessExpired:
+            except ProcessExpired:
                 log.error("extraction worker died (%s); a new one is started", fn.__name__)
                 if attempt == 2:
                     raise ExtractError(f"{fn.__name__}: the worker process died twice") from None
@@ -215,7 +219,9 @@ def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
     # worker, dead workers replaced without breaking the pool, and workers recycled after
     # RECYCLE_AFTER_TASKS (ProcessPoolExecutor's max_tasks_per_child deadlocks on Python
     # 3.11, CPython gh-115634).
-    return pebble.ProcessPool(workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx)
+    from pebble import ProcessPool
+
+    return ProcessPool(workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx)
 
 
 def stop_cpu_pool(pool: pebble.ProcessPool | None) -> None:
