@@ -446,9 +446,10 @@ def test_sigterm_leaves_no_process_behind_not_even_a_zombie(
     children = descendants(d.proc.pid)
     assert len(children) >= 3, children  # the forkserver and two extraction workers
     assert d.stop() == 0
-    # Gone, not zombies: /proc/<pid> disappears only once a process has been reaped.
-    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children),
-               f"the daemon's children {sorted(children)} to be gone")  # fmt: skip
+    # Gone, not zombies, the moment the daemon has exited: /proc/<pid> disappears only
+    # once a process has been reaped, and once the daemon is gone only PID 1 could reap
+    # them (here it does, late; in many containers never).
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
 
 
 def test_files_lost_to_an_unwritable_folder_are_written_during_the_run(

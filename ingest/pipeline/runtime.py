@@ -221,7 +221,9 @@ def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
     # 3.11, CPython gh-115634).
     from pebble import ProcessPool
 
-    return ProcessPool(workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx)
+    pool = ProcessPool(workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx)
+    _LIVE_POOLS.add(id(pool))
+    return pool
 
 
 def stop_cpu_pool(pool: pebble.ProcessPool | None) -> None:
@@ -229,6 +231,29 @@ def stop_cpu_pool(pool: pebble.ProcessPool | None) -> None:
     if pool is not None:
         pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
         pool.join(timeout=10)
+        _LIVE_POOLS.discard(id(pool))
+        if not _LIVE_POOLS:
+            _stop_helpers()
+
+
+# The forkserver and the resource tracker serve the whole process: they are stopped only
+# when its last pool is (the tracker would unlink the semaphores of a pool still in use).
+_LIVE_POOLS: set[int] = set()
+
+
+def _stop_helpers() -> None:
+    """Stop and reap the forkserver and the resource tracker, children of this process.
+
+    Left alone they exit only once this process has exited (they watch a pipe that it
+    holds), as orphans that stay zombies wherever PID 1 does not reap. CPython has no
+    public call for this; `_stop` (both classes, 3.8 to 3.14) closes the pipe and waits.
+    """
+    from multiprocessing import resource_tracker
+
+    for helper in (multiprocessing.forkserver._forkserver, resource_tracker._resource_tracker):
+        stop = getattr(helper, "_stop", None)
+        if stop is not None:
+            stop()
 
 
 def open_store(config: Config) -> Store:
@@ -304,7 +329,11 @@ async def bounded(coros: Iterable[Awaitable[T]], limit: int) -> list[T]:
         # the first error as itself, as gather raised it: callers catch plain exceptions
         raise errors.exceptions[0] from None
     finally:
-        for coro in iterator:  # never started: close them, or Python warns they were not
-            if hasattr(coro, "close"):
-                coro.close()
+        stop = getattr(iterator, "close", None)
+        if stop is not None:
+            stop()  # a generator: what it has not made yet is never made
+        else:
+            for coro in iterator:  # never started: close them, or Python warns they were not
+                if hasattr(coro, "close"):
+                    coro.close()
     return results

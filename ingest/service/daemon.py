@@ -258,6 +258,11 @@ class Daemon:
             # restart does not poll it again at once.
             plan, outcome = await self._poll(spec)
             self._after_poll(spec, plan, outcome)
+        except asyncio.CancelledError:
+            if not self._stop.is_set():
+                raise
+            # Abandoned at shutdown, logged once by _drain: re-raised, APScheduler would
+            # log a traceback per poll as if the job had failed.
         finally:
             self._running.pop(name, None)
 
