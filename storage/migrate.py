@@ -59,8 +59,9 @@ def current_version(engine: Engine) -> str | None:
     Through the driver's own connection: on SQLite the writer engine's transactions take
     the write lock (BEGIN IMMEDIATE), which a read of one row must not wait for.
     """
-    raw = engine.raw_connection()
-    try:
+    with engine.connect() as conn:  # connecting: SQLAlchemy's errors, which callers map
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
         cursor = raw.cursor()
         try:
             cursor.execute("SELECT version_num FROM alembic_version")
@@ -69,10 +70,8 @@ def current_version(engine: Engine) -> str | None:
             return None
         finally:
             cursor.close()
+            raw.rollback()  # PostgreSQL: end the transaction the driver began
         return str(row[0]) if row else None
-    finally:
-        raw.rollback()
-        raw.close()
 
 
 def _version_in(conn: Connection) -> str | None:
