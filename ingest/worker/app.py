@@ -191,6 +191,7 @@ async def _poll(runtime: _Runtime, name: str) -> None:
     if next_at is not None and to_utc(next_at) > ctx.clock():
         return  # polled meanwhile (a recovered job whose poll had finished)
     spec = FeedSpec.model_validate_json(spec_json)
+    log.debug("feed=%s poll started by worker=%s", name, _me())
     try:
         await poll_feed(spec, ctx)
     except IngestError as exc:  # e.g. the database refused the feed state
