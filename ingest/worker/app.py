@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
     import procrastinate
 
 POLL_TASK = "ingest.poll_feed"
+# Polls and the periodic tasks run in separate queues, each served by its own procrastinate
+# Worker in the process: busy poll slots never delay an enqueue or a recovery.
+POLL_QUEUE = "ingest-polls"
+CONTROL_QUEUE = "ingest-control"
+CONTROL_CONCURRENCY = 2
 ENQUEUE_TASK = "ingest.enqueue_due"
 RECOVER_TASK = "ingest.recover_stalled"
 # One procrastinate schema per store schema: created once, under a lock (like ours).
@@ -106,12 +112,12 @@ def make_app(database_url: str, options: WorkerOptions, runtime: _Runtime) -> pr
     )
     app = procrastinate.App(connector=connector)
 
-    @app.task(name=POLL_TASK)
+    @app.task(name=POLL_TASK, queue=POLL_QUEUE)
     async def poll_job(name: str, host: str) -> None:
         await _poll(runtime, name)
 
     @app.periodic(cron=_every(options.enqueue_every))
-    @app.task(name=ENQUEUE_TASK)
+    @app.task(name=ENQUEUE_TASK, queue=CONTROL_QUEUE)
     async def enqueue_due(timestamp: int) -> None:
         ctx, config = runtime.ctx, runtime.reload()
         log.info("enqueue timestamp=%d worker=%s", timestamp, _me())
@@ -149,7 +155,8 @@ def make_app(database_url: str, options: WorkerOptions, runtime: _Runtime) -> pr
         log.info("enqueued due=%d deferred=%d in_flight=%d", len(due), deferred, len(in_flight))
 
     @app.periodic(cron=_every(options.recover_every))
-    @app.task(name=RECOVER_TASK)  # no lock: a stalled lock would stall recovery (#1408)
+    # no lock: a lock held by a stalled recovery would stall every recovery (#1408)
+    @app.task(name=RECOVER_TASK, queue=CONTROL_QUEUE)
     async def recover_stalled(timestamp: int) -> None:
         stalled = await app.job_manager.get_stalled_jobs(
             seconds_since_heartbeat=options.stalled_after
@@ -240,18 +247,41 @@ async def run_worker(config: Config, options: WorkerOptions) -> None:
         async with app.open_async():
             log.info("worker %s: concurrency %d, store %s", _me(), options.concurrency,
                      config.store_dir)  # fmt: skip
-            await app.run_worker_async(
-                name=_me(),
-                concurrency=options.concurrency,
-                update_heartbeat_interval=options.heartbeat,
-                stalled_worker_timeout=options.stalled_after,
-                shutdown_graceful_timeout=config.settings.shutdown_grace,
-                delete_jobs="successful",
-                install_signal_handlers=True,
-            )
+            await _serve(app, config, options)
     finally:
         await close_context(ctx)
         log.info("worker %s stopped", _me())
+
+
+async def _serve(app: procrastinate.App, config: Config, options: WorkerOptions) -> None:
+    """The polls' Worker and the control Worker, until SIGTERM/SIGINT stops both."""
+    from procrastinate.worker import Worker
+
+    common: dict[str, object] = {
+        "update_heartbeat_interval": options.heartbeat,
+        "stalled_worker_timeout": options.stalled_after,
+        "shutdown_graceful_timeout": config.settings.shutdown_grace,
+        "delete_jobs": "successful",
+        "install_signal_handlers": False,  # ours stop both (procrastinate's: one each)
+    }
+    polls = Worker(app, queues=[POLL_QUEUE], name=f"{_me()}/polls",
+                   concurrency=options.concurrency, **common)  # type: ignore[arg-type]  # fmt: skip
+    control = Worker(app, queues=[CONTROL_QUEUE], name=f"{_me()}/control",
+                     concurrency=CONTROL_CONCURRENCY, **common)  # type: ignore[arg-type]  # fmt: skip
+    loop = asyncio.get_running_loop()
+
+    def stop(sig: signal.Signals) -> None:
+        log.info("%s: stopping; running polls get %.0fs", sig.name, config.settings.shutdown_grace)
+        polls.stop()  # type: ignore[no-untyped-call]  # procrastinate leaves it unannotated
+        control.stop()  # type: ignore[no-untyped-call]
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop, sig)
+    try:
+        await asyncio.gather(polls.run(), control.run())  # type: ignore[no-untyped-call]
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
 
 
 def run(config: Config, options: WorkerOptions) -> None:
