@@ -129,7 +129,7 @@ class Worker:
         env.pop("INGEST_CONFIG", None)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ingest", "worker", "--concurrency", "4",
-             "--enqueue-every", "1", "--recover-every", "1", "--stalled-after", "3", *args],
+             "--enqueue-every", "1", *args],
             cwd=folder, env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
@@ -200,7 +200,11 @@ def test_three_workers_store_every_article_once_and_never_poll_a_feed_twice_at_o
     with SiteServer() as site:
         farm = Farm(site)
         folder = setup_folder(tmp_path, site, pg_url)
-        workers.extend(Worker(folder) for _ in range(3))
+        # A long stall limit: on a loaded machine a short one can take a live but slow
+        # worker for dead and hand its feed to another (README "Scale-out")
+        workers.extend(
+            Worker(folder, "--recover-every", "5", "--stalled-after", "30") for _ in range(3)
+        )
 
         def count() -> int:
             found = rows(pg_url, "SELECT count(*) FROM articles")
@@ -238,7 +242,8 @@ def test_a_worker_killed_mid_poll_loses_and_duplicates_nothing(
         farm = Farm(site, page_delay=2.0)
         farm.slow_feed = 2
         folder = setup_folder(tmp_path, site, pg_url)
-        workers.extend(Worker(folder, "--log-level", "DEBUG") for _ in range(2))
+        fast_recovery = ("--recover-every", "1", "--stalled-after", "3")
+        workers.extend(Worker(folder, "--log-level", "DEBUG", *fast_recovery) for _ in range(2))
         # The slow feed's pages are being fetched: its poll is in the middle
         wait_until(lambda: farm.pages_in_flight[2] > 0, "a page of f2 in flight", workers)
         started = [w for w in workers if "feed=f2 poll started" in w.log()]
