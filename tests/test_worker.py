@@ -214,6 +214,13 @@ def test_three_workers_store_every_article_once_and_never_poll_a_feed_twice_at_o
         # Keep polling (feeds are due every 2s): each feed is polled again, by any worker
         wait_until(lambda: min(farm.feed_requests[f] for f in range(FEEDS)) >= 4,
                    "four polls of every feed", workers)  # fmt: skip
+        status = subprocess.run(
+            [sys.executable, "-m", "ingest", "worker", "--status"], cwd=folder,
+            env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+        )  # fmt: skip
+        assert status.returncode == 0, status.stderr
+        assert "workers alive: 3 processes (without a heartbeat: 0)" in status.stdout
+        assert "failed jobs: 0" in status.stdout
         codes = [w.stop() for w in workers]
     assert codes == [0, 0, 0], [w.log()[-2000:] for w in workers]
     assert count() == EXPECTED

@@ -27,14 +27,19 @@ class WorkerStatus:
 
     def lines(self) -> list[str]:
         return [
-            f"workers alive: {self.workers_alive} (without a heartbeat: {self.workers_stale})",
+            f"workers alive: {self.workers_alive} processes "
+            f"(without a heartbeat: {self.workers_stale})",
             f"queue: {self.waiting} feeds waiting, {self.running} polling",
             f"failed jobs: {self.failed}",
             f"stalled jobs recovered: {self.recovered}",
         ]
 
 
-def worker_status(store: Store, stalled_after: float, poll_task: str) -> WorkerStatus:
+def worker_status(
+    store: Store, stalled_after: float, poll_task: str, loops_per_process: int = 2
+) -> WorkerStatus:
+    """`loops_per_process`: procrastinate workers each process registers (app.py runs
+    one for polls and one for the periodic tasks), to count processes."""
     try:
         with store.engine.connect() as conn:
             if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
@@ -66,6 +71,7 @@ def worker_status(store: Store, stalled_after: float, poll_task: str) -> WorkerS
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot read the workers' state: {exc}") from exc
     return WorkerStatus(
-        int(alive), int(stale), int(jobs.get("todo", 0)), int(jobs.get("doing", 0)),
-        int(jobs.get("failed", 0)), int(recovered),
+        int(alive) // loops_per_process, -(-int(stale) // loops_per_process),
+        int(jobs.get("todo", 0)), int(jobs.get("doing", 0)), int(jobs.get("failed", 0)),
+        int(recovered),
     )  # fmt: skip
