@@ -4,8 +4,10 @@
 Alembic programmatically, inside its own transaction and schema lock, with no
 alembic.ini. For a new revision, from the repository root:
 
-    .venv/bin/alembic -x url=sqlite:///scratch.db -c /dev/null \\
-        --name alembic revision -m "what changes"   # or copy the latest revision by hand
+    .venv/bin/python -c "from alembic import command; from alembic.config import Config;
+    c = Config(); c.set_main_option('script_location', 'storage/migrations');
+    command.revision(c, 'what changes', rev_id='0003')"
 
-then set `storage.migrate.HEAD` to the new revision id (a test checks they agree).
+then write its upgrade() (render_as_batch: SQLite alters by copying the table) and set
+`storage.migrate.HEAD` to the new id (tests/test_migrate.py checks they agree).
 """
