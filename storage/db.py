@@ -7,14 +7,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from ingest.core.errors import StorageError
 from ingest.core.redact import redact
 from storage import models  # noqa: F401 - registers the tables on SQLModel.metadata
-from storage.fulltext import install as install_fulltext
-from storage.migrate import add_missing_columns, add_missing_indexes
+from storage.migrate import upgrade_schema
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -103,13 +101,5 @@ def _sqlite_pragmas(engine: Engine, writer: bool, durable: bool) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    try:
-        SQLModel.metadata.create_all(engine)
-    except OperationalError as exc:
-        # Two processes creating the schema at once: the loser sees "already exists".
-        if "already exists" not in str(exc):
-            raise
-    add_missing_columns(engine)  # columns added to existing tables by later versions
-    add_missing_indexes(engine)  # and indexes on columns they already had
-    # The full-text index and its triggers: not SQLModel tables, created (once) here.
-    install_fulltext(engine)
+    """Create or upgrade the schema, full-text index included (storage/migrate.py)."""
+    upgrade_schema(engine)

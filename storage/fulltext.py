@@ -10,8 +10,9 @@ has the same shape on both backends) in a text search configuration `ingest_fts`
 of `simple` (no stemming, no stop words: the store mixes languages, and SQLite does not
 stem either) with `unaccent` in front when the extension is available.
 
-`install(engine)` creates whatever is missing; it is idempotent, runs from
-`storage.db.create_schema`, and indexes the articles already stored when the index is new.
+`install(engine)` creates whatever is missing; it is idempotent, runs from the
+baseline migration (storage/migrations/baseline.py), and indexes the articles already
+stored when the index is new.
 
 One query syntax on both backends, the web-search style people type into a search box:
 
@@ -93,12 +94,16 @@ def pg_vector_sql(table: str = "") -> str:
 
 def install(engine: Engine) -> None:
     """Create the full-text index and its sync machinery where missing (idempotent)."""
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as conn:  # BEGIN IMMEDIATE: concurrent installers queue up
-            _install_sqlite(conn)
-    elif engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            _install_postgresql(conn)
+    with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE, concurrent installers queue up
+        install_on(conn)
+
+
+def install_on(conn: Connection) -> None:
+    """`install` in the caller's transaction (a migration's)."""
+    if conn.dialect.name == "sqlite":
+        _install_sqlite(conn)
+    elif conn.dialect.name == "postgresql":
+        _install_postgresql(conn)
 
 
 def _install_sqlite(conn: Connection) -> None:

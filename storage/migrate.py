@@ -1,65 +1,100 @@
-"""Additive schema upgrades: columns and indexes added to a model after a store was created.
+"""The store's schema, created and upgraded by Alembic on open (storage/migrations/).
 
-`SQLModel.metadata.create_all` creates missing tables but never alters existing ones, so
-a store made by an older version lacks newer columns. Every column added since is
-nullable, so `ALTER TABLE ... ADD COLUMN` is enough on SQLite and PostgreSQL alike; then
-every model index the database lacks is created. Nothing is ever dropped or renamed here.
+Every store upgrades itself when it is opened: `upgrade_schema(engine)`.
+
+- At head already (nearly every open): one query reads `alembic_version` and nothing
+  else happens; Alembic is not even imported (it costs read commands ~0.1 s of start-up).
+- Otherwise, inside one transaction that holds the schema lock (PostgreSQL: a
+  transaction-scoped advisory lock per schema, so several processes opening a new store
+  at once queue up instead of racing on `CREATE TABLE`, which made `pg_type` unique
+  violations; SQLite: `BEGIN IMMEDIATE`, the write lock), the version is read again and:
+  a new database gets every revision from 0001 (the baseline); a store made before
+  Alembic (tables, no `alembic_version`) is brought up to the baseline the way the old
+  additive upgrades did (`baseline.adopt`), stamped 0001, then upgraded like the others.
+
+PostgreSQL runs DDL in transactions, so a failed upgrade leaves the schema as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from pathlib import Path
 
-from sqlalchemy import Column, Table, inspect
-from sqlalchemy.engine import Connection, Engine, Inspector
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlmodel import SQLModel
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger("ingest")
+
+# The newest revision in storage/migrations/versions (tests/test_migrate.py checks it):
+# known without loading Alembic, for the cheap check on every open.
+HEAD = "0002"
+BASELINE = "0001"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# pg_advisory_xact_lock key: per schema, so stores in other schemas of the same database
+# (tests, other apps) never wait for each other.
+_PG_LOCK_KEY = "hashtextextended(current_schema() || ' news-ingest schema', 0)"
 
 
-def add_missing_columns(engine: Engine) -> list[str]:
-    """Add the model columns the database lacks; return them as "table.column"."""
-    inspector = inspect(engine)
-    added: list[str] = []
-    for table in _existing_tables(inspector):
-        have = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in have and _add_column(engine, table, column):
-                added.append(f"{table.name}.{column.name}")
+def upgrade_schema(engine: Engine) -> None:
+    """Create or upgrade the store's schema to HEAD (see the module docstring)."""
+    if current_version(engine) == HEAD:
+        return
+    with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE (storage/db.py)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
+        version = _version_in(conn)
+        if version == HEAD:  # another process upgraded it while we waited
+            return
+        if version is None and inspect(conn).has_table("feeds"):
+            added = _adopt(conn)
+            log.info("store made before Alembic adopted at %s (added: %s)", BASELINE, added)
+            version = BASELINE
+        _alembic(conn, "upgrade", "head")
+        log.info("store schema upgraded from %s to %s", version or "nothing", HEAD)
+
+
+def current_version(engine: Engine) -> str | None:
+    """The store's revision, None without `alembic_version` (new, or made before Alembic).
+
+    Through the driver's own connection: on SQLite the writer engine's transactions take
+    the write lock (BEGIN IMMEDIATE), which a read of one row must not wait for.
+    """
+    with engine.connect() as conn:  # connecting: SQLAlchemy's errors, which callers map
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            cursor.execute("SELECT version_num FROM alembic_version")
+            row = cursor.fetchone()
+        except Exception:  # no such table: the driver's own error class, either engine
+            return None
+        finally:
+            cursor.close()
+            raw.rollback()  # PostgreSQL: end the transaction the driver began
+        return str(row[0]) if row else None
+
+
+def _version_in(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    found = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return str(found) if found is not None else None
+
+
+def _adopt(conn: Connection) -> list[str]:
+    from storage.migrations import baseline
+
+    added = baseline.adopt(conn)
+    _alembic(conn, "stamp", BASELINE)
     return added
 
 
-def add_missing_indexes(engine: Engine) -> list[str]:
-    """Create the model indexes the database lacks, new columns' included; return them."""
-    inspector = inspect(engine)
-    added: list[str] = []
-    for table in _existing_tables(inspector):
-        have = {i["name"] for i in inspector.get_indexes(table.name)}
-        for index in table.indexes:
-            if index.name not in have and _run_once(engine, index.create):
-                added.append(str(index.name))
-    return added
+def _alembic(conn: Connection, command_name: str, revision: str) -> None:
+    """Run an Alembic command on `conn`, in its transaction (env.py takes it from here)."""
+    from alembic import command
+    from alembic.config import Config
 
-
-def _existing_tables(inspector: Inspector) -> list[Table]:
-    """The model's tables that the database has (create_all makes the others whole)."""
-    present = set(inspector.get_table_names())
-    return [t for t in SQLModel.metadata.sorted_tables if t.name in present]
-
-
-def _add_column(engine: Engine, table: Table, column: Column[object]) -> bool:
-    kind = column.type.compile(dialect=engine.dialect)
-    ddl = f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
-    return _run_once(engine, lambda conn: conn.exec_driver_sql(ddl))
-
-
-def _run_once(engine: Engine, change: Callable[[Connection], object]) -> bool:
-    """Apply one schema change in its own transaction (on PostgreSQL a failed statement
-    spoils the rest); False when another process upgrading the same store won the race."""
-    try:
-        with engine.begin() as conn:
-            change(conn)
-    except (OperationalError, ProgrammingError) as exc:
-        if "duplicate column" in str(exc) or "already exists" in str(exc):
-            return False
-        raise
-    return True
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    getattr(command, command_name)(config, revision)

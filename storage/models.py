@@ -44,6 +44,11 @@ class Feed(SQLModel, table=True):
     permanent_redirect: str | None = Field(default=None, sa_column=Column(Text))
     pending_entries: int = 0  # items left for later polls by max_pages_per_poll
     max_age_seconds: float | None = None  # the max_age in force at the last poll
+    # feeds.yaml reconciled into the table (`ingest sync`, revision 0002): whether the
+    # feed is enabled there and its entry as JSON, which workers on other machines poll
+    # from. None: never synced (a row made by `ingest poll` or `ingest run`).
+    enabled: bool | None = None
+    spec: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class Article(SQLModel, table=True):
@@ -103,7 +108,8 @@ class ArticleSource(SQLModel, table=True):
     similarity: float | None = None
     # On a "new" source: why the closest stored story was not merged (a veto of
     # ingest/core/dedup.py: "figures: 3.1 / 2.4 (near 0.82 to <id>)"); None otherwise.
-    # Added after match_rule: older stores get the column on open (storage/migrate.py).
+    # Added after match_rule: older stores got the column on open (the
+    # baseline revision, storage/migrations/).
     veto: str | None = Field(default=None, sa_column=Column(Text))
     # The entry's updated (else published) date when last fetched: a later one means
     # the publisher edited it, and the page is fetched again for an in-place update.

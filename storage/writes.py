@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -30,6 +30,8 @@ from storage.models import Article, ArticleSource, SkippedEntry, to_utc
 from storage.session import StoreBase, insert_row
 
 _SAVE_RETRIES = 8
+# pg_advisory_xact_lock key of lock_dedup (no colon: text() would read a bind parameter)
+_PG_DEDUP_LOCK = "hashtextextended(current_schema() || ' news-ingest dedup', 0)"
 _NEXT_SEQ = select(func.coalesce(func.max(Article.seq), -1) + 1)
 
 
@@ -74,15 +76,21 @@ class ArticleWrites(StoreBase):
 
         `veto`: why the closest stored story was not merged, recorded on the source.
 
-        None when its canonical URL was stored meanwhile (by another process): the
-        caller decides again. The file is written by `write_file`, after the commit.
+        None when its canonical URL, or the same story (by content: the caller's lookup
+        ran before this transaction), was stored meanwhile by another process: the caller
+        decides again. The check and the INSERT run under the dedup lock (`lock_dedup`),
+        so two processes storing one syndicated story under two URLs store it once.
+        The file is written by `write_file`, after the commit.
         """
         id_ = files.article_id(draft.canonical_url)
         for _ in range(_SAVE_RETRIES):
             try:
                 with self._write("store an article", durable=True) as s:
+                    lock_dedup(s)
                     taken = select(Article.id).where(Article.canonical_url == draft.canonical_url)
                     if s.connection().execute(taken).scalar() is not None:
+                        return None
+                    if dedup_on and fp is not None and self._stored_meanwhile(s, fp, draft):
                         return None
                     seq = s.connection().execute(_NEXT_SEQ).scalar_one()
                     article = _article(draft, id_, seq, now)
@@ -97,6 +105,12 @@ class ArticleWrites(StoreBase):
             except IntegrityError:
                 continue  # a concurrent writer took the seq or the URL: look again
         raise StorageError(f"could not store {draft.canonical_url} after retries")
+
+    def _stored_meanwhile(self, s: Session, fp: dedup.Fingerprint, draft: ArticleDraft) -> bool:
+        """The same story, stored by another process since the caller looked (under the
+        dedup lock now, so nobody else can store one until this transaction ends)."""
+        same = fingerprints.find_same_story(s, fp, self.thresholds, draft.published)
+        return same is not None and same.merges
 
     def rewrite_article(
         self,
@@ -215,6 +229,21 @@ class ArticleWrites(StoreBase):
         except StorageError as exc:
             return str(exc)
         return None
+
+
+def lock_dedup(s: Session) -> None:
+    """Take the dedup lock for the rest of `s`'s transaction: the same-story check and the
+    INSERT of a new article become one step for every process on the store.
+
+    Deduplication is global (any story may match any other), so the lock is one key per
+    store: on PostgreSQL a transaction-scoped advisory lock, per schema so stores in other
+    schemas of the database never wait for it; released by COMMIT or ROLLBACK, so a killed
+    process never leaves it held. SQLite needs none: a write transaction already holds
+    the database's one write lock (BEGIN IMMEDIATE, storage/db.py).
+    """
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_DEDUP_LOCK})"))
 
 
 def _merge_source(

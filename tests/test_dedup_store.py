@@ -146,6 +146,7 @@ def test_a_store_from_before_dedup_is_upgraded_and_backfilled(tmp_path: Path) ->
         first = save_article(store, story("maltempo-liguria").draft(), NOW)
     # Play an old store: drop the columns and table dedup added.
     con = sqlite3.connect(db)
+    con.execute("DROP TABLE alembic_version")  # made before Alembic (storage/migrate.py)
     con.execute("DROP TABLE article_bands")
     for column in ("text_hash", "dedup_version", "update_count"):
         con.execute(f"DROP INDEX IF EXISTS ix_articles_{column}")
@@ -182,6 +183,7 @@ def test_an_older_store_gets_the_indexes_added_since(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite"
     Store(f"sqlite:///{db}", tmp_path).close()
     con = sqlite3.connect(db)
+    con.execute("DROP TABLE alembic_version")  # made before Alembic (storage/migrate.py)
     con.execute("DROP INDEX ix_articles_dedup_version")
     con.commit()
     con.close()

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ingest import __version__
-from ingest.cli import articles, feeds, maintenance, status_view, tools
+from ingest.cli import articles, feeds, maintenance, status_view, tools, worker
 from ingest.cli.common import (
     config_option,
     console,
@@ -32,7 +32,7 @@ class IngestGroup(click.Group):
 
     ORDER = (
         "init", "feeds", "poll", "run", "status", "list", "show", "query", "export",
-        "extract", "reextract", "prune", "serve",
+        "extract", "reextract", "prune", "serve", "sync", "worker",
     )  # fmt: skip
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -90,6 +90,8 @@ for _command in (
     tools.extract,
     tools.prune,
     maintenance.reextract,
+    worker.worker,
+    worker.sync,
 ):
     main.add_command(_command)
 

@@ -14,7 +14,10 @@
 
 `decide` is pure; `deduplicate` makes the lookups it needs and `store_article` carries
 the decision out. Both run on the storage thread; the pipeline holds its store lock
-across the two, so no other entry of this process slips in between.
+across the two, so no other entry of this process slips in between. Other processes
+(workers on other machines) can: the INSERT of a new article repeats the lookups under
+the store's dedup lock (storage/writes.py `lock_dedup`) and, when the story was stored
+meanwhile, returns None, and the decision is made again.
 """
 
 from __future__ import annotations

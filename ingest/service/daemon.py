@@ -76,9 +76,10 @@ def run_daemon(
     metrics_host: str = "127.0.0.1",
     fixed_log_level: bool = False,
 ) -> None:
-    """Run until SIGTERM or SIGINT. Raises StoreLockedError if the store is in use."""
+    """Run until SIGTERM or SIGINT. Raises StoreLockedError if the store is in use (on
+    PostgreSQL: by a daemon on any machine, storage/lock.py)."""
     _route_scheduler_logs()
-    with StoreLock(config.store_dir):
+    with StoreLock(config.store_dir, config.database_url):
         metrics = None
         if metrics_port is not None:
             metrics = Metrics()

@@ -1,0 +1,186 @@
+"""Scale-out: 1, 2 and 4 `ingest worker` processes over one PostgreSQL store.
+
+    .venv/bin/python bench/workers.py --feeds 120 --items 5 --latency 0.05 --counts 1,2,4
+
+The feed farm (bench/farm.py, synthetic pages) answers every request after `--latency`
+seconds, like sites across the internet. For each worker count, in a fresh PostgreSQL
+database: start the workers (`--no-sync`, so they wait with an empty feeds table), then
+`ingest sync` makes every feed due at once, and the clock runs until
+
+  first    every article of every feed is stored         -> articles per second
+  304      every feed polled again, all answering 304    -> feeds per second
+
+Also reported: database transactions per stored article (pg_stat_database of a database
+made for the run, so the workers' heartbeats and job polling are counted too) and the
+speed-up against one worker in the same run. The machine's cores are shared with
+whatever else runs: the figures are for this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import FarmProcess  # noqa: E402
+
+PY = sys.executable
+BASE = os.environ.get("INGEST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PLAIN = BASE.replace("postgresql+psycopg://", "postgresql://")
+
+
+def scalar(conn: psycopg.Connection[Any], sql: str) -> Any:
+    row = conn.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+def wait(conn: psycopg.Connection[Any], sql: str, target: int, timeout: float) -> float:
+    """Seconds until `sql` (a count) reaches `target`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if (scalar(conn, sql) or 0) >= target:
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise SystemExit(f"timed out: {sql} < {target}")
+
+
+def transactions(conn: psycopg.Connection[Any]) -> int:
+    return int(scalar(conn, "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                            "WHERE datname = current_database()"))  # fmt: skip
+
+
+def run_count(n: int, farm: FarmProcess, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    # A database of its own: pg_stat_database then counts this run's transactions only.
+    dbname = f"bench_workers_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PLAIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{dbname}"')
+    server = PLAIN.split("://", 1)[1].rsplit("/", 1)[0]
+    url = f"postgresql+psycopg://{server}/{dbname}"
+    folder = work / f"w{n}"
+    folder.mkdir()
+    lines = ["settings:", "  store: store", f"  database_url: '{url}'",
+             '  allow_addresses: ["127.0.0.0/24"]', f"  per_host: {args.per_host}",
+             f"  workers: {args.extract}", "  log_level: WARNING", "feeds:"]  # fmt: skip
+    for i, feed_url in enumerate(farm.feed_urls()):
+        lines += [f"  - name: bench{i}", f"    url: {feed_url}", "    interval: 1h"]
+    (folder / "feeds.yaml").write_text("\n".join(lines) + "\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the schema first, so the workers' start-up is not part of the measure
+    subprocess.run([PY, "-m", "ingest", "list", "--limit", "1"], cwd=folder, env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "ingest",
+                "worker",
+                "--no-sync",
+                "--enqueue-every",
+                "1",
+                "--concurrency",
+                str(args.concurrency),
+                "--log-level",
+                "INFO",
+            ],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(folder / f"worker{i}.log", "w"),
+        )  # fmt: skip
+        for i in range(n)
+    ]
+    total = farm.feeds * farm.items
+    conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+    try:
+        deadline = time.monotonic() + 60
+        while sum("concurrency" in (folder / f"worker{i}.log").read_text() for i in range(n)) < n:
+            if time.monotonic() > deadline:
+                raise SystemExit("workers did not start")
+            time.sleep(0.1)
+        time.sleep(1.5)  # registered with procrastinate, listening
+        farm.set(1, args.latency)
+        before = transactions(conn)
+        subprocess.run([PY, "-m", "ingest", "sync"], cwd=folder, env=env, check=True,
+                       capture_output=True)  # fmt: skip
+        first = wait(conn, "SELECT count(*) FROM articles", total, args.timeout)
+        stored = int(scalar(conn, "SELECT count(*) FROM articles"))
+        per_article = (transactions(conn) - before) / max(1, stored)
+        time.sleep(1.0)  # the last polls save their states
+        mark = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
+        conn.execute("UPDATE feeds SET next_poll_at = NULL")
+        polled = (f"SELECT count(*) FROM feeds WHERE last_polled_at > '{mark.isoformat()}' "
+                  "AND last_status = 'not_modified'")  # fmt: skip
+        again = wait(conn, polled, farm.feeds, args.timeout)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(60)
+        conn.close()
+        with psycopg.connect(PLAIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{dbname}" WITH (FORCE)')
+    return {
+        "workers": n,
+        "articles": stored,
+        "first_seconds": round(first, 2),
+        "articles_per_s": round(stored / first, 1),
+        "304_seconds": round(again, 2),
+        "feeds_per_s_304": round(farm.feeds / again, 1),
+        "transactions_per_article": round(per_article, 1),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--feeds", type=int, default=120)
+    p.add_argument("--items", type=int, default=5)
+    p.add_argument("--hosts", type=int, default=60)
+    p.add_argument("--latency", type=float, default=0.05)
+    p.add_argument("--counts", default="1,2,4")
+    p.add_argument("--concurrency", type=int, default=2, help="feeds at once per worker")
+    p.add_argument("--per-host", type=int, default=4)
+    p.add_argument("--extract", type=int, default=1, help="extraction processes per worker")
+    p.add_argument("--timeout", type=float, default=600)
+    p.add_argument("--keep", action="store_true", help="keep the folders and worker logs")
+    args = p.parse_args()
+    args.new, args.templates, args.contender, args.synthetic = 2, 40, False, True
+    farm = FarmProcess(args.feeds, args.items, args)
+    results = []
+    tmp = Path(tempfile.mkdtemp(prefix="bench-workers-"))
+    try:
+        for n in (int(c) for c in args.counts.split(",")):
+            results.append(run_count(n, farm, args, tmp))
+            print(json.dumps(results[-1]), flush=True)
+    finally:
+        farm.stop()
+        if args.keep:
+            print(f"folders and worker logs kept in {tmp}")
+        else:
+            shutil.rmtree(tmp)
+    one = results[0]
+    print("\n| workers | articles/s | x | feeds/s (all 304) | x | transactions/article |")
+    print("|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['workers']} | {r['articles_per_s']} | "
+              f"{r['articles_per_s'] / one['articles_per_s']:.2f} | {r['feeds_per_s_304']} | "
+              f"{r['feeds_per_s_304'] / one['feeds_per_s_304']:.2f} | "
+              f"{r['transactions_per_article']} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
