@@ -308,3 +308,20 @@ def test_a_flat_page_of_labels_is_not_resplit() -> None:
 def test_a_body_with_paragraphs_is_not_resplit() -> None:
     blocks = [("p", LONG), ("p", LONG + " Zwei."), ("p", LONG + " Drei.")]
     assert resplit_flat_body(lxml.html.fromstring("<p>x</p>"), blocks) == blocks
+
+
+def test_inline_code_stays_in_its_sentence_a_code_block_does_not() -> None:
+    # <code> inside a paragraph is part of the sentence (a name, a number); a <pre> block
+    # between paragraphs is a paragraph of its own
+    html = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p>"
+        "<p>Call <code>fetch_all()</code> once, and it prints <code>42</code> as expected.</p>"
+        "<pre><code>x = fetch_all()\nprint(x)</code></pre>"
+        f"<p>{PROSE} Then the vote.</p>"
+        "</article></body></html>"
+    )
+    text = extract_text(html, "https://example.org/a") or ""
+    lines = text.split("\n")
+    assert "Call fetch_all() once, and it prints 42 as expected." in lines
+    assert not any(line.strip() == "42" for line in lines)

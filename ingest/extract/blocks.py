@@ -59,10 +59,19 @@ HTML_BLOCK_TAGS = frozenset(
 )
 
 
+# Paragraph-like elements of trafilatura's tree: a <code> inside one is inline code
+# ("call <code>fetch()</code> first"), part of the sentence, not a code block of its own.
+_RUNNING_TEXT = frozenset({"p", "item", "head", "cell"})
+
+
 def body_blocks(body: etree._Element | None) -> list[tuple[str, str]]:
     """(kind, text) for each non-empty paragraph of a trafilatura body, in order."""
     if body is None:
         return []
+    for code in body.iter("code"):
+        parent = code.getparent()
+        if parent is not None and parent.tag in _RUNNING_TEXT:
+            code.tag = "hi"  # inline markup: flows into the surrounding paragraph
     return split_blocks(body, BODY_BLOCK_TAGS, clean=clean_visible)
 
 
