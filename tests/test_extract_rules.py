@@ -325,3 +325,17 @@ def test_inline_code_stays_in_its_sentence_a_code_block_does_not() -> None:
     lines = text.split("\n")
     assert "Call fetch_all() once, and it prints 42 as expected." in lines
     assert not any(line.strip() == "42" for line in lines)
+
+
+def test_subheadings_listed_again_in_a_row_are_dropped_product_cards_are_not() -> None:
+    heads = ["Costs", "Permits", "Materials", "Timeline"]
+    story = [x for h in heads for x in (("head", h), ("p", f"{PROSE} {h}."))]
+    toc = [("head", h) for h in heads]  # a sticky table of contents after the text
+    assert filter_blocks(story + toc) == story
+    cards = [
+        x
+        for name in ("Alpha", "Beta", "Gamma", "Delta")
+        for x in (("head", name), ("head", "Pros & Cons"), ("head", "Why we picked it"))
+    ]
+    summary = [("p", f"{PROSE} {n}.") for n in ("Alpha", "Beta", "Gamma", "Delta")]
+    assert filter_blocks(cards + summary + cards) == cards + summary + cards
