@@ -253,7 +253,8 @@ def test_dropped_subheading_is_restored_before_its_paragraph() -> None:
     )
     blocks = [("p", LONG), ("p", second), ("p", LONG + " Zwei.")]
     restored = restore_headings(tree, blocks)
-    assert restored == [blocks[0], ("head", "Was sich ändert 🔗"), *blocks[1:]]
+    # restored without its permalink glyph
+    assert restored == [blocks[0], ("head", "Was sich ändert"), *blocks[1:]]
 
 
 def test_long_heading_on_a_widget_word_is_restored_a_teaser_heading_is_not() -> None:
@@ -339,3 +340,27 @@ def test_subheadings_listed_again_in_a_row_are_dropped_product_cards_are_not() -
     ]
     summary = [("p", f"{PROSE} {n}.") for n in ("Alpha", "Beta", "Gamma", "Delta")]
     assert filter_blocks(cards + summary + cards) == cards + summary + cards
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Costs and fees#section2", "Costs and fees"),
+        ("So what is web design?#section6", "So what is web design?"),
+        ("Kosten und Gebühren ¶", "Kosten und Gebühren"),
+        ("Costes y tasas #", "Costes y tasas"),
+        ("Learning C#", "Learning C#"),
+        ("Top #hashtags of the year", "Top #hashtags of the year"),
+    ],
+)
+def test_heading_permalink_anchor_is_stripped(line: str, expected: str) -> None:
+    # the page's heading and trafilatura's copy of it then agree, and the heading is
+    # not stored twice
+    html = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><h2>{line}</h2><p>{PROSE} And then the vote.</p>"
+        "</article></body></html>"
+    )
+    lines = (extract_text(html, "https://example.org/a") or "").split("\n")
+    assert expected in lines
+    assert line == expected or line not in lines
