@@ -16,7 +16,7 @@ from lxml.html import HtmlElement
 
 from ingest.compose import drop_repeats, repeats
 from ingest.core.boilerplate import is_boilerplate
-from ingest.extract import extract_page, extract_text
+from ingest.extract import extract_page, extract_text, needs_full_mode
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
@@ -364,3 +364,13 @@ def test_heading_permalink_anchor_is_stripped(line: str, expected: str) -> None:
     lines = (extract_text(html, "https://example.org/a") or "").split("\n")
     assert expected in lines
     assert line == expected or line not in lines
+
+
+def test_full_mode_runs_when_fast_mode_kept_a_small_part_of_the_page() -> None:
+    # fast mode's body is a fifth of the page's paragraph text: the full comparison
+    # (trafilatura's fallbacks) runs; at most pages fast mode's body is most of it
+    page = _tree("<html><body>" + f"<p>{PROSE}</p>" * 40 + "</body></html>")
+    chars = 40 * len(PROSE)
+    assert needs_full_mode(chars // 5, page)
+    assert not needs_full_mode(chars // 2, page)
+    assert needs_full_mode(500, _tree(f"<html><body><p>{PROSE}</p></body></html>"))
