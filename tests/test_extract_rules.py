@@ -374,3 +374,9 @@ def test_full_mode_runs_when_fast_mode_kept_a_small_part_of_the_page() -> None:
     assert needs_full_mode(chars // 5, page)
     assert not needs_full_mode(chars // 2, page)
     assert needs_full_mode(500, _tree(f"<html><body><p>{PROSE}</p></body></html>"))
+
+
+def test_table_rows_of_dates_and_figures_are_kept_a_dateline_is_not() -> None:
+    rows = [("row", "1/1/2013 +13.1%"), ("row", "1/1/2014 +11.2%"), ("row", "1/1/2015 +2.4%")]
+    blocks = [("p", PROSE), ("p", "12.03.2024"), *rows, ("p", PROSE + " Then.")]
+    assert filter_blocks(blocks) == [("p", PROSE), *rows, ("p", PROSE + " Then.")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ingest.core.boilerplate import is_boilerplate, is_related_heading
+from ingest.core.boilerplate import is_boilerplate, is_date_line, is_related_heading
 from ingest.core.text import comparison_key
 
 MIN_STRUCTURE_REPEATS = 3
@@ -114,7 +114,8 @@ def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if is_related_heading(text):
             in_related = 10
             continue
-        if is_boilerplate(text):
+        # a table row of dates and figures ("1/1/2013 | +13.1%") is data, not a dateline
+        if is_boilerplate(text) and not (kind == "row" and is_date_line(text)):
             continue
         # repeated captions/pull quotes; short repeats ("***", "Fazit") may be legitimate
         if (len(text) >= 20 or len(text.split()) >= 4) and not (
