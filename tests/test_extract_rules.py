@@ -370,10 +370,16 @@ def test_full_mode_runs_when_fast_mode_kept_a_small_part_of_the_page() -> None:
     # fast mode's body is a fifth of the page's paragraph text: the full comparison
     # (trafilatura's fallbacks) runs; at most pages fast mode's body is most of it
     page = _tree("<html><body>" + f"<p>{PROSE}</p>" * 40 + "</body></html>")
-    chars = 40 * len(PROSE)
-    assert needs_full_mode(chars // 5, page)
-    assert not needs_full_mode(chars // 2, page)
-    assert needs_full_mode(500, _tree(f"<html><body><p>{PROSE}</p></body></html>"))
+    assert needs_full_mode("\n".join([PROSE] * 8), page)
+    assert not needs_full_mode("\n".join([PROSE] * 20), page)
+    assert needs_full_mode(PROSE, _tree(f"<html><body><p>{PROSE}</p></body></html>"))
+
+
+def test_full_mode_runs_when_fast_mode_flattened_the_body() -> None:
+    # fast mode's baseline fallback returns the page's text as one paragraph
+    page = _tree("<html><body>" + f"<p>{PROSE}</p>" * 12 + "</body></html>")
+    assert needs_full_mode(" ".join([PROSE] * 12), page)
+    assert not needs_full_mode("\n".join([PROSE] * 12), page)
 
 
 def test_table_rows_of_dates_and_figures_are_kept_a_dateline_is_not() -> None:

@@ -130,6 +130,9 @@ FULL_EXTRACTION_BELOW = 1000
 # paragraph text, and the full comparison finds the rest. On the paragraphs set this
 # sends 3.5% more pages to full mode and lifts their token F1 from about 0.4 to 0.9.
 PARTIAL_SHARE = 0.25
+# A body this long in at most two paragraphs is flattened (resplit.py's bounds).
+FLAT_CHARS = 1500
+FLAT_LINES = 2
 
 
 def _paragraph_chars(tree: HtmlElement) -> int:
@@ -149,12 +152,18 @@ def _main_text(tree: HtmlElement, url: str | None) -> Document | None:
         return document
 
     doc = run(fast=True)
-    if needs_full_mode(len(doc.text or "") if doc is not None else 0, tree):
+    if needs_full_mode((doc.text or "") if doc is not None else "", tree):
         doc = run(fast=False)
     return doc
 
 
-def needs_full_mode(fast_chars: int, tree: HtmlElement) -> bool:
-    """Fast mode's body (this many characters) is missing, short, or a small part of the
-    page's paragraph text."""
-    return fast_chars < FULL_EXTRACTION_BELOW or fast_chars < PARTIAL_SHARE * _paragraph_chars(tree)
+def needs_full_mode(fast_text: str, tree: HtmlElement) -> bool:
+    """Fast mode's body is missing, short, flattened into one or two paragraphs (its
+    baseline fallback: full mode often finds the page's structure), or a small part of
+    the page's paragraph text."""
+    size = len(fast_text)
+    if size < FULL_EXTRACTION_BELOW:
+        return True
+    if size >= FLAT_CHARS and fast_text.count("\n") < FLAT_LINES:
+        return True
+    return size < PARTIAL_SHARE * _paragraph_chars(tree)
