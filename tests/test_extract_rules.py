@@ -386,3 +386,26 @@ def test_table_rows_of_dates_and_figures_are_kept_a_dateline_is_not() -> None:
     rows = [("row", "1/1/2013 +13.1%"), ("row", "1/1/2014 +11.2%"), ("row", "1/1/2015 +2.4%")]
     blocks = [("p", PROSE), ("p", "12.03.2024"), *rows, ("p", PROSE + " Then.")]
     assert filter_blocks(blocks) == [("p", PROSE), *rows, ("p", PROSE + " Then.")]
+
+
+@pytest.mark.parametrize(
+    ("line", "furniture"),
+    [
+        ("No thanks", True),
+        ("Nein, danke", True),
+        ("Non merci", True),
+        ("Full Bio", True),
+        ("On this page", True),
+        ("En esta página", True),
+        ("Jump to Details", True),
+        ("Aller au contenu", True),
+        ("Fact checked by", True),
+        ("Geprüft von:", True),
+        ("Advertiser Disclosure", True),
+        ("No thanks were given to the council for the new budget.", False),
+        ("On this page of the report the council lists every new cycle lane.", False),
+        ("Reviewed by the court", False),
+    ],
+)
+def test_page_furniture_standing_alone(line: str, furniture: bool) -> None:
+    assert is_boilerplate(line) is furniture
