@@ -16,7 +16,7 @@ from lxml.html import HtmlElement
 
 from ingest.compose import drop_repeats, repeats
 from ingest.core.boilerplate import is_boilerplate
-from ingest.extract import extract_page, extract_text
+from ingest.extract import extract_page, extract_text, needs_full_mode
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
@@ -253,7 +253,8 @@ def test_dropped_subheading_is_restored_before_its_paragraph() -> None:
     )
     blocks = [("p", LONG), ("p", second), ("p", LONG + " Zwei.")]
     restored = restore_headings(tree, blocks)
-    assert restored == [blocks[0], ("head", "Was sich ändert 🔗"), *blocks[1:]]
+    # restored without its permalink glyph
+    assert restored == [blocks[0], ("head", "Was sich ändert"), *blocks[1:]]
 
 
 def test_long_heading_on_a_widget_word_is_restored_a_teaser_heading_is_not() -> None:
@@ -308,3 +309,103 @@ def test_a_flat_page_of_labels_is_not_resplit() -> None:
 def test_a_body_with_paragraphs_is_not_resplit() -> None:
     blocks = [("p", LONG), ("p", LONG + " Zwei."), ("p", LONG + " Drei.")]
     assert resplit_flat_body(lxml.html.fromstring("<p>x</p>"), blocks) == blocks
+
+
+def test_inline_code_stays_in_its_sentence_a_code_block_does_not() -> None:
+    # <code> inside a paragraph is part of the sentence (a name, a number); a <pre> block
+    # between paragraphs is a paragraph of its own
+    html = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p>"
+        "<p>Call <code>fetch_all()</code> once, and it prints <code>42</code> as expected.</p>"
+        "<pre><code>x = fetch_all()\nprint(x)</code></pre>"
+        f"<p>{PROSE} Then the vote.</p>"
+        "</article></body></html>"
+    )
+    text = extract_text(html, "https://example.org/a") or ""
+    lines = text.split("\n")
+    assert "Call fetch_all() once, and it prints 42 as expected." in lines
+    assert not any(line.strip() == "42" for line in lines)
+
+
+def test_subheadings_listed_again_in_a_row_are_dropped_product_cards_are_not() -> None:
+    heads = ["Costs", "Permits", "Materials", "Timeline"]
+    story = [x for h in heads for x in (("head", h), ("p", f"{PROSE} {h}."))]
+    toc = [("head", h) for h in heads]  # a sticky table of contents after the text
+    assert filter_blocks(story + toc) == story
+    cards = [
+        x
+        for name in ("Alpha", "Beta", "Gamma", "Delta")
+        for x in (("head", name), ("head", "Pros & Cons"), ("head", "Why we picked it"))
+    ]
+    summary = [("p", f"{PROSE} {n}.") for n in ("Alpha", "Beta", "Gamma", "Delta")]
+    assert filter_blocks(cards + summary + cards) == cards + summary + cards
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Costs and fees#section2", "Costs and fees"),
+        ("So what is web design?#section6", "So what is web design?"),
+        ("Kosten und Gebühren ¶", "Kosten und Gebühren"),
+        ("Costes y tasas #", "Costes y tasas"),
+        ("Learning C#", "Learning C#"),
+        ("Top #hashtags of the year", "Top #hashtags of the year"),
+    ],
+)
+def test_heading_permalink_anchor_is_stripped(line: str, expected: str) -> None:
+    # the page's heading and trafilatura's copy of it then agree, and the heading is
+    # not stored twice
+    html = (
+        "<html><body><article>"
+        f"<p>{PROSE}</p><h2>{line}</h2><p>{PROSE} And then the vote.</p>"
+        "</article></body></html>"
+    )
+    lines = (extract_text(html, "https://example.org/a") or "").split("\n")
+    assert expected in lines
+    assert line == expected or line not in lines
+
+
+def test_full_mode_runs_when_fast_mode_kept_a_small_part_of_the_page() -> None:
+    # fast mode's body is a fifth of the page's paragraph text: the full comparison
+    # (trafilatura's fallbacks) runs; at most pages fast mode's body is most of it
+    page = _tree("<html><body>" + f"<p>{PROSE}</p>" * 40 + "</body></html>")
+    assert needs_full_mode("\n".join([PROSE] * 8), page)
+    assert not needs_full_mode("\n".join([PROSE] * 20), page)
+    assert needs_full_mode(PROSE, _tree(f"<html><body><p>{PROSE}</p></body></html>"))
+
+
+def test_full_mode_runs_when_fast_mode_flattened_the_body() -> None:
+    # fast mode's baseline fallback returns the page's text as one paragraph
+    page = _tree("<html><body>" + f"<p>{PROSE}</p>" * 12 + "</body></html>")
+    assert needs_full_mode(" ".join([PROSE] * 12), page)
+    assert not needs_full_mode("\n".join([PROSE] * 12), page)
+
+
+def test_table_rows_of_dates_and_figures_are_kept_a_dateline_is_not() -> None:
+    rows = [("row", "1/1/2013 +13.1%"), ("row", "1/1/2014 +11.2%"), ("row", "1/1/2015 +2.4%")]
+    blocks = [("p", PROSE), ("p", "12.03.2024"), *rows, ("p", PROSE + " Then.")]
+    assert filter_blocks(blocks) == [("p", PROSE), *rows, ("p", PROSE + " Then.")]
+
+
+@pytest.mark.parametrize(
+    ("line", "furniture"),
+    [
+        ("No thanks", True),
+        ("Nein, danke", True),
+        ("Non merci", True),
+        ("Full Bio", True),
+        ("On this page", True),
+        ("En esta página", True),
+        ("Jump to Details", True),
+        ("Aller au contenu", True),
+        ("Fact checked by", True),
+        ("Geprüft von:", True),
+        ("Advertiser Disclosure", True),
+        ("No thanks were given to the council for the new budget.", False),
+        ("On this page of the report the council lists every new cycle lane.", False),
+        ("Reviewed by the court", False),
+    ],
+)
+def test_page_furniture_standing_alone(line: str, furniture: bool) -> None:
+    assert is_boilerplate(line) is furniture

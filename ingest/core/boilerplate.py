@@ -248,6 +248,25 @@ _BOILERPLATE = [
             re.I,
         ),
     ),
+    # page furniture standing alone: a pop-up's dismiss button, an author box's link,
+    # the label over a page's contents, skip links, a byline label without its name
+    (
+        60,
+        re.compile(
+            r"^(?:no,? thanks|nein,? danke|no,? gracias|non,? merci|no,? grazie|"
+            r"nie,? dziękuję|não,? obrigad[oa]|(?:view |read |see )?full bio(?:graphy)?|"
+            r"on this page|auf dieser seite|en esta página|sur cette page|in questa pagina|"
+            r"na tej stronie|nesta página|in this article|in diesem artikel|"
+            r"en este artículo|dans cet article|in questo articolo|w tym artykule|"
+            r"neste artigo|advertiser disclosure|advertising disclosure|"
+            r"jump to (?:details|review|recipe|content|main content|section|a section)|"
+            r"skip to (?:main )?content|zum inhalt springen|ir al contenido|"
+            r"aller au contenu|click to print\b.*|print this (?:page|article)|"
+            r"(?:medically |fact[- ])?(?:checked|reviewed|edited) by|geprüft von|"
+            r"revisado por|vérifié par)\s*[.:]?$",
+            re.I,
+        ),
+    ),
     # links to the outlet's editorial policies beside bylines
     (
         120,

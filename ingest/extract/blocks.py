@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from ingest.core.html import split_blocks
@@ -59,11 +61,37 @@ HTML_BLOCK_TAGS = frozenset(
 )
 
 
+# Paragraph-like elements of trafilatura's tree: a <code> inside one is inline code
+# ("call <code>fetch()</code> first"), part of the sentence, not a code block of its own.
+_RUNNING_TEXT = frozenset({"p", "item", "head", "cell"})
+
+
 def body_blocks(body: etree._Element | None) -> list[tuple[str, str]]:
     """(kind, text) for each non-empty paragraph of a trafilatura body, in order."""
     if body is None:
         return []
-    return split_blocks(body, BODY_BLOCK_TAGS, clean=clean_visible)
+    for code in body.iter("code"):
+        parent = code.getparent()
+        if parent is not None and parent.tag in _RUNNING_TEXT:
+            code.tag = "hi"  # inline markup: flows into the surrounding paragraph
+    return [
+        (kind, strip_permalink(text))
+        for kind, text in split_blocks(body, BODY_BLOCK_TAGS, clean=clean_visible)
+    ]
+
+
+HEADING_CHARS = 150  # longer lines are prose, whatever they end with
+# A heading's permalink anchor, rendered as text at its end: "Costs #", "Costs ¶", or
+# the fragment glued on ("Costs#section2"). "C#" keeps its sign (nothing follows it), a
+# URL its fragment ("/#14").
+_PERMALINK = re.compile(r"(?:\s+[#¶§🔗]|(?<=[^\s/=])#[\w-]{2,})$")
+
+
+def strip_permalink(text: str) -> str:
+    """A short line without the permalink anchor a heading shows at its end."""
+    if len(text) > HEADING_CHARS:
+        return text
+    return _PERMALINK.sub("", text) or text
 
 
 def html_blocks(el: etree._Element) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ingest.core.boilerplate import is_boilerplate, is_related_heading
+from ingest.core.boilerplate import is_boilerplate, is_date_line, is_related_heading
 from ingest.core.text import comparison_key
 
 MIN_STRUCTURE_REPEATS = 3
@@ -61,9 +61,40 @@ def drop_nav_runs(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [block for i, block in enumerate(blocks) if i not in drop]
 
 
+COPY_RUN = 4  # so many earlier headings again in a row: a copy of the contents
+
+
+def drop_heading_copies(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop copies of the article's subheadings standing in a row after them.
+
+    A sticky or end-of-page table of contents lists the subheadings again, as headings
+    with nothing between them, each once. Product cards also stack headings ("Name",
+    "Pros & Cons", "Why we picked it"), but their labels recur within the stack.
+    """
+    seen: set[str] = set()
+    repeat = [False] * len(blocks)
+    for i, (kind, text) in enumerate(blocks):
+        if kind == "head":
+            key = comparison_key(text)
+            repeat[i] = key in seen
+            seen.add(key)
+    drop: set[int] = set()
+    run: list[int] = []
+    for i in range(len(blocks) + 1):
+        if i < len(blocks) and blocks[i][0] == "head":
+            run.append(i)
+            continue
+        copies = [j for j in run if repeat[j]]
+        texts = [comparison_key(blocks[j][1]) for j in run]
+        if len(copies) >= COPY_RUN and len(set(texts)) == len(texts):
+            drop.update(copies)
+        run = []
+    return [block for i, block in enumerate(blocks) if i not in drop] if drop else blocks
+
+
 def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Drop boilerplate paragraphs and related-article boxes (heading + teaser titles)."""
-    blocks = drop_nav_runs(blocks)
+    blocks = drop_heading_copies(drop_nav_runs(blocks))
     kept: list[tuple[str, str]] = []
     seen: set[str] = set()
     in_related = 0  # teaser titles still allowed to be skipped after a related heading
@@ -83,7 +114,8 @@ def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if is_related_heading(text):
             in_related = 10
             continue
-        if is_boilerplate(text):
+        # a table row of dates and figures ("1/1/2013 | +13.1%") is data, not a dateline
+        if is_boilerplate(text) and not (kind == "row" and is_date_line(text)):
             continue
         # repeated captions/pull quotes; short repeats ("***", "Fazit") may be legitimate
         if (len(text) >= 20 or len(text.split()) >= 4) and not (

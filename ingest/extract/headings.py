@@ -13,6 +13,7 @@ from lxml.html import HtmlElement
 
 from ingest.core.boilerplate import is_boilerplate, is_related_heading, is_teaser
 from ingest.core.text import clean_visible, comparison_key
+from ingest.extract.blocks import strip_permalink
 
 HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6")
 _PASSED_OVER = frozenset(
@@ -97,7 +98,7 @@ def restore_headings(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[t
     last_prose = max((i for i, (_, t) in enumerate(blocks) if len(t) >= PROSE_CHARS), default=-1)
     inserts: dict[int, str] = {}
     for heading in tree.iter(*HEADING_TAGS):
-        text = clean_visible(heading.text_content())
+        text = strip_permalink(clean_visible(heading.text_content()))
         if not text or len(text) > HEADING_MAX_CHARS or comparison_key(text) in texts:
             continue
         if is_related_heading(text) or text.casefold() in _TOC_WORDS or _widget(text):
