@@ -71,11 +71,21 @@ def tree_cpu(root: int) -> float:
 
 
 def measure(
-    proc: subprocess.Popen[bytes], site: SiteServer, warmup: float, window: float
+    proc: subprocess.Popen[bytes],
+    site: SiteServer,
+    warmup: float,
+    window: float,
+    profile: str | None = None,
 ) -> dict[str, float]:
     time.sleep(warmup)
     polls0, cpu0, t0 = len(site.requests_for("/feed")), tree_cpu(proc.pid), time.monotonic()
+    if profile:  # collapsed stacks of the window (py-spy's own CPU is not the daemon's)
+        spy = subprocess.Popen(["py-spy", "record", "-p", str(proc.pid), "-d", str(int(window)),
+                                "-r", "200", "-f", "raw", "-o", profile, "--nonblocking"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     time.sleep(window)
+    if profile:
+        spy.wait(30)
     polls1, cpu1, t1 = len(site.requests_for("/feed")), tree_cpu(proc.pid), time.monotonic()
     proc.terminate()
     proc.wait(30)
@@ -92,6 +102,7 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=5.0)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--warmup", type=float, default=15.0)
+    ap.add_argument("--profile", metavar="FILE", help="py-spy collapsed stacks of the daemon")
     args = ap.parse_args()
 
     def feed(record: RequestRecord) -> Response:
@@ -117,7 +128,7 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         daemon = subprocess.Popen([sys.executable, "-m", "ingest", "run"], cwd=folder, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        ours = measure(daemon, site, args.warmup, args.seconds)
+        ours = measure(daemon, site, args.warmup, args.seconds, args.profile)
         base = subprocess.Popen([sys.executable, "-c", BASELINE, *urls, str(args.interval)])
         floor = measure(base, site, args.warmup, args.seconds)
 
