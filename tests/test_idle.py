@@ -88,7 +88,7 @@ def test_the_extraction_pool_starts_when_needed_and_stops_when_idle() -> None:
 
     async def go() -> None:
         ctx = Context(Config(), None, _NoFetcher(), None, ThreadPoolExecutor(1),  # type: ignore[arg-type]
-                      workers=2, pool_idle_stop=0.3)  # fmt: skip
+                      workers=2, pool_lazy=True, pool_idle_stop=0.3)  # fmt: skip
         assert ctx.cpu_pool is None
         pid = await ctx.cpu(os.getpid, stage="test")
         assert pid != os.getpid() and ctx.cpu_pool is not None
@@ -115,3 +115,34 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_pass_where_every_feed_answers_304_starts_no_extraction_pool(tmp_path: Path) -> None:
+    from ingest.config import load_config
+    from ingest.pipeline.poll import poll_all
+    from ingest.pipeline.runtime import open_context
+    from tests.site.server import RequestRecord, Response, SiteServer
+
+    def feed(record: RequestRecord) -> Response:
+        if record.headers.get("If-None-Match") == '"1"':
+            return Response(304, headers={"ETag": '"1"'})
+        body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+        return Response(200, body, {"Content-Type": "application/rss+xml", "ETag": '"1"'})
+
+    async def one_pass(config: Config) -> tuple[bool, list[str]]:
+        ctx = await open_context(config)
+        try:
+            report = await poll_all(ctx, config.feeds)
+            return ctx.cpu_pool is not None, [str(f.status) for f in report.feeds]
+        finally:
+            await close_context(ctx)
+
+    with SiteServer() as site:
+        site.route("/feed", feed)
+        lines = ["settings:", '  allow_addresses: ["127.0.0.1/32"]', "  workers: 2", "feeds:"]
+        for n in range(3):
+            lines += [f"  - name: f{n}", f"    url: {site.url(f'/feed?n={n}')}"]
+        (tmp_path / "feeds.yaml").write_text("\n".join(lines) + "\n")
+        config = load_config(tmp_path / "feeds.yaml")
+        assert asyncio.run(one_pass(config)) == (True, ["ok"] * 3)  # parsed in the pool
+        assert asyncio.run(one_pass(config)) == (False, ["not_modified"] * 3)

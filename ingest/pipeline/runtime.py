@@ -114,8 +114,13 @@ class Context:
     write_behind: bool = False
     behind: dict[str, StateChange] = field(default_factory=dict)
     behind_writer: asyncio.TimerHandle | None = None
-    # `ingest run`: the process pool is made at its first task and stopped after this
-    # many seconds without one (None: made by open_context, kept for the context's life).
+    # The process pool is made at the first task (open_context): a pass where every
+    # feed answers 304 never starts it, nor the forkserver's second of imports. Made in
+    # a thread, while the event loop goes on fetching.
+    pool_lazy: bool = False
+    pool_starting: asyncio.Future[pebble.ProcessPool | None] | None = None
+    # `ingest run`: stopped after this many seconds without a task (None: kept for the
+    # context's life), made again at the next.
     pool_idle_stop: float | None = None
     pool_tasks: int = 0  # in flight
     pool_idle_timer: asyncio.TimerHandle | None = None
@@ -138,8 +143,8 @@ class Context:
         dies under a task (the OOM killer, a crash in lxml on a hostile page) is replaced
         and the task tried once more. Cancelling the caller kills the worker running it.
         """
-        if self.cpu_pool is None and self.pool_idle_stop is not None and self.workers != 1:
-            self.cpu_pool = make_cpu_pool(self.workers)  # stopped when idle: started again
+        if self.cpu_pool is None and self.pool_lazy:
+            await self._start_pool()
         if self.cpu_pool is None:
             try:
                 async with asyncio.timeout(CPU_TIMEOUT):
@@ -170,6 +175,21 @@ class Context:
             self.pool_tasks -= 1
             if not self.pool_tasks and self.pool_idle_stop is not None:
                 self._stop_pool_later()
+
+    async def _start_pool(self) -> None:
+        """Make the pool (pool_lazy): once, however many tasks wait for it."""
+        if self.pool_starting is None:
+            self.pool_starting = asyncio.ensure_future(
+                asyncio.to_thread(started_cpu_pool, self.workers)
+            )
+        starting = self.pool_starting
+        pool = await asyncio.shield(starting)  # a cancelled caller does not stop it
+        if self.pool_starting is starting:  # the first waiter to resume installs it
+            self.pool_starting = None
+            self.cpu_pool = pool
+            # None: extraction in threads (workers: 1), for good; a pool stopped when
+            # idle (pool_idle_stop) is made again at the next task
+            self.pool_lazy = pool is not None
 
     def _stop_pool_later(self) -> None:
         """(Re)arm the idle timer: the pool stops POOL_IDLE_STOP seconds after its last task."""
@@ -305,6 +325,15 @@ def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
     return ProcessPool(workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx)
 
 
+def started_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
+    """make_cpu_pool, with its workers running (pebble starts them at the first task:
+    here, in the calling thread, not in the event loop's)."""
+    pool = make_cpu_pool(workers)
+    if pool is not None:
+        pool.schedule(int).result(timeout=CPU_TIMEOUT)
+    return pool
+
+
 def start_forkserver() -> multiprocessing.context.ForkServerContext:
     """The context whose forkserver starts the extraction workers, running."""
     # forkserver: workers start from a clean, preloaded process (fork from a threaded
@@ -341,25 +370,20 @@ def open_store(config: Config) -> Store:
 async def open_context(
     config: Config, store: Store | None = None, *, long_lived: bool = False
 ) -> Context:
-    """`long_lived` (`ingest run`): feed rows of not-modified polls written behind, the
-    extraction pool made when needed and stopped when idle (see the constants above)."""
+    """The extraction pool is made when a feed first needs it (Context.pool_lazy).
+    `long_lived` (`ingest run`): feed rows of not-modified polls written behind, and
+    the pool stopped when idle (see the constants above)."""
     # Imported here: read commands open the store through this module, without HTTP.
     from ingest.fetch import Fetcher
 
     s = config.settings
     fetcher = Fetcher.from_settings(s)
-    pool = None
-    if not long_lived:
-        pool = make_cpu_pool(s.workers)
-    elif (s.workers or os.cpu_count() or 1) == 1:
-        make_cpu_pool(1)  # threads: the extraction modules imported now, in this thread
-    else:
-        start_forkserver()  # its imports now, not in the first poll that finds something
     return Context(
         config=config,
         store=store or open_store(config),
         fetcher=fetcher,
-        cpu_pool=pool,
+        cpu_pool=None,
+        pool_lazy=True,
         workers=s.workers,
         db_pool=ThreadPoolExecutor(1, thread_name_prefix="ingest-store"),
         write_behind=long_lived,
@@ -374,6 +398,10 @@ async def close_context(ctx: Context, close_store: bool = True) -> None:
     await ctx.flush_behind()
     if ctx.pool_idle_timer is not None:
         ctx.pool_idle_timer.cancel()
+    if ctx.pool_starting is not None:  # its waiters were cancelled: stop it all the same
+        (started,) = await asyncio.gather(ctx.pool_starting, return_exceptions=True)
+        if not isinstance(started, BaseException):
+            stop_cpu_pool(started)
     await ctx.fetcher.aclose()
     stop_cpu_pool(ctx.cpu_pool)
     ctx.db_pool.shutdown(wait=True)
