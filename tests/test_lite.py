@@ -225,3 +225,58 @@ def test_datetimes_read_back_as_the_orm_reads_them(filled: FilledStore, lite: Li
     assert mine.published_local == orm.published_local
     assert mine.published.tzinfo == UTC and orm.published.tzinfo == UTC
     assert mine.published_local.astimezone(UTC) <= datetime.now(UTC)
+
+
+FULL_CONFIG = """\
+settings:
+  store: data
+  interval: 15m
+  concurrency: 4
+  max_page_bytes: 2MiB
+  max_age: 7d
+  allow_addresses: ["127.0.0.1/32", "::1/128"]
+  log_level: warning
+  dedup: {near_threshold: 0.6, max_updates: 2}
+feeds:
+  - name: a
+    url: https://example.org/a.xml
+    interval: 90s
+    tags: [x, y]
+    language: it
+    allow_addresses: [10.0.0.0/8]
+    extract: {body: div.story, drop: [.ad, "p.credit"]}
+  - name: b
+    url: https://example.org/b.xml
+    enabled: false
+    full_content: true
+    dedup: false
+"""
+
+
+def test_a_remembered_config_is_the_config_a_full_load_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.config import load_config
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    path = tmp_path / "feeds.yaml"
+    path.write_text(FULL_CONFIG, "utf-8")
+    loaded = common.read_config(path)  # a full load, remembered
+    again = common.read_config(path)  # from the cache
+    assert again == loaded == load_config(path)
+    assert again.settings.allow_addresses == loaded.settings.allow_addresses
+    assert again.path == path.absolute() and again.store_dir == tmp_path / "data"
+
+
+def test_a_lenient_load_that_left_a_feed_out_never_serves_a_strict_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.core.errors import ConfigError
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    path = tmp_path / "feeds.yaml"
+    path.write_text("feeds:\n  - name: a\n    url: http://e.org/a\n    interval: soon\n", "utf-8")
+    assert common.read_config(path, lenient=True).feeds == []
+    assert common.read_config(path, lenient=True).feeds == []  # remembered for reading
+    with pytest.raises(ConfigError, match="field 'interval'"):
+        common.read_config(path)  # `ingest poll` still refuses the file

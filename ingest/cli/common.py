@@ -127,18 +127,21 @@ def log_options(fn: F) -> F:
 def read_config(config_path: Path, *, lenient: bool = False) -> Config:
     """The configuration, its warnings said on standard error. `lenient` (read-only
     commands): a feed entry with an error is left out, with a warning, not fatal."""
-    from ingest.cli.reading import remember
-    from ingest.config import load_config
+    from ingest.cli.reading import recall_config, remember
 
     try:
         text: bytes | None = config_path.read_bytes()
     except OSError:
         text = None  # load_config says what is wrong
-    config = load_config(config_path, lenient=lenient)
+    config = recall_config(config_path, text) if text is not None else None
+    if config is None:
+        from ingest.config import load_config
+
+        config = load_config(config_path, lenient=lenient)
+        if text is not None and _unchanged(config_path, text):
+            remember(config, text, strict=not lenient)  # the next start skips the YAML
     for warning in config.warnings:
         click.echo(f"warning: {redact(warning)}", err=True)
-    if text is not None and _unchanged(config_path, text):
-        remember(config, text)  # the read commands' next start skips validation
     return config
 
 
