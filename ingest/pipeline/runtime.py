@@ -378,12 +378,18 @@ async def open_context(
 
     s = config.settings
     fetcher = Fetcher.from_settings(s)
+    threads = (s.workers or os.cpu_count() or 1) == 1
+    if threads:
+        # Extraction in threads: its modules imported now, in the main thread (see
+        # make_cpu_pool). Not lazily in a worker thread: lxml objects made at import in
+        # another thread than the main one are not safe to share (a segfault now and then).
+        make_cpu_pool(1)
     return Context(
         config=config,
         store=store or open_store(config),
         fetcher=fetcher,
         cpu_pool=None,
-        pool_lazy=True,
+        pool_lazy=not threads,
         workers=s.workers,
         db_pool=ThreadPoolExecutor(1, thread_name_prefix="ingest-store"),
         write_behind=long_lived,
