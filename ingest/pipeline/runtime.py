@@ -183,7 +183,12 @@ class Context:
                 asyncio.to_thread(started_cpu_pool, self.workers)
             )
         starting = self.pool_starting
-        pool = await asyncio.shield(starting)  # a cancelled caller does not stop it
+        try:
+            pool = await asyncio.shield(starting)  # a cancelled caller does not stop it
+        except Exception as exc:  # the next task tries again
+            if self.pool_starting is starting:
+                self.pool_starting = None
+            raise ExtractError(f"the extraction workers did not start: {exc!r}") from exc
         if self.pool_starting is starting:  # the first waiter to resume installs it
             self.pool_starting = None
             self.cpu_pool = pool
@@ -341,9 +346,7 @@ def start_forkserver() -> multiprocessing.context.ForkServerContext:
     ctx = multiprocessing.get_context("forkserver")
     # Only what workers run: not the database, HTTP or CLI layers (half the import time)
     ctx.set_forkserver_preload([*EXTRACTION_MODULES, "ingest.pipeline.prepare", "numpy"])
-    # Started now, not at the first task: its imports (a second of CPU) run while this
-    # process opens the store and fetches the first feeds, instead of before the first
-    # feed can be parsed.
+    # Its imports (a second of CPU) run in the forkserver; the workers it forks have them.
     multiprocessing.forkserver.ensure_running()
     return ctx
 
