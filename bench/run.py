@@ -140,12 +140,16 @@ def count_marked_files(folder: Path) -> int:
     return sum(b"benchf" in p.read_bytes() for p in folder.rglob("*.txt"))
 
 
-def ours(work: Path, farm: FarmProcess, label: str, args: argparse.Namespace) -> dict[str, Any]:
+def ours(
+    work: Path, farm: FarmProcess, label: str, args: argparse.Namespace, root: str | None = None
+) -> dict[str, Any]:
+    """`ingest poll` in `work`, from this tree (or --ingest-root, or `root`)."""
     config = work / "feeds.yaml"
     if not config.exists():
         write_config(work, farm, args)
     before = count_articles(work) if (work / "store" / "ingest.db").exists() else 0
-    env = {**os.environ, "PYTHONPATH": args.ingest_root} if args.ingest_root else None
+    root = root or args.ingest_root
+    env = {**os.environ, "PYTHONPATH": root} if root else None
     r = measured([PY, "-m", "ingest", "poll", "--config", str(config)], work, farm, label, env)
     r["articles"] = count_articles(work) - before
     return r
@@ -234,27 +238,49 @@ def run_suite(farm: FarmProcess, args: argparse.Namespace, size: int) -> dict[st
               f"articles={result.get('articles')} pss={result['peak_pss_tree_mb']:.0f}MB "
               f"farm_cpu={result['farm_cpu']:.2f}s rc={result['rc']}", flush=True)  # fmt: skip
 
+    wanted = set(args.scenarios.split(","))
+    suite = args.suite and size == args.sizes[0]
     for run in range(args.runs):
         print(f"size {size}, run {run + 1}/{args.runs}", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             work = Path(tmp)
+            based = work / "base"  # the base tree's own store, polled alternately
+            based.mkdir()
             farm.set(round_=1)
-            keep("first", ours(work, farm, "first", args))
-            if args.suite and size == args.sizes[0]:
-                keep("steady", ours(work, farm, "steady", args))
+            # B C order alternates between runs: neither always runs on a warmer machine
+            order = [("", work, None), (" (base)", based, args.base_root)]
+            order = [o for o in order if o[0] == "" or args.base_root]
+            if run % 2:
+                order.reverse()
+            for suffix, folder, root in order:
+                keep("first" + suffix, ours(folder, farm, "first" + suffix, args, root))
+            if suite and "steady" in wanted:
+                for suffix, folder, root in order:
+                    keep("steady" + suffix, ours(folder, farm, "steady" + suffix, args, root))
+            if suite and "new" in wanted:
                 farm.set(round_=2)
                 keep("new", ours(work, farm, "new", args))
+            if suite and "latency" in wanted:
                 farm.set(round_=1, latency=args.latency)
                 lat = work / "latency"
                 lat.mkdir()
                 keep("latency", ours(lat, farm, "latency", args))
-                farm.set(round_=1)
-                if args.contender:
-                    keep("trafilatura", trafilatura_cli(work, farm, "trafilatura"))
+            farm.set(round_=1)
+            if suite and args.contender and "trafilatura" in wanted:
+                keep("trafilatura", trafilatura_cli(work, farm, "trafilatura"))
+            if suite and "script" in wanted:
                 keep("script", script(work, farm, "script", args))
+            if suite and args.startup and run == 0:
+                from bench.startup import measure as startup
+
+                print("  start-up of the commands", flush=True)
+                STARTUP[size] = startup(work, args.base_root, args.startup)
             if args.keep:
                 shutil.copytree(work, Path(args.out) / f"work-{size}-{run}", dirs_exist_ok=True)
     return runs
+
+
+STARTUP: dict[int, dict[str, Any]] = {}  # size -> bench/startup.py's figures
 
 
 def median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -272,17 +298,20 @@ def summarize(size: int, runs: dict[str, list[dict]], floor: dict[str, float],
     first = rows["first"]
     for name, row in rows.items():
         row["articles_per_s"] = row.get("articles", 0) / row["wall"] if row["wall"] else 0
-        if name in ("first", "latency", "trafilatura", "script"):
+        if name in ("first", "first (base)", "latency", "trafilatura", "script"):
             row["x_extraction_limit"] = row["wall"] / (floor["plain_cpu"] / cores)
             row["x_ours_first_wall"] = row["wall"] / first["wall"]
-        if name == "steady":
+        if name.startswith("steady"):
             row["feeds_per_s_pass"] = feeds / row["pass_seconds"] if row.get("pass_seconds") else 0
             row["feeds_per_s_wall"] = feeds / row["wall"]
     # overhead: CPU that is not plain extraction, as a share of plain extraction; split
     # into what our extract_page adds (metadata, cleaning) and everything else
     first["overhead_vs_plain_extract"] = (first["cpu"] - floor["plain_cpu"]) / floor["plain_cpu"]
     first["non_extraction_vs_our_extract"] = (first["cpu"] - floor["ours_cpu"]) / floor["ours_cpu"]
-    return {"size": size, "feeds": feeds, "items": args.items, "floor": floor, "rows": rows}
+    out = {"size": size, "feeds": feeds, "items": args.items, "floor": floor, "rows": rows}
+    if size in STARTUP:
+        out["startup"] = STARTUP[size]
+    return out
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -311,7 +340,7 @@ def markdown(report: dict[str, Any]) -> str:
         ]
         for name, r in s["rows"].items():
             extra = ""
-            if name == "steady":
+            if name.startswith("steady"):
                 extra = f" ({r.get('feeds_per_s_pass', 0):.0f} feeds/s in the pass, " \
                         f"{r['feeds_per_s_wall']:.0f} incl. start-up)"  # fmt: skip
             lines.append(
@@ -329,6 +358,23 @@ def markdown(report: dict[str, Any]) -> str:
             f"{first['non_extraction_vs_our_extract']:.0%}. Medians of {first['runs']} runs.",
             "",
         ]
+        base_rows = [n for n in s["rows"] if n.endswith(" (base)")]
+        for name in base_rows:
+            mine, theirs = s["rows"][name.removesuffix(" (base)")], s["rows"][name]
+            lines.append(
+                f"- {name.removesuffix(' (base)')}: {mine['wall'] / theirs['wall']:.2f}x the "
+                f"base's wall time, {mine['cpu'] / theirs['cpu']:.2f}x its CPU (same run)"
+            )
+        if base_rows:
+            lines.append("")
+        if "startup" in s:
+            from bench.startup import markdown as startup_md
+
+            lines += ["Start-up of the commands on this store (medians, output to a pipe):",
+                      "", startup_md(s["startup"]), ""]  # fmt: skip
+    if "daemon" in report:
+        lines += ["## The idle daemon (bench/daemon_idle.py, the same run)", "",
+                  "```", report["daemon"], "```", ""]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -381,6 +427,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the work folders in --out")
     p.add_argument("--out", default=str(BENCH / "results"))
     p.add_argument(
+        "--scenarios",
+        default="first,steady,new,latency,trafilatura,script",
+        help="suite scenarios to run (comma-separated; first always runs)",
+    )
+    p.add_argument(
+        "--base-root",
+        default=None,
+        help="also poll with the `ingest` of this tree (first, steady), alternately",
+    )
+    p.add_argument(
+        "--startup", type=int, default=0, metavar="RUNS",
+        help="time the commands' start-up (bench/startup.py) RUNS times on the suite's store",
+    )  # fmt: skip
+    p.add_argument(
+        "--daemon", type=float, default=0, metavar="SECONDS",
+        help="measure the idle daemon (bench/daemon_idle.py) over a SECONDS window",
+    )  # fmt: skip
+    p.add_argument(
         "--ingest-root",
         default=None,
         help="run `ingest` from this tree (PYTHONPATH), e.g. a scratch copy with a fix",
@@ -421,6 +485,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "ours_ms_per_page": 1000 * statistics.mean(costs["ours"]),
         }
         report["sizes"].append(summarize(size, runs, floor, args, feeds))
+    if args.daemon:
+        from bench import daemon_idle
+
+        print("the idle daemon", flush=True)
+        idle = argparse.Namespace(feeds=32, interval=5.0, seconds=args.daemon, warmup=75.0,
+                                  base_root=args.base_root, profile=None)  # fmt: skip
+        report["daemon"] = daemon_idle.report(idle, daemon_idle.run(idle))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     (out / f"bench-{stamp}.json").write_text(json.dumps(report, indent=2))
     (out / f"bench-{stamp}.md").write_text(markdown(report))

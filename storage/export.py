@@ -14,13 +14,17 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ingest.core.errors import StorageError
 from storage import files
-from storage.models import Article, ArticleSource
-from storage.search import Query, iter_batches, sources_for
-from storage.store import Store
+
+if TYPE_CHECKING:
+    # Imported where used: `record` also serves the read commands' fast path
+    # (storage/lite.py), whose articles are not ORM rows and which must not load SQLAlchemy.
+    from storage.models import Article, ArticleSource
+    from storage.search import Query
+    from storage.store import Store
 
 Progress = Callable[[int], None]  # called with the number of articles just done
 
@@ -67,6 +71,8 @@ def to_json_line(rec: dict[str, Any]) -> str:
 
 def iter_records(store: Store, query: Query) -> Iterator[dict[str, Any]]:
     """The records of the matching articles, with their sources, streamed."""
+    from storage.search import iter_batches, sources_for
+
     for batch in iter_batches(store, query):
         sources = sources_for(store, [a.id for a in batch])
         for article in batch:
@@ -89,6 +95,8 @@ def export_txt(store: Store, query: Query, folder: Path, progress: Progress | No
 
     `folder/2022-11/000_<id>.txt` for the store's `articles/2022-11/000_<id>.txt`.
     """
+    from storage.search import iter_batches
+
     written = 0
     for batch in iter_batches(store, query):
         for article in batch:

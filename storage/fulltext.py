@@ -33,13 +33,16 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
-
-from sqlalchemy import ColumnElement, Text, cast, func, literal_column, text
-from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.engine import Connection, Engine
+from typing import TYPE_CHECKING, Any
 
 from ingest.core.errors import QueryError
+
+if TYPE_CHECKING:
+    # SQLAlchemy is imported where it is used: the query syntax (parse_query, to_fts5)
+    # also serves the read commands' SQLite fast path (storage/lite.py), which must not
+    # pay SQLAlchemy's import (a sixth of a second).
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.engine import Connection, Engine
 
 log = logging.getLogger("ingest")
 
@@ -126,6 +129,8 @@ def _install_sqlite(conn: Connection) -> None:
 
 
 def _install_postgresql(conn: Connection) -> None:
+    from sqlalchemy import text
+
     # Two processes opening a new store at once must not both create the configuration.
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('news-ingest fulltext'))"))
     exists = conn.execute(
@@ -158,6 +163,8 @@ def _install_postgresql(conn: Connection) -> None:
 
 def _unaccent_schema(conn: Connection) -> str | None:
     """The schema of the `unaccent` dictionary, creating the extension if we may."""
+    from sqlalchemy import text
+
     find = text(
         "SELECT n.nspname FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace "
         "WHERE d.dictname = 'unaccent' LIMIT 1"
@@ -271,6 +278,9 @@ def to_tsquery(query: SearchQuery) -> ColumnElement[Any]:
     is one lexeme, a phrase or `Mosca-Astana` a <-> chain). `websearch_to_tsquery` is not
     used: it gives AND precedence over OR, the opposite of this syntax.
     """
+    from sqlalchemy import Text, cast, func, literal_column
+    from sqlalchemy.dialects.postgresql import TSQUERY
+
     config: ColumnElement[Any] = literal_column(f"'{PG_CONFIG}'::regconfig")
 
     def term(t: Term) -> ColumnElement[Any]:

@@ -17,13 +17,11 @@ listings and files show, and `until` includes that whole day; a datetime is an i
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, column, func, literal_column, or_, table
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
@@ -33,164 +31,35 @@ from sqlmodel.sql.expression import SelectOfScalar
 from ingest.core.errors import QueryError, StorageError
 from storage import fulltext
 from storage.models import Article, ArticleSource, to_utc
+from storage.query import DEFAULT_LIMIT as DEFAULT_LIMIT
+from storage.query import MAX_AHEAD as _MAX_AHEAD
+from storage.query import MAX_BEHIND as _MAX_BEHIND
+from storage.query import SORTS as SORTS
+from storage.query import Query as Query
+from storage.query import QueryOptions as QueryOptions
+from storage.query import Sort as Sort
+from storage.query import Tagged as Tagged
+from storage.query import check_known_feeds
+from storage.query import make_query as make_query
+from storage.query import parse_bound as parse_bound
+from storage.query import resolve_feeds as resolve_feeds
+from storage.query import snippet as snippet
 from storage.store import Store
 
-Sort = Literal["relevance", "date"]
-SORTS: tuple[Sort, ...] = ("relevance", "date")
-DEFAULT_LIMIT = 50
-# UTC offsets in use span -12:00 to +14:00: a local day lies within these bounds in UTC.
-_MAX_AHEAD, _MAX_BEHIND = timedelta(hours=14), timedelta(hours=12)
 _BATCH = 500
 
 _fts = table(fulltext.FTS_TABLE, column("rowid"))
 
 
-@dataclass(frozen=True)
-class Query:
-    """What to find. `feeds=None`: any feed; an empty set matches nothing."""
-
-    text: str | None = None
-    feeds: frozenset[str] | None = None
-    since: date | datetime | None = None
-    until: date | datetime | None = None
-    lang: str | None = None
-    sort: Sort | None = None  # default: relevance with a text, else date
-    limit: int | None = DEFAULT_LIMIT
-    offset: int = 0
-
-
-@dataclass(frozen=True)
-class QueryOptions:
-    """What to find as loose values, from a CLI, a URL or a notebook; `make_query` checks
-    them. Built once where the values arrive; `dataclasses.replace` adds the rest."""
-
-    text: str | None = None
-    feeds: Iterable[str] | None = None  # None: any feed; empty: none
-    tags: Sequence[str] = ()  # narrow to feeds with any of these tags (see make_query)
-    since: date | datetime | str | None = None
-    until: date | datetime | str | None = None
-    lang: str | None = None
-    sort: str | None = None
-    limit: int | None = DEFAULT_LIMIT
-    offset: int = 0
-
-
-class Tagged(Protocol):
-    """A configured feed, as far as tags are concerned (ingest.config.FeedSpec)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def tags(self) -> Sequence[str]: ...
-
-
-def make_query(options: QueryOptions | None = None, configured: Iterable[Tagged] = ()) -> Query:
-    """A validated Query from loose values; `configured` feeds resolve `options.tags`."""
-    o = options or QueryOptions()
-    if o.sort is not None and o.sort not in SORTS:
-        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {o.sort!r}")
-    if o.sort == "relevance" and not (o.text and o.text.strip()):
-        raise QueryError("sorting by relevance needs a search text")
-    if o.limit is not None and o.limit < 0:
-        raise QueryError(f"limit must be zero or more, not {o.limit}")
-    if o.offset < 0:
-        raise QueryError(f"offset must be zero or more, not {o.offset}")
-    # feeds="wire" means the feed, not its letters
-    feeds = [o.feeds] if isinstance(o.feeds, str) else o.feeds
-    if o.tags:
-        feed_tags = {f.name: f.tags for f in configured}
-        feeds = resolve_feeds(list(feeds or ()), o.tags, feed_tags)
-    query = Query(
-        text=o.text.strip() if o.text and o.text.strip() else None,
-        feeds=frozenset(feeds) if feeds is not None else None,
-        since=parse_bound(o.since, "since"),
-        until=parse_bound(o.until, "until"),
-        lang=o.lang.strip().lower() if o.lang and o.lang.strip() else None,
-        sort=o.sort,  # narrowed to Sort by the check against SORTS above
-        limit=o.limit,
-        offset=o.offset,
-    )
-    if query.text:
-        fulltext.parse_query(query.text)  # fail early, before any database work
-    return query
-
-
-_AGO_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$", re.IGNORECASE)
-_AGO_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_bound(
-    value: date | datetime | str | None, name: str, now: datetime | None = None
-) -> date | datetime | None:
-    """A date (YYYY-MM-DD), an ISO 8601 datetime, or a duration back from `now` (7d,
-    12h, 2w: the units of feeds.yaml); QueryError otherwise."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        raw = value.strip()
-        if not raw:
-            return None
-        if m := _AGO_RE.match(raw):
-            seconds = float(m[1]) * _AGO_UNITS[m[2].lower()]
-            try:
-                return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
-            except OverflowError:
-                raise QueryError(f"{name}: {raw!r} reaches back before year 1") from None
-        try:
-            value = (
-                date.fromisoformat(raw)
-                if len(raw) == 10
-                else datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            )
-        except ValueError:
-            raise QueryError(
-                f"{name}: expected a date such as 2022-11-01, a datetime such as "
-                f"2022-11-01T08:00:00+01:00 or a duration back from now such as 7d, "
-                f"not {value!r}"
-            ) from None
-    # The date window arithmetic needs room on both sides of the calendar.
-    if not 1000 <= value.year <= 9000:
-        raise QueryError(f"{name}: the year must be between 1000 and 9000, not {value.year}")
-    return value
-
-
 def check_feeds(store: Store, query: Query, configured: Iterable[str]) -> None:
     """QueryError naming the known feeds when `query` asks for a feed that is neither
     configured nor in the store: a typo must not silently find nothing."""
-    if not query.feeds:
-        return
-    configured = list(configured)
-    unknown = sorted(set(query.feeds) - set(configured))
-    if unknown:
-        unknown = sorted(set(unknown) - _stored_feeds(store))
-    if unknown:
-        known = ", ".join(configured) or "none"
-        which = ", ".join(repr(u) for u in unknown)
-        raise QueryError(f"no feed named {which} (feeds: {known})")
+    check_known_feeds(query, configured, lambda: _stored_feeds(store))
 
 
 def _stored_feeds(store: Store) -> set[str]:
     with store.session() as s:
         return set(s.exec(select(ArticleSource.feed).distinct()))
-
-
-def resolve_feeds(
-    feeds: Collection[str], tags: Collection[str], feed_tags: Mapping[str, Sequence[str]]
-) -> frozenset[str] | None:
-    """The feeds to search: named ones, narrowed to those with any of `tags`.
-
-    None when neither is given (any feed). `feed_tags` maps each configured feed to its
-    tags; an unknown tag is an error, so a typo does not silently find nothing.
-    """
-    if not tags:
-        return frozenset(feeds) if feeds else None
-    known = sorted({t for ts in feed_tags.values() for t in ts})
-    for tag in tags:
-        if tag not in known:
-            raise QueryError(f"no feed has the tag {tag!r} (tags: {', '.join(known) or 'none'})")
-    tagged = {name for name, ts in feed_tags.items() if set(ts) & set(tags)}
-    return frozenset(tagged & set(feeds)) if feeds else frozenset(tagged)
 
 
 # -- running a query ----------------------------------------------------------------
@@ -331,29 +200,3 @@ def _errors(query: Query) -> Iterator[None]:
         raise StorageError(f"database error while searching: {message}") from exc
     except SQLAlchemyError as exc:
         raise StorageError(f"database error while searching: {exc}") from exc
-
-
-# -- what people see of a match ------------------------------------------------------
-
-
-def snippet(article: Article, text: str | None, width: int = 90) -> str:
-    """The part of the lead or body around the first word of `text` found (case and
-    accents ignored, as in the index); the lead's start when no word is found there."""
-    body = " ".join(filter(None, [article.lead, article.body]))
-    body = " ".join(body.split())
-    if not body:
-        return ""
-    at = -1
-    if text:
-        folded = _fold(body)
-        words = [t for clause in fulltext.parse_query(text).required for t in clause]
-        hits = [folded.find(_fold(w.text)) for w in words]
-        at = min((h for h in hits if h >= 0), default=-1)
-    start = max(0, at - width // 3) if at >= 0 else 0
-    piece = body[start : start + width]
-    return ("…" if start else "") + piece + ("…" if start + width < len(body) else "")
-
-
-def _fold(value: str) -> str:
-    """Lower case without accents, one character for one: positions stay the same."""
-    return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch).lower()[:1] or ch for ch in value)

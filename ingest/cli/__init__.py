@@ -2,6 +2,11 @@
 
 Each command loads the configuration once, calls the library, and prints. IngestError
 becomes a clean message and a non-zero exit here, and only here.
+
+Start-up time is a feature (`ingest list` should feel instant): the command modules
+import only click at load time; each command imports what it uses when it runs
+(tests/test_cli_startup.py keeps pydantic, SQLAlchemy, rich and the pipeline out of
+`ingest --help` and of the read commands' fast path).
 """
 
 from __future__ import annotations
@@ -16,13 +21,12 @@ from ingest import __version__
 from ingest.cli import articles, feeds, maintenance, status_view, tools, worker
 from ingest.cli.common import (
     config_option,
-    console,
     handle_errors,
     load,
     log_options,
     read_config,
+    stderr_console,
 )
-from ingest.pipeline.report import setup_logging
 
 
 class IngestGroup(click.Group):
@@ -114,6 +118,7 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
     from ingest.cli.output import poll_progress
     from ingest.pipeline.poll import poll as run_poll
     from ingest.pipeline.poll import select_feeds
+    from ingest.pipeline.report import setup_logging
 
     config = load(config_path, log_level)
     specs = select_feeds(config, feeds)
@@ -122,6 +127,7 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
             f"no enabled feeds in {config.path}: add one with `ingest feeds add URL`"
         )
     quiet = log_level == "ERROR"
+    console = stderr_console()
     if console.is_terminal and log_level is None and config.settings.log_level in ("DEBUG", "INFO"):
         setup_logging("WARNING")  # the bar says what INFO lines would
     with poll_progress(console, len(specs)) as bars:
@@ -156,6 +162,8 @@ def serve_api(config_path: Path, host: str, port: int) -> None:
         raise click.ClickException(
             f"the API needs FastAPI and uvicorn: pip install 'news-ingest[api]' ({exc})"
         ) from exc
+    from ingest.pipeline.report import setup_logging
+
     config = read_config(config_path, lenient=True)
     setup_logging(config.settings.log_level)
     if host not in ("127.0.0.1", "::1", "localhost"):

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from ingest.cli.common import F, config_option, console, handle_errors, read_config
+from ingest.cli.common import F, config_option, handle_errors, read_config, stderr_console
 
 if TYPE_CHECKING:
-    from storage.search import QueryOptions
+    from ingest.cli.reading import Reader
+    from storage.query import Query, QueryOptions
 
 
 @click.command()
@@ -36,10 +35,10 @@ def show(config_path: Path, article_id: str, as_json: bool) -> None:
 
     Example: ingest show 2c2a57; ingest show 9 | cmp - store/articles/2022-11/009_*.txt
     """
-    from ingest.pipeline.runtime import open_store
+    from ingest.cli.reading import open_reader, read_config_fast
 
-    config = read_config(config_path, lenient=True)
-    with open_store(config) as store:
+    config = read_config_fast(config_path)
+    with open_reader(config) as store:
         article = store.resolve(article_id)
         if not as_json:
             # Byte-identical to the file when piped; a newline on a terminal only, so the
@@ -66,7 +65,7 @@ def filter_options(fn: F) -> F:
         lang: str | None,
         **kwargs: Any,
     ) -> Any:
-        from storage.search import QueryOptions  # not at import: `ingest --help` stays quick
+        from storage.query import QueryOptions  # not at import: `ingest --help` stays quick
 
         # No --feed means any feed (an empty tuple would mean none).
         filters = QueryOptions(feeds=feeds or None, tags=tags, since=since, until=until, lang=lang)
@@ -115,14 +114,14 @@ def list_articles(config_path: Path, limit: int, filters: QueryOptions) -> None:
     Example: ingest list --limit 5 --since 7d
     """
     from ingest.cli.output import stdout_closed_ok
-    from ingest.pipeline.runtime import open_store
-    from storage.search import check_feeds, make_query, run
+    from ingest.cli.reading import open_reader, read_config_fast
+    from storage.query import make_query
 
-    config = read_config(config_path, lenient=True)
+    config = read_config_fast(config_path)
     query = make_query(replace(filters, sort="date", limit=limit or None), config.feeds)
-    with open_store(config) as store, stdout_closed_ok():
-        check_feeds(store, query, (f.name for f in config.feeds))
-        articles = run(store, query)
+    with open_reader(config) as store, stdout_closed_ok():
+        store.check_feeds(query, [f.name for f in config.feeds])
+        articles = store.run(query)
         if not sys.stdout.isatty():
             for a in articles:
                 path = store.path_of(a)
@@ -136,6 +135,9 @@ def list_articles(config_path: Path, limit: int, filters: QueryOptions) -> None:
                 err=True,
             )
             return
+        from rich.console import Console
+        from rich.table import Table
+
         table = Table("date", "feed", "title", "id", "path")
         table.columns[3].no_wrap = True
         table.columns[4].overflow = "fold"  # a path is never cut, only wrapped
@@ -208,27 +210,29 @@ def query_articles(
     Example: ingest query putin -zelensky --since 7d --format jsonl | jq .title
     """
     from ingest.cli.output import stdout_closed_ok, write_results
-    from ingest.pipeline.runtime import open_store
-    from storage.search import check_feeds, make_query
+    from ingest.cli.reading import open_reader, read_config_fast
+    from storage.query import make_query
 
     text = " ".join(w.removeprefix(EXCLUDED) for w in words) or None
-    config = read_config(config_path, lenient=True)
+    config = read_config_fast(config_path)
     options = replace(filters, text=text, sort=sort, limit=limit or None, offset=offset)
     query = make_query(options, config.feeds)
-    with open_store(config) as store, stdout_closed_ok():
-        check_feeds(store, query, (f.name for f in config.feeds))
-        terminal = Console() if sys.stdout.isatty() else None
+    with open_reader(config) as store, stdout_closed_ok():
+        store.check_feeds(query, [f.name for f in config.feeds])
+        terminal = None
+        if sys.stdout.isatty():
+            from rich.console import Console
+
+            terminal = Console()
         shown = write_results(store, query, fmt, sys.stdout, terminal)
         if terminal:
             click.echo(total_line(store, query, shown), err=True)
 
 
-def total_line(store: Any, query: Any, shown: int) -> str:
-    from storage.search import count
-
+def total_line(store: Reader, query: Query, shown: int) -> str:
     if not shown:
         return "no matching articles"
-    total = count(store, query)
+    total = store.count(query)
     more = " (--limit 0 for all, or --offset N)" if total > shown else ""
     return f"{shown} of {total} matching articles{more}"
 
@@ -269,6 +273,6 @@ def export_articles(
     query = make_query(replace(filters, text=text, limit=None), config.feeds)
     with open_store(config) as store, stdout_closed_ok():
         check_feeds(store, query, (f.name for f in config.feeds))
-        done = run_export(store, query, fmt, folder, console)
+        done = run_export(store, query, fmt, folder, stderr_console())
     if folder is not None:
         click.echo(f"exported {done} article{'' if done == 1 else 's'} to {folder}", err=True)

@@ -10,18 +10,35 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
-from ingest.config import CONFIG_ENV, DEFAULT_CONFIG, LOG_LEVELS, Config, load_config
 from ingest.core.errors import IngestError
 from ingest.core.redact import redact
-from ingest.pipeline.report import setup_logging
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ingest.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console(stderr=True)
+
+# ingest.config's names, repeated here: importing ingest.config loads pydantic and
+# ruamel (a fifth of a second), which `ingest --help` and the read commands' fast path
+# (reading.py) never need. tests/test_cli_startup.py checks that they agree.
+CONFIG_ENV = "INGEST_CONFIG"
+DEFAULT_CONFIG = "feeds.yaml"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@functools.cache
+def stderr_console() -> Console:
+    """The console of progress bars and warnings (standard error), made on first use:
+    rich costs start-up time that commands printing no bar should not pay."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 class CleanError(click.ClickException):
@@ -110,13 +127,35 @@ def log_options(fn: F) -> F:
 def read_config(config_path: Path, *, lenient: bool = False) -> Config:
     """The configuration, its warnings said on standard error. `lenient` (read-only
     commands): a feed entry with an error is left out, with a warning, not fatal."""
-    config = load_config(config_path, lenient=lenient)
+    from ingest.cli.reading import recall_config, remember
+
+    try:
+        text: bytes | None = config_path.read_bytes()
+    except OSError:
+        text = None  # load_config says what is wrong
+    config = recall_config(config_path, text) if text is not None else None
+    if config is None:
+        from ingest.config import load_config
+
+        config = load_config(config_path, lenient=lenient)
+        if text is not None and _unchanged(config_path, text):
+            remember(config, text, strict=not lenient)  # the next start skips the YAML
     for warning in config.warnings:
         click.echo(f"warning: {redact(warning)}", err=True)
     return config
 
 
+def _unchanged(path: Path, text: bytes) -> bool:
+    """Is the file still `text` (not edited while it was loaded)?"""
+    try:
+        return path.read_bytes() == text
+    except OSError:
+        return False
+
+
 def load(config_path: Path, log_level: str | None = None) -> Config:
+    from ingest.pipeline.report import setup_logging
+
     config = read_config(config_path)
     setup_logging(log_level or config.settings.log_level)
     return config

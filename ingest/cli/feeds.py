@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import click
 
 from ingest.cli.common import config_option, handle_errors, read_config
-from ingest.config import Config, FeedSpec
 
 # ingest.sources (and with it httpx) is imported inside the commands, as everywhere in
 # the CLI: `ingest --help` and `ingest list` do not pay for it.
 
 if TYPE_CHECKING:
+    from ingest.config import Config, FeedSpec
     from ingest.sources.discover import Discovery
     from ingest.sources.health import FeedHealth
 

@@ -17,18 +17,15 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress
 
-from storage.export import export_jsonl, export_txt, iter_records, to_json_line
-from storage.models import Article
-from storage.search import Query, count, iter_batches
-from storage.store import Store
+    from ingest.cli.reading import Reader
+    from storage.query import Query
+    from storage.store import Store
 
 T = TypeVar("T")
 FORMATS = ("table", "json", "jsonl", "csv", "paths", "text")
@@ -37,12 +34,12 @@ _HEADER_RE = re.compile(r"^==> (.+) <==\n", re.MULTILINE)
 
 
 def write_results(
-    store: Store, query: Query, fmt: str, out: TextIO, terminal: Console | None = None
+    store: Reader, query: Query, fmt: str, out: TextIO, terminal: Console | None = None
 ) -> int:
     """Print the matching articles in `fmt`; return how many. `terminal`: draw a table."""
     if fmt == "table" and terminal is not None:
         return _table(store, query, terminal)
-    writers: dict[str, Callable[[Store, Query, TextIO], int]] = {
+    writers: dict[str, Callable[[Reader, Query, TextIO], int]] = {
         "table": _tsv,
         "json": _json,
         "jsonl": _jsonl,
@@ -53,13 +50,25 @@ def write_results(
     return writers[fmt](store, query, out)
 
 
-def _articles(store: Store, query: Query) -> Iterator[Article]:
-    for batch in iter_batches(store, query):
+def _articles(store: Reader, query: Query) -> Iterator[Any]:
+    for batch in store.iter_batches(query):
         yield from batch
 
 
-def _table(store: Store, query: Query, terminal: Console) -> int:
-    from storage.search import snippet
+def _records(store: Reader, query: Query) -> Iterator[dict[str, Any]]:
+    """storage.export.iter_records, through the Reader."""
+    from storage.export import record
+
+    for batch in store.iter_batches(query):
+        sources = store.sources_for([a.id for a in batch])
+        for article in batch:
+            yield record(article, sources[article.id])
+
+
+def _table(store: Reader, query: Query, terminal: Console) -> int:
+    from rich.table import Table
+
+    from storage.query import snippet
 
     columns = ["date", "feed", "title", "id"] + (["match"] if query.text else [])
     table = Table(*columns)
@@ -81,26 +90,28 @@ def _write_each(items: Iterable[T], out: TextIO, text: Callable[[T], str], sep: 
     return n
 
 
-def _tsv(store: Store, query: Query, out: TextIO) -> int:
-    def line(a: Article) -> str:
+def _tsv(store: Reader, query: Query, out: TextIO) -> int:
+    def line(a: Any) -> str:
         return f"{a.published_local.date()}\t{a.feed}\t{a.title}\t{a.id}\n"
 
     return _write_each(_articles(store, query), out, line)
 
 
-def _json(store: Store, query: Query, out: TextIO) -> int:
+def _json(store: Reader, query: Query, out: TextIO) -> int:
     out.write("[")
-    records = iter_records(store, query)
+    records = _records(store, query)
     n = _write_each(records, out, lambda r: "\n" + json.dumps(r, ensure_ascii=False, indent=2), ",")
     out.write("\n]\n" if n else "]\n")
     return n
 
 
-def _jsonl(store: Store, query: Query, out: TextIO) -> int:
-    return _write_each(iter_records(store, query), out, lambda r: to_json_line(r) + "\n")
+def _jsonl(store: Reader, query: Query, out: TextIO) -> int:
+    from storage.export import to_json_line
+
+    return _write_each(_records(store, query), out, lambda r: to_json_line(r) + "\n")
 
 
-def _csv(store: Store, query: Query, out: TextIO) -> int:
+def _csv(store: Reader, query: Query, out: TextIO) -> int:
     """RFC 4180 CSV with a header row, for spreadsheets and sqlite-utils/csvkit."""
     import csv
 
@@ -115,12 +126,12 @@ def _csv(store: Store, query: Query, out: TextIO) -> int:
     return n
 
 
-def _paths(store: Store, query: Query, out: TextIO) -> int:
+def _paths(store: Reader, query: Query, out: TextIO) -> int:
     return _write_each(_articles(store, query), out, lambda a: f"{store.path_of(a)}\n")
 
 
-def _text(store: Store, query: Query, out: TextIO) -> int:
-    def document(a: Article) -> str:
+def _text(store: Reader, query: Query, out: TextIO) -> int:
+    def document(a: Any) -> str:
         return f"==> {store.path_of(a)} <==\n{store.render(a)}\n"
 
     return _write_each(_articles(store, query), out, document, sep="\n")
@@ -194,6 +205,9 @@ def poll_progress(
 
 def run_export(store: Store, query: Query, fmt: str, folder: Path | None, console: Console) -> int:
     """`ingest export`: txt files under `folder`, or JSON lines to a file or stdout."""
+    from storage.export import export_jsonl, export_txt
+    from storage.search import count
+
     with progress_bar(console, count(store, query), "exporting") as advance:
         if fmt == "txt":
             assert folder is not None

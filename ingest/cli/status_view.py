@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console, Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
 from ingest.cli.common import config_option, handle_errors, read_config
-from ingest.config import Config
 from ingest.core.errors import ConfigError
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from ingest.config import Config
     from ingest.service.status import FeedStatus, SiteHealth
 
 LAST_ERROR_CHARS = 60
@@ -71,6 +70,8 @@ def status(config_path: Path, name: str | None, fmt: str, sites: bool, days: flo
 
 def print_table(renderable: RenderableType) -> None:
     """A box table on a terminal; plain aligned text, no colour, when piped."""
+    from rich.console import Console
+
     if sys.stdout.isatty():
         Console(width=max(Console().width, 120)).print(renderable)
         return
@@ -83,6 +84,8 @@ def print_table(renderable: RenderableType) -> None:
 def _plain(renderable: RenderableType) -> RenderableType:
     """The same table without its box and title lines."""
     from rich import box
+    from rich.console import Group
+    from rich.table import Table
 
     parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
     for part in parts:
@@ -153,6 +156,10 @@ def sites_report(config: Config, now: datetime, days: float) -> SitesReport:
 
 
 def feeds_table(report: FeedsReport, config: Config) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     now = report.generated_at
     table = Table(
         "feed",
@@ -248,6 +255,9 @@ def feed_lines(row: FeedStatus, config: Config, now: datetime) -> list[str]:
 
 
 def sites_table(report: SitesReport) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(
         "site",
         "articles",

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from ingest.cli.common import CleanError, config_option, handle_errors, read_config
-from ingest.config import DEFAULT_CONFIG, parse_duration
+from ingest.cli.common import DEFAULT_CONFIG, CleanError, config_option, handle_errors, read_config
 
 
 @click.command()
@@ -69,6 +68,7 @@ def prune(config_path: Path, older_than: str, dry_run: bool) -> None:
 
     Example: ingest prune --older-than 90d --dry-run
     """
+    from ingest.config import parse_duration
     from ingest.pipeline.runtime import open_store
     from storage.retention import prune as prune_store
 

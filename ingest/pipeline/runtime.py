@@ -25,6 +25,7 @@ from ingest.core import dedup
 from ingest.core.errors import ExtractError
 from ingest.core.types import FeedState
 from ingest.pipeline.report import FeedReport, log
+from storage.feed_states import changed_fields
 from storage.store import Store
 
 if TYPE_CHECKING:
@@ -45,6 +46,22 @@ CPU_TIMEOUT = 120.0
 # Feed rows saved by one group commit at most (Context.save_state): bounds how long it
 # holds the database's write lock, which other processes wait for.
 MAX_STATES_PER_COMMIT = 256
+# `ingest run` (Context.write_behind): a poll that changed only these columns of its
+# feed's row (a not-modified poll: when it ran, when the next one is) is written at most
+# this many seconds later, with every other such row, in one transaction. A crash loses
+# only these times of the last seconds' polls: at the next start those feeds look due
+# and are polled once more (a conditional GET: a 304). Everything else (an ETag, an
+# error, a status that changed) is written before the poll returns, as in `ingest poll`.
+WRITE_BEHIND_SECONDS = 15.0
+WRITE_BEHIND_FIELDS = frozenset(
+    {"last_polled_at", "last_success_at", "next_poll_at", "interval_seconds"}
+)
+# `ingest run` (Context.pool_idle_stop): stop the extraction workers after this long
+# without a task. An idle pebble pool is not free (its two manager threads wake ten
+# times a second each: about 1% of a core, a third of an idle daemon's CPU); the
+# forkserver, with the extraction modules loaded, stays, so new workers start in
+# milliseconds when a feed next has something new.
+POOL_IDLE_STOP = 60.0
 
 
 def utcnow() -> datetime:
@@ -92,6 +109,21 @@ class Context:
     site_noise: dict[str, tuple[frozenset[int], float]] = field(default_factory=dict)
     # Held across an entry's dedup decision and its write (poll.deduplicate_and_store).
     store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # `ingest run`: not-modified polls' rows written behind (WRITE_BEHIND_SECONDS), by
+    # feed: (the state as last written, the newest state).
+    write_behind: bool = False
+    behind: dict[str, StateChange] = field(default_factory=dict)
+    behind_writer: asyncio.TimerHandle | None = None
+    # The process pool is made at the first task (open_context): a pass where every
+    # feed answers 304 never starts it, nor the forkserver's second of imports. Made in
+    # a thread, while the event loop goes on fetching.
+    pool_lazy: bool = False
+    pool_starting: asyncio.Future[pebble.ProcessPool | None] | None = None
+    # `ingest run`: stopped after this many seconds without a task (None: kept for the
+    # context's life), made again at the next.
+    pool_idle_stop: float | None = None
+    pool_tasks: int = 0  # in flight
+    pool_idle_timer: asyncio.TimerHandle | None = None
 
     async def cpu(self, fn: Callable[..., T], *args: Any, stage: str) -> T:
         """Run CPU-bound `fn` off the event loop; `stage` names it for `on_cpu`."""
@@ -111,6 +143,8 @@ class Context:
         dies under a task (the OOM killer, a crash in lxml on a hostile page) is replaced
         and the task tried once more. Cancelling the caller kills the worker running it.
         """
+        if self.cpu_pool is None and self.pool_lazy:
+            await self._start_pool()
         if self.cpu_pool is None:
             try:
                 async with asyncio.timeout(CPU_TIMEOUT):
@@ -120,19 +154,64 @@ class Context:
                 raise ExtractError(f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s") from None
         from pebble import ProcessExpired
 
-        for attempt in (1, 2):
-            future = self.cpu_pool.schedule(fn, args=args, timeout=CPU_TIMEOUT)
-            try:
-                return await asyncio.wrap_future(future)
-            except ProcessExpired:
-                log.error("extraction worker died (%s); a new one is started", fn.__name__)
-                if attempt == 2:
-                    raise ExtractError(f"{fn.__name__}: the worker process died twice") from None
-            except TimeoutError:  # pebble's: the task ran past CPU_TIMEOUT
-                raise ExtractError(
-                    f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s; its worker was stopped"
-                ) from None
-        raise AssertionError("unreachable")
+        self.pool_tasks += 1
+        try:
+            for attempt in (1, 2):
+                future = self.cpu_pool.schedule(fn, args=args, timeout=CPU_TIMEOUT)
+                try:
+                    return await asyncio.wrap_future(future)
+                except ProcessExpired:
+                    log.error("extraction worker died (%s); a new one is started", fn.__name__)
+                    if attempt == 2:
+                        raise ExtractError(
+                            f"{fn.__name__}: the worker process died twice"
+                        ) from None
+                except TimeoutError:  # pebble's: the task ran past CPU_TIMEOUT
+                    raise ExtractError(
+                        f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s; its worker was stopped"
+                    ) from None
+            raise AssertionError("unreachable")
+        finally:
+            self.pool_tasks -= 1
+            if not self.pool_tasks and self.pool_idle_stop is not None:
+                self._stop_pool_later()
+
+    async def _start_pool(self) -> None:
+        """Make the pool (pool_lazy): once, however many tasks wait for it."""
+        if self.pool_starting is None:
+            self.pool_starting = asyncio.ensure_future(
+                asyncio.to_thread(started_cpu_pool, self.workers)
+            )
+        starting = self.pool_starting
+        try:
+            pool = await asyncio.shield(starting)  # a cancelled caller does not stop it
+        except Exception as exc:  # the next task tries again
+            if self.pool_starting is starting:
+                self.pool_starting = None
+            raise ExtractError(f"the extraction workers did not start: {exc!r}") from exc
+        if self.pool_starting is starting:  # the first waiter to resume installs it
+            self.pool_starting = None
+            self.cpu_pool = pool
+            # None: extraction in threads (workers: 1), for good; a pool stopped when
+            # idle (pool_idle_stop) is made again at the next task
+            self.pool_lazy = pool is not None
+
+    def _stop_pool_later(self) -> None:
+        """(Re)arm the idle timer: the pool stops POOL_IDLE_STOP seconds after its last task."""
+        if self.pool_idle_timer is not None:
+            self.pool_idle_timer.cancel()
+        assert self.pool_idle_stop is not None
+        loop = asyncio.get_running_loop()
+        self.pool_idle_timer = loop.call_later(self.pool_idle_stop, self._stop_idle_pool)
+
+    def _stop_idle_pool(self) -> None:
+        self.pool_idle_timer = None
+        if self.pool_tasks or self.cpu_pool is None:
+            return
+        pool, self.cpu_pool = self.cpu_pool, None
+        log.debug("extraction pool idle for %.0fs: workers stopped", self.pool_idle_stop)
+        # joined in a thread: pebble's manager threads take up to a tenth of a second
+        asyncio.get_running_loop().run_in_executor(None, stop_cpu_pool, pool)
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.db_pool, partial(fn, *args))
@@ -146,11 +225,46 @@ class Context:
         (each ORM transaction cost ~0.4 ms of CPU, a third of the conditional GET), and
         still no poll returns, nor is reported, before its row is durable.
         """
+        if self.write_behind and self._write_behind(before, after):
+            return
+        pending = self.behind.pop(after.name, None)
+        if pending is not None:  # written now, with what was waiting behind it
+            before = pending[0]
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.state_queue.append(((before, after), done))
         if self.state_writer is None or self.state_writer.done():
             self.state_writer = asyncio.create_task(self._write_states())
         await done
+
+    def _write_behind(self, before: FeedState | None, after: FeedState) -> bool:
+        """Keep `after` to write later, if it changed only WRITE_BEHIND_FIELDS since the
+        row as written (which may itself be waiting); False: write it now."""
+        pending = self.behind.get(after.name)
+        written = pending[0] if pending is not None else before
+        changed = changed_fields(written, after)
+        if changed is None or not WRITE_BEHIND_FIELDS.issuperset(changed):
+            return False
+        self.behind[after.name] = (written, after)
+        if self.behind_writer is None:
+            loop = asyncio.get_running_loop()
+            self.behind_writer = loop.call_later(WRITE_BEHIND_SECONDS, self._flush_soon)
+        return True
+
+    def _flush_soon(self) -> None:
+        self.behind_writer = None
+        asyncio.get_running_loop().create_task(self.flush_behind())
+
+    async def flush_behind(self) -> None:
+        """Write the rows kept behind now (a timer does it, and close_context)."""
+        if self.behind_writer is not None:
+            self.behind_writer.cancel()
+            self.behind_writer = None
+        changes, self.behind = list(self.behind.values()), {}
+        for start in range(0, len(changes), MAX_STATES_PER_COMMIT):
+            batch = changes[start : start + MAX_STATES_PER_COMMIT]
+            for (_, state), error in zip(batch, await self._save_states(batch), strict=True):
+                if error is not None:  # the next poll of the feed tries again
+                    log.error("feed=%s saving its state failed: %s", state.name, error)
 
     async def _write_states(self) -> None:
         batch: list[tuple[StateChange, asyncio.Future[None]]] = []
@@ -206,15 +320,7 @@ def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
             importlib.import_module(module)
         dedup.warm_up()
         return None
-    # forkserver: workers start from a clean, preloaded process (fork from a threaded
-    # parent is unsafe).
-    ctx = multiprocessing.get_context("forkserver")
-    # Only what workers run: not the database, HTTP or CLI layers (half the import time)
-    ctx.set_forkserver_preload([*EXTRACTION_MODULES, "ingest.pipeline.prepare", "numpy"])
-    # Started now, not at the first task: its imports (a second of CPU) run while this
-    # process opens the store and fetches the first feeds, instead of before the first
-    # feed can be parsed.
-    multiprocessing.forkserver.ensure_running()
+    ctx = start_forkserver()
     # pebble rather than ProcessPoolExecutor: a per-task timeout that kills only the stuck
     # worker, dead workers replaced without breaking the pool, and workers recycled after
     # RECYCLE_AFTER_TASKS (ProcessPoolExecutor's max_tasks_per_child deadlocks on Python
@@ -224,6 +330,27 @@ def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
     pool = ProcessPool(workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx)
     _LIVE_POOLS.add(id(pool))
     return pool
+
+
+def started_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
+    """make_cpu_pool, with its workers running (pebble starts them at the first task:
+    here, in the calling thread, not in the event loop's)."""
+    pool = make_cpu_pool(workers)
+    if pool is not None:
+        pool.schedule(int).result(timeout=CPU_TIMEOUT)
+    return pool
+
+
+def start_forkserver() -> multiprocessing.context.ForkServerContext:
+    """The context whose forkserver starts the extraction workers, running."""
+    # forkserver: workers start from a clean, preloaded process (fork from a threaded
+    # parent is unsafe).
+    ctx = multiprocessing.get_context("forkserver")
+    # Only what workers run: not the database, HTTP or CLI layers (half the import time)
+    ctx.set_forkserver_preload([*EXTRACTION_MODULES, "ingest.pipeline.prepare", "numpy"])
+    # Its imports (a second of CPU) run in the forkserver; the workers it forks have them.
+    multiprocessing.forkserver.ensure_running()
+    return ctx
 
 
 def stop_cpu_pool(pool: pebble.ProcessPool | None) -> None:
@@ -268,19 +395,33 @@ def open_store(config: Config) -> Store:
     )
 
 
-async def open_context(config: Config, store: Store | None = None) -> Context:
+async def open_context(
+    config: Config, store: Store | None = None, *, long_lived: bool = False
+) -> Context:
+    """The extraction pool is made when a feed first needs it (Context.pool_lazy).
+    `long_lived` (`ingest run`): feed rows of not-modified polls written behind, and
+    the pool stopped when idle (see the constants above)."""
     # Imported here: read commands open the store through this module, without HTTP.
     from ingest.fetch import Fetcher
 
     s = config.settings
     fetcher = Fetcher.from_settings(s)
+    threads = (s.workers or os.cpu_count() or 1) == 1
+    if threads:
+        # Extraction in threads: its modules imported now, in the main thread (see
+        # make_cpu_pool). Not lazily in a worker thread: lxml objects made at import in
+        # another thread than the main one are not safe to share (a segfault now and then).
+        make_cpu_pool(1)
     return Context(
         config=config,
         store=store or open_store(config),
         fetcher=fetcher,
-        cpu_pool=make_cpu_pool(s.workers),
+        cpu_pool=None,
+        pool_lazy=not threads,
         workers=s.workers,
         db_pool=ThreadPoolExecutor(1, thread_name_prefix="ingest-store"),
+        write_behind=long_lived,
+        pool_idle_stop=POOL_IDLE_STOP if long_lived else None,
     )
 
 
@@ -288,6 +429,13 @@ async def close_context(ctx: Context, close_store: bool = True) -> None:
     if ctx.state_writer is not None:
         # Rows of cancelled polls may still be on their way: let them reach the database.
         await asyncio.gather(ctx.state_writer, return_exceptions=True)
+    await ctx.flush_behind()
+    if ctx.pool_idle_timer is not None:
+        ctx.pool_idle_timer.cancel()
+    if ctx.pool_starting is not None:  # its waiters were cancelled: stop it all the same
+        (started,) = await asyncio.gather(ctx.pool_starting, return_exceptions=True)
+        if not isinstance(started, BaseException):
+            stop_cpu_pool(started)
     await ctx.fetcher.aclose()
     stop_cpu_pool(ctx.cpu_pool)
     ctx.db_pool.shutdown(wait=True)

@@ -131,7 +131,7 @@ class Daemon:
     # -- lifecycle --------------------------------------------------------------------
 
     async def run(self) -> None:
-        ctx = await open_context(self.config)
+        ctx = await open_context(self.config, long_lived=True)
         ctx.planning = Planning(rng=self.rng)
         if self.metrics is not None:
             self.metrics.watch(ctx)
@@ -229,18 +229,20 @@ class Daemon:
         if spec.interval is None and state is not None and state.interval_seconds:
             interval = state.interval_seconds
         self._place(spec.name, at, interval)
-        log.debug("feed=%s next_poll=%s", spec.name, at.isoformat(timespec="seconds"))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("feed=%s next_poll=%s", spec.name, at.isoformat(timespec="seconds"))
 
     def _place(self, name: str, at: datetime, interval: float) -> None:
         """The feed's one job: first run at `at`; its repeats are only the safety net."""
+        trigger = IntervalTrigger(seconds=max(interval, SAFETY_NET), start_date=at, timezone="UTC")
+        # a start_date already past would skip to the next repeat: next_run_time says when
+        if self.scheduler.get_job(name) is not None:
+            # After every poll: modified, not replaced (a new Job inspects its function's
+            # signature, a good part of an idle poll's scheduling cost).
+            self.scheduler.modify_job(name, trigger=trigger, next_run_time=at)
+            return
         self.scheduler.add_job(
-            self._poll_job,
-            IntervalTrigger(seconds=max(interval, SAFETY_NET), start_date=at, timezone="UTC"),
-            next_run_time=at,  # a start_date already past would skip to the next repeat
-            args=[name],
-            id=name,
-            name=name,
-            replace_existing=True,
+            self._poll_job, trigger, next_run_time=at, args=[name], id=name, name=name
         )
 
     def _unschedule(self, name: str) -> None:
@@ -302,6 +304,7 @@ class Daemon:
 
     async def _plan_failure(self, spec: FeedSpec) -> tuple[Plan, Outcome]:
         outcome = Outcome(PollStatus.ERROR, error_count=self._streaks.get(spec.name, 0) + 1)
+        await self.ctx.flush_behind()  # _save_plan reads the row: let it be current
         plan = await plan_next(spec, outcome, self.ctx)
         await self.ctx.db(_save_plan, self.ctx, spec.name, plan)
         return plan, outcome
@@ -321,14 +324,15 @@ class Daemon:
                 outcome.http_status or "-",
                 plan.next_at.isoformat(timespec="seconds"),
             )
-        log.debug(
-            "feed=%s next_poll=%s in=%.1fs interval=%.0fs reason=%s",
-            name,
-            plan.next_at.isoformat(timespec="seconds"),
-            plan.delay,
-            plan.interval,
-            plan.reason,
-        )
+        if log.isEnabledFor(logging.DEBUG):  # formatting the time costs, at every poll
+            log.debug(
+                "feed=%s next_poll=%s in=%.1fs interval=%.0fs reason=%s",
+                name,
+                plan.next_at.isoformat(timespec="seconds"),
+                plan.delay,
+                plan.interval,
+                plan.reason,
+            )
         # with the current spec: feeds.yaml may have changed while it polled
         if name in self.specs and not self._stop.is_set():
             self._place(name, plan.next_at, plan.interval)
@@ -357,6 +361,7 @@ class Daemon:
                 "(its stored articles stay)",
                 name,
             )
+        await self.ctx.flush_behind()  # the rows read next must be the polls' latest
         states = await self.ctx.db(self.ctx.store.feed_states)
         self.ctx.feed_states = dict(states)
         for name, spec in self.specs.items():
