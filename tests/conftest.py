@@ -26,6 +26,13 @@ PG_BASE_URL = os.environ.get(
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _config_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The read commands' remembered configs (ingest/cli/reading.py) go to the run's
+    temporary folder, not the user's cache: processes the tests start inherit it."""
+    os.environ.setdefault("INGEST_CACHE_DIR", str(tmp_path_factory.mktemp("config-cache")))
+
+
 def dump_yaml(data: Any) -> str:
     """YAML text, written with the same library the program reads it with."""
     out = io.StringIO()

@@ -359,16 +359,15 @@ def stop_cpu_pool(pool: pebble.ProcessPool | None) -> None:
         pool.stop()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
         pool.join(timeout=10)
         _LIVE_POOLS.discard(id(pool))
-        if not _LIVE_POOLS:
-            _stop_helpers()
 
 
-# The forkserver and the resource tracker serve the whole process: they are stopped only
-# when its last pool is (the tracker would unlink the semaphores of a pool still in use).
+# The forkserver and the resource tracker serve the whole process: they are stopped when
+# a context closes with no pool left (the tracker would unlink the semaphores of a pool
+# still in use), not when `ingest run` stops an idle pool (new workers fork in ms).
 _LIVE_POOLS: set[int] = set()
 
 
-def _stop_helpers() -> None:
+def stop_pool_helpers() -> None:
     """Stop and reap the forkserver and the resource tracker, children of this process.
 
     Left alone they exit only once this process has exited (they watch a pipe that it
@@ -438,6 +437,8 @@ async def close_context(ctx: Context, close_store: bool = True) -> None:
             stop_cpu_pool(started)
     await ctx.fetcher.aclose()
     stop_cpu_pool(ctx.cpu_pool)
+    if not _LIVE_POOLS:
+        stop_pool_helpers()
     ctx.db_pool.shutdown(wait=True)
     if close_store:
         ctx.store.close()
