@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from ingest.core.text import clean_text
 
@@ -41,6 +42,23 @@ class Document:
     @property
     def all_paragraphs(self) -> tuple[str, ...]:
         return ((self.lead,) if self.lead else ()) + self.paragraphs
+
+
+class Stored(Protocol):
+    """What a stored article row has of its document (the ORM's and storage.lite's)."""
+
+    @property
+    def month(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def lead(self) -> str | None: ...
+    @property
+    def paragraphs(self) -> tuple[str, ...]: ...
+
+
+def of_stored(article: Stored) -> Document:
+    return Document(article.month, article.title, article.lead, tuple(article.paragraphs))
 
 
 def cut_title(title: str, max_chars: int) -> str:

@@ -27,11 +27,11 @@ from urllib.parse import quote
 
 from ingest.core.errors import QueryError, StorageError
 from storage import document, fulltext
-from storage.query import MAX_AHEAD, MAX_BEHIND, Query, check_known_feeds
+from storage.migrations import HEAD
+from storage.query import MAX_AHEAD, MAX_BEHIND, Query, check_known_feeds, parse_ref
 
 _BATCH = 500
 _BUSY_TIMEOUT_S = 30.0  # as storage.db: wait for a writer's commit, never fail on it
-_SEQ_MAX_DIGITS = 16  # as Store.resolve: longer digit strings are ids
 
 
 def _timestamp(value: str | None) -> datetime | None:
@@ -155,8 +155,8 @@ def open_lite(database_url: str, root: Path, title_max_chars: int = 80) -> LiteR
     except sqlite3.Error:
         conn.close()
         return None
-    if len(tables) < 3:
-        conn.close()
+    if len(tables) < 3 or _revision(conn) != HEAD:
+        conn.close()  # an older version's store: the Store upgrades it first
         return None
     conn.row_factory = sqlite3.Row
     return LiteReader(conn, root, title_max_chars)
@@ -182,15 +182,7 @@ class LiteReader:
     # -- as storage.session.StoreBase --------------------------------------------------
 
     def render(self, article: LiteArticle) -> str:
-        return document.render(
-            document.Document(
-                month=article.month,
-                title=article.title,
-                lead=article.lead,
-                paragraphs=article.paragraphs,
-            ),
-            self.title_max_chars,
-        )
+        return document.render(document.of_stored(article), self.title_max_chars)
 
     def path_of(self, article: LiteArticle) -> Path:
         return self.root / article.path
@@ -199,34 +191,21 @@ class LiteReader:
 
     def resolve(self, ref: str) -> LiteArticle:
         """As Store.resolve: an id or a unique start of it, a sequence number, a file."""
-        import re
-
-        text = ref.strip()
-        name = Path(text).name
-        if m := re.match(r"^(\d+)_([0-9a-f]{16})(\.txt)?$", name):
-            text = m[2]
-        if text.isdigit() and len(text) < _SEQ_MAX_DIGITS:
-            row = self._one("SELECT * FROM articles WHERE seq = ?", (int(text),))
+        wanted = parse_ref(ref)
+        if wanted.seq is not None:
+            row = self._one("SELECT * FROM articles WHERE seq = ?", (wanted.seq,))
             if row is not None:
                 return LiteArticle.from_row(row)
-        if re.match(r"^[0-9a-f]{1,16}$", text.lower()):
+        if wanted.id_prefix is not None:
             # the start of an id: hex digits only, so LIKE needs no escaping
             rows = self._all(
-                "SELECT * FROM articles WHERE id LIKE ? LIMIT 6", (text.lower() + "%",)
+                "SELECT * FROM articles WHERE id LIKE ? LIMIT 6", (wanted.id_prefix + "%",)
             )
             if len(rows) == 1:
                 return LiteArticle.from_row(rows[0])
             if rows:
-                shown = ", ".join(r["id"] for r in rows[:5])
-                more = ", ..." if len(rows) > 5 else ""
-                raise QueryError(
-                    f"{ref!r} is the start of several article ids ({shown}{more}): "
-                    "give more characters"
-                )
-        raise QueryError(
-            f"no article {ref!r}: give an id or its first characters, a sequence number "
-            "such as 9, or a file name or path (see `ingest list`)"
-        )
+                raise wanted.ambiguous([r["id"] for r in rows])
+        raise wanted.unknown()
 
     def sources(self, article_id: str) -> list[LiteSource]:
         return self.sources_for([article_id])[article_id]
@@ -359,3 +338,12 @@ def _bound(value: date | datetime, after: bool) -> tuple[str, list[Any]]:
         f"(articles.published < ? AND {_LOCAL_DATE} <= ?)",
         [_bind(midnight + timedelta(days=1) + MAX_BEHIND), day],
     )
+
+
+def _revision(conn: sqlite3.Connection) -> str | None:
+    """The store's schema revision (storage/migrations), None before Alembic."""
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None

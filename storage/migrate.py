@@ -23,11 +23,10 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
+from storage.migrations import HEAD
+
 log = logging.getLogger("ingest")
 
-# The newest revision in storage/migrations/versions (tests/test_migrate.py checks it):
-# known without loading Alembic, for the cheap check on every open.
-HEAD = "0002"
 BASELINE = "0001"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # pg_advisory_xact_lock key: per schema, so stores in other schemas of the same database

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Literal, Protocol
 
 from ingest.core.errors import QueryError
@@ -205,3 +206,40 @@ def snippet(article: HasText, text: str | None, width: int = 90) -> str:
 def _fold(value: str) -> str:
     """Lower case without accents, one character for one: positions stay the same."""
     return "".join((unicodedata.normalize("NFKD", ch)[:1] or ch).lower()[:1] or ch for ch in value)
+
+
+# -- article references (`ingest show REF`): Store.resolve and storage.lite --------------
+
+_FILE_RE = re.compile(r"^(\d+)_([0-9a-f]{16})(\.txt)?$")
+_HEX_RE = re.compile(r"^[0-9a-f]{1,16}$")
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What a reference may be: a sequence number, and/or the start of an id."""
+
+    seq: int | None
+    id_prefix: str | None
+    ref: str
+
+    def ambiguous(self, ids: Sequence[str]) -> QueryError:
+        shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+        return QueryError(
+            f"{self.ref!r} is the start of several article ids ({shown}): give more characters"
+        )
+
+    def unknown(self) -> QueryError:
+        return QueryError(
+            f"no article {self.ref!r}: give an id or its first characters, a sequence "
+            "number such as 9, or a file name or path (see `ingest list`)"
+        )
+
+
+def parse_ref(ref: str) -> ArticleRef:
+    """An id or its start, a sequence number (9 or 009), a file name or path."""
+    text = ref.strip()
+    if m := _FILE_RE.match(Path(text).name):
+        text = m[2]
+    seq = int(text) if text.isdigit() and len(text) < 16 else None  # longer: an id
+    prefix = text.lower() if _HEX_RE.match(text.lower()) else None
+    return ArticleRef(seq, prefix, ref)

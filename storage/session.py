@@ -78,15 +78,7 @@ class StoreBase:
 
     def render(self, article: Article) -> str:
         """The article's document text, rebuilt from the database."""
-        return document.render(
-            document.Document(
-                month=article.month,
-                title=article.title,
-                lead=article.lead,
-                paragraphs=article.paragraphs,
-            ),
-            self.title_max_chars,
-        )
+        return document.render(document.of_stored(article), self.title_max_chars)
 
     def path_of(self, article: Article) -> Path:
         return self.root / article.path

@@ -11,22 +11,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from ingest.core.errors import QueryError
 from storage.feed_states import FeedStates
 from storage.maintenance import Maintenance
 from storage.models import Article, ArticleSource, SkippedEntry, to_utc
+from storage.query import parse_ref
 from storage.session import chunks
-
-_FILE_RE = re.compile(r"^(\d+)_([0-9a-f]{16})(\.txt)?$")
-_HEX_RE = re.compile(r"^[0-9a-f]{1,16}$")
 
 # A transient skip (timeout, 5xx) is retried on later polls up to this many times.
 MAX_SKIP_ATTEMPTS = 3
@@ -85,36 +80,25 @@ class Store(Maintenance, FeedStates):
     def resolve(self, ref: str) -> Article:
         """The article `ref` names: its id or a unique start of it, its sequence number
         (9 or 009), its file name or path. QueryError saying what to give otherwise."""
-        text = ref.strip()
-        name = Path(text).name
-        if m := _FILE_RE.match(name):
-            text = m[2]
+        wanted = parse_ref(ref)
         with self.session() as s:
-            if text.isdigit() and len(text) < 16:
-                found = s.exec(select(Article).where(Article.seq == int(text))).first()
+            if wanted.seq is not None:
+                found = s.exec(select(Article).where(Article.seq == wanted.seq)).first()
                 if found is not None:
                     return found
-            if _HEX_RE.match(text.lower()):
+            if wanted.id_prefix is not None:
                 matches = list(
                     s.exec(
                         select(Article)
-                        .where(col(Article.id).startswith(text.lower(), autoescape=True))
+                        .where(col(Article.id).startswith(wanted.id_prefix, autoescape=True))
                         .limit(6)
                     )
                 )
                 if len(matches) == 1:
                     return matches[0]
                 if matches:
-                    shown = ", ".join(a.id for a in matches[:5])
-                    more = ", ..." if len(matches) > 5 else ""
-                    raise QueryError(
-                        f"{ref!r} is the start of several article ids ({shown}{more}): "
-                        "give more characters"
-                    )
-        raise QueryError(
-            f"no article {ref!r}: give an id or its first characters, a sequence number "
-            "such as 9, or a file name or path (see `ingest list`)"
-        )
+                    raise wanted.ambiguous([a.id for a in matches])
+        raise wanted.unknown()
 
     def sources(self, article_id: str) -> list[ArticleSource]:
         with self.session() as s:

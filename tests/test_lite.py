@@ -26,6 +26,7 @@ from storage import search
 from storage.export import record
 from storage.lite import LiteReader, open_lite
 from storage.query import QueryOptions, make_query
+from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -125,10 +126,19 @@ def test_the_fast_path_applies_only_to_a_current_sqlite_store(
     assert not (tmp_path / "none.db").exists()  # looking created nothing
     import sqlite3
 
+    # A store of an older version: before the last schema revision, or before Alembic.
     old = tmp_path / "old.db"
+    Store(f"sqlite:///{old}", tmp_path).close()
+    assert open_lite(f"sqlite:///{old}", tmp_path) is not None  # current: the fast path
+    for older in ("UPDATE alembic_version SET version_num = '0001'",
+                  "DROP TABLE alembic_version"):  # fmt: skip
+        with sqlite3.connect(old) as conn:
+            conn.execute(older)
+        assert open_lite(f"sqlite:///{old}", tmp_path) is None
+        Store(f"sqlite:///{old}", tmp_path).close()  # upgraded: current again
+        assert open_lite(f"sqlite:///{old}", tmp_path) is not None
     with sqlite3.connect(old) as conn:  # a store of a version without the full-text index
-        conn.execute("CREATE TABLE articles (id TEXT)")
-        conn.execute("CREATE TABLE article_sources (id INTEGER)")
+        conn.execute("DROP TABLE articles_fts")
     assert open_lite(f"sqlite:///{old}", tmp_path) is None
     config = ReadConfig.of(filled.config)
     with open_reader(replace(config, database_url=f"sqlite:///{old}")) as reader:
