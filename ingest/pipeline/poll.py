@@ -173,7 +173,8 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
     # URL and reason, so `log_level: WARNING` and `grep` both find it.
     failing = is_failing(report.status, report.http_status, state.error_count)
     level = logging.ERROR if failing else logging.WARNING if report.status.failed else logging.INFO
-    log.log(level, report.line())
+    if log.isEnabledFor(level):  # the line is built for nothing at WARNING (most 304s)
+        log.log(level, report.line())
     if ctx.on_progress:
         ctx.on_progress(report)
     return report
