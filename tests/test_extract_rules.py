@@ -409,3 +409,46 @@ def test_table_rows_of_dates_and_figures_are_kept_a_dateline_is_not() -> None:
 )
 def test_page_furniture_standing_alone(line: str, furniture: bool) -> None:
     assert is_boilerplate(line) is furniture
+
+
+@pytest.mark.parametrize(
+    ("line", "widget"),
+    [
+        ("Enter email address", True),
+        ("First Name (optional):", True),
+        ("If you are a human, ignore this field", True),
+        ("By entering your email, you agree to our Terms of Use and Privacy Policy.", True),
+        ("Thank you! Your submission has been received!", True),
+        ("Oops! Something went wrong while submitting the form.", True),
+        ("The best of the city straight to your inbox", True),
+        ("Free 14-day trial. No credit card required.", True),
+        ("Jetzt kostenlos testen", True),
+        ("Sin tarjeta de crédito", True),
+        ("Book a free demo", True),
+        ("Get started today", True),
+        ("Was this page helpful?", True),
+        ("Thanks for your feedback!", True),
+        ("Merci pour votre avis", True),
+        ("[Read more: How the council spends its budget]", True),
+        ("Read our full Acme Phone 3 review", True),
+        ("Email is still how most of the council's residents reach its offices.", False),
+        ("You can try the service free for 30 days, no credit card required, and cancel online.",
+         False),
+        ("Get started today by listing every cost of the renovation, then add a tenth.",
+         False),
+        ("Read the full report before the vote, the council's auditors told members.", False),
+    ],
+)  # fmt: skip
+def test_sign_up_forms_trial_offers_and_review_links_are_widgets(line: str, widget: bool) -> None:
+    assert is_boilerplate(line) is widget
+
+
+def test_previous_and_next_post_links_are_dropped_with_their_titles() -> None:
+    blocks = [
+        ("p", PROSE),
+        ("p", "Previous Post"),
+        ("p", "Ten tax deadlines you should not miss"),
+        ("p", "Next Post"),
+        ("p", "How the new budget changes your bills"),
+    ]
+    assert filter_blocks(blocks) == [("p", PROSE)]

@@ -71,7 +71,12 @@ _TEASER_WORDS = (
 )
 # "Read more: <other article's title>" -- the phrase must be followed by a separator, so a
 # sentence that merely starts with "More" or "Mira" survives.
-_TEASER_PREFIX = re.compile(rf"^(?:>+\s*)?(?:{_TEASER_WORDS})\s*(?:[:»>|]|$)", re.IGNORECASE)
+_TEASER_PREFIX = re.compile(
+    rf"^(?:>+\s*|[\[(]\s*)?(?:{_TEASER_WORDS})\s*(?:[:»>|]|$)"
+    # "Read our full <product> review": a link to the outlet's own review, one per item
+    r"|^read (?:our|the) (?:full|complete|in-depth) .{1,80} (?:review|guide)\.?$",
+    re.IGNORECASE,
+)
 
 # Headings of related-article / recommendation boxes; the teaser titles after them go too.
 _RELATED_HEADING = re.compile(
@@ -84,7 +89,7 @@ _RELATED_HEADING = re.compile(
     r"popular(?:\s+(?:posts?|articles?|stories|news|now))?\s*:?$|"
     r"related (?:articles?|posts?|stories) (?:that )?(?:may|might|you) |"
     r"you (?:may|might) (?:also )?be interested in|"
-    r"next article|previous article|"
+    r"next article|previous article|(?:next|previous) (?:post|story)\s*:?$|"
     r"weitere (?:artikel|beiträge|themen|nachrichten|meldungen|informationen|infos|"
     r"aktuelle themen|tourentipps)|mehr (?:themen|zum thema|aus|news|artikel)|top-themen|"
     r"meist(?:gelesen|-gelesen|diskutiert|-diskutiert|geklickt)|auch interessant|auch lesen|"
@@ -264,6 +269,37 @@ _BOILERPLATE = [
             r"aller au contenu|click to print\b.*|print this (?:page|article)|"
             r"(?:medically |fact[- ])?(?:checked|reviewed|edited) by|geprüft von|"
             r"revisado por|vérifié par)\s*[.:]?$",
+            re.I,
+        ),
+    ),
+    # sign-up forms: their field labels, anti-spam traps, consent and status messages
+    # (a form builder's defaults recur on thousands of sites), and the lines that sell a
+    # trial or a demo beside the article
+    (
+        120,
+        re.compile(
+            r"^(?:enter |your )*e-?mail(?: address)?\s*[:*]?$|"
+            r"^(?:first|last) name\s*(?:\(optional\))?\s*[:*]?$|"
+            r"ignore this field|\bby (?:entering|submitting|providing) your e-?mail|"
+            r"your submission has been received|"
+            r"something went wrong while submitting|"
+            r"(?:straight|right|directly|delivered) (?:to|in|into) your inbox|"
+            r"^(?:(?:book|request|schedule|get) a (?:free )?demo|"
+            r"get started (?:today|now|for free))[.!]?$|"
+            r"^(?:was this (?:page|article|post) (?:helpful|useful)|"
+            r"thanks? (?:you )?for your feedback|war diese seite hilfreich|danke für ihr feedback|"
+            r"¿(?:te|le) (?:resultó|fue) útil (?:esta página|este artículo)|"
+            r"merci pour votre (?:avis|retour))",
+            re.I,
+        ),
+    ),
+    # a trial offered on a button or a line of its own (a review's sentence may say it)
+    (
+        60,
+        re.compile(
+            r"\bno credit card (?:required|needed)|\bfree \d+[- ]day trial\b|"
+            r"keine kreditkarte (?:erforderlich|nötig)|jetzt kostenlos testen|"
+            r"sin tarjeta de crédito|sans carte (?:bancaire|de crédit)",
             re.I,
         ),
     ),
