@@ -452,3 +452,13 @@ def test_previous_and_next_post_links_are_dropped_with_their_titles() -> None:
         ("p", "How the new budget changes your bills"),
     ]
     assert filter_blocks(blocks) == [("p", PROSE)]
+
+
+def test_a_contents_list_repeated_twice_after_the_text_is_dropped_card_labels_are_not() -> None:
+    heads = ["Costs", "Permits", "Materials", "Timeline", "Labour", "Taxes", "Grants", "Risks"]
+    story = [x for h in heads for x in (("head", h), ("p", f"{PROSE} {h}."))]
+    toc = [("head", h) for h in heads]  # a sticky copy and an end-of-page copy in a row
+    assert filter_blocks(story + toc + toc) == story
+    # the same labels on every card, in the cards' order rather than the article's
+    labels = [("head", h) for h in ["Risks", "Costs", *heads[1:7]]]
+    assert filter_blocks(story + labels + labels) == story + labels + labels
