@@ -462,3 +462,24 @@ def test_a_contents_list_repeated_twice_after_the_text_is_dropped_card_labels_ar
     # the same labels on every card, in the cards' order rather than the article's
     labels = [("head", h) for h in ["Risks", "Costs", *heads[1:7]]]
     assert filter_blocks(story + labels + labels) == story + labels + labels
+
+
+@pytest.mark.parametrize(
+    "marker", ["Article Sources", "Citations:", "Further reading", "Quellenangaben",
+               "Lecturas recomendadas", "Pour aller plus loin"]
+)  # fmt: skip
+def test_a_closing_list_of_sources_or_further_reading_is_dropped(marker: str) -> None:
+    story = [("p", PROSE), ("head", "What the budget buys"), ("p", PROSE + " Again.")]
+    entries = [
+        ("p", "City of Springfield. “Budget 2025.” https://example.org/budget.pdf"),
+        ("p", "The Best Bike Lanes in Town"),
+        ("p", "by Jane Smith"),
+    ]
+    assert trim_tail([*story, ("head", marker), *entries]) == story
+
+
+def test_a_references_section_and_prose_after_a_reading_list_are_kept() -> None:
+    story = [("p", PROSE), ("head", "References"), ("p", "Smith, J. (2024). Budgets. Springfield.")]
+    assert trim_tail(story) == story
+    essay = [("p", PROSE), ("head", "Further reading"), ("p", PROSE * 3)]
+    assert trim_tail(essay) == essay
