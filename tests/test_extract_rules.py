@@ -483,3 +483,24 @@ def test_a_references_section_and_prose_after_a_reading_list_are_kept() -> None:
     assert trim_tail(story) == story
     essay = [("p", PROSE), ("head", "Further reading"), ("p", PROSE * 3)]
     assert trim_tail(essay) == essay
+
+
+@pytest.mark.parametrize(
+    ("line", "widget"),
+    [
+        ("Last updated on:", True),
+        ("Estimated reading time:", True),
+        ("Published:", True),
+        ("Zuletzt aktualisiert am", True),
+        ("Actualizado el:", True),
+        ("Mis à jour le", True),
+        ("Topics: transport, budget, Springfield, Editor's Picks", True),
+        ("Themen: Haushalt, Verkehr", True),
+        ("Published on the council's website, the budget runs to 400 pages.", False),
+        ("Topics: the council debated the budget. Then it voted.", False),
+    ],
+)
+def test_date_labels_without_their_value_and_topic_lists_are_widgets(
+    line: str, widget: bool
+) -> None:
+    assert is_boilerplate(line) is widget

@@ -303,6 +303,26 @@ _BOILERPLATE = [
             re.I,
         ),
     ),
+    # a date or reading-time label whose value was a widget (or a script) and is gone,
+    # and a topic list: "Last updated on:", "Lesezeit:", "Topics: budget, transport"
+    (
+        60,
+        re.compile(
+            r"^(?:(?:last )?(?:updated|modified|published|posted)(?: on)?|"
+            r"(?:estimated )?reading time|lesezeit|(?:zuletzt )?aktualisiert(?: am)?|"
+            r"veröffentlicht(?: am)?|publicado(?: el)?|actualizado(?: el)?|tiempo de lectura|"
+            r"publié le|mis à jour le|temps de lecture)\s*:?$",
+            re.I,
+        ),
+    ),
+    (
+        200,
+        re.compile(
+            r"^(?:topics|tags|filed under|schlagwörter|themen|etiquetas|temas|mots-clés)"
+            r"\s*:\s*\S[^.!?]*$",
+            re.I,
+        ),
+    ),
     # links to the outlet's editorial policies beside bylines
     (
         120,
