@@ -504,3 +504,20 @@ def test_date_labels_without_their_value_and_topic_lists_are_widgets(
     line: str, widget: bool
 ) -> None:
     assert is_boilerplate(line) is widget
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ("Fact checked by Jane Smith", True),
+        ("Reviewed by Margaret Jones", True),
+        ("Written by Max Mustermann", True),
+        ("Geprüft von Dr. Max Muster", True),
+        ("Revisado por María García", True),
+        ("Écrit par Jean Dupont", True),
+        ("Reviewed by the court", False),
+        ("Written by hand, the letters reached the council in March.", False),
+    ],
+)
+def test_role_bylines_standing_alone_are_dropped(line: str, byline: bool) -> None:
+    assert is_boilerplate(line) is byline

@@ -370,6 +370,18 @@ _DATE_LABELS = set(_MONTHS) | set(
 )
 
 
+# A byline of the writing or checking standing alone: "Fact checked by Jane Smith",
+# "Geprüft von Dr. Max Muster, MD". Case matters (a name is capitalised), so that
+# "Reviewed by the court" stays; head.py drops bylines above the text, this one anywhere.
+_ROLE_BYLINE = re.compile(
+    r"^(?:(?:Medically |Fact[- ]|Expert[- ])?(?:[Cc]hecked|[Rr]eviewed|[Ee]dited|[Vv]erified)|"
+    r"Written|Article (?:written|reviewed)|Geprüft|Geschrieben|Revisado|Escrito|Vérifié|Écrit|"
+    r"Rédigé) (?:by|von|por|par):? [A-ZÀ-Þ][\w.'’-]+(?: [A-ZÀ-Þ][\w.'’-]+){0,3}"
+    r"(?:, [A-Z][\w.]+){0,3}$"
+)
+ROLE_BYLINE_MAX = 80
+
+
 def is_date_line(text: str) -> bool:
     """A dateline or "Updated: ..." stamp standing alone (not prose that mentions a date)."""
     if len(text) > 80:
@@ -398,6 +410,8 @@ def _short_is_boilerplate(text: str) -> bool:
     if is_teaser(text):
         return True
     if is_date_line(text):
+        return True
+    if len(text) <= ROLE_BYLINE_MAX and _ROLE_BYLINE.match(text):
         return True
     lowered, size = text.lower(), len(text)
     return any(size <= limit and rx.search(lowered) for limit, rx in _BOILERPLATE_LOWER)
