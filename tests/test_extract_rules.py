@@ -409,3 +409,115 @@ def test_table_rows_of_dates_and_figures_are_kept_a_dateline_is_not() -> None:
 )
 def test_page_furniture_standing_alone(line: str, furniture: bool) -> None:
     assert is_boilerplate(line) is furniture
+
+
+@pytest.mark.parametrize(
+    ("line", "widget"),
+    [
+        ("Enter email address", True),
+        ("First Name (optional):", True),
+        ("If you are a human, ignore this field", True),
+        ("By entering your email, you agree to our Terms of Use and Privacy Policy.", True),
+        ("Thank you! Your submission has been received!", True),
+        ("Oops! Something went wrong while submitting the form.", True),
+        ("The best of the city straight to your inbox", True),
+        ("Free 14-day trial. No credit card required.", True),
+        ("Jetzt kostenlos testen", True),
+        ("Sin tarjeta de crédito", True),
+        ("Book a free demo", True),
+        ("Get started today", True),
+        ("Was this page helpful?", True),
+        ("Thanks for your feedback!", True),
+        ("Merci pour votre avis", True),
+        ("[Read more: How the council spends its budget]", True),
+        ("Read our full Acme Phone 3 review", True),
+        ("Email is still how most of the council's residents reach its offices.", False),
+        ("You can try the service free for 30 days, no credit card required, and cancel online.",
+         False),
+        ("Get started today by listing every cost of the renovation, then add a tenth.",
+         False),
+        ("Read the full report before the vote, the council's auditors told members.", False),
+    ],
+)  # fmt: skip
+def test_sign_up_forms_trial_offers_and_review_links_are_widgets(line: str, widget: bool) -> None:
+    assert is_boilerplate(line) is widget
+
+
+def test_previous_and_next_post_links_are_dropped_with_their_titles() -> None:
+    blocks = [
+        ("p", PROSE),
+        ("p", "Previous Post"),
+        ("p", "Ten tax deadlines you should not miss"),
+        ("p", "Next Post"),
+        ("p", "How the new budget changes your bills"),
+    ]
+    assert filter_blocks(blocks) == [("p", PROSE)]
+
+
+def test_a_contents_list_repeated_twice_after_the_text_is_dropped_card_labels_are_not() -> None:
+    heads = ["Costs", "Permits", "Materials", "Timeline", "Labour", "Taxes", "Grants", "Risks"]
+    story = [x for h in heads for x in (("head", h), ("p", f"{PROSE} {h}."))]
+    toc = [("head", h) for h in heads]  # a sticky copy and an end-of-page copy in a row
+    assert filter_blocks(story + toc + toc) == story
+    # the same labels on every card, in the cards' order rather than the article's
+    labels = [("head", h) for h in ["Risks", "Costs", *heads[1:7]]]
+    assert filter_blocks(story + labels + labels) == story + labels + labels
+
+
+@pytest.mark.parametrize(
+    "marker", ["Article Sources", "Citations:", "Further reading", "Quellenangaben",
+               "Lecturas recomendadas", "Pour aller plus loin"]
+)  # fmt: skip
+def test_a_closing_list_of_sources_or_further_reading_is_dropped(marker: str) -> None:
+    story = [("p", PROSE), ("head", "What the budget buys"), ("p", PROSE + " Again.")]
+    entries = [
+        ("p", "City of Springfield. “Budget 2025.” https://example.org/budget.pdf"),
+        ("p", "The Best Bike Lanes in Town"),
+        ("p", "by Jane Smith"),
+    ]
+    assert trim_tail([*story, ("head", marker), *entries]) == story
+
+
+def test_a_references_section_and_prose_after_a_reading_list_are_kept() -> None:
+    story = [("p", PROSE), ("head", "References"), ("p", "Smith, J. (2024). Budgets. Springfield.")]
+    assert trim_tail(story) == story
+    essay = [("p", PROSE), ("head", "Further reading"), ("p", PROSE * 3)]
+    assert trim_tail(essay) == essay
+
+
+@pytest.mark.parametrize(
+    ("line", "widget"),
+    [
+        ("Last updated on:", True),
+        ("Estimated reading time:", True),
+        ("Published:", True),
+        ("Zuletzt aktualisiert am", True),
+        ("Actualizado el:", True),
+        ("Mis à jour le", True),
+        ("Topics: transport, budget, Springfield, Editor's Picks", True),
+        ("Themen: Haushalt, Verkehr", True),
+        ("Published on the council's website, the budget runs to 400 pages.", False),
+        ("Topics: the council debated the budget. Then it voted.", False),
+    ],
+)
+def test_date_labels_without_their_value_and_topic_lists_are_widgets(
+    line: str, widget: bool
+) -> None:
+    assert is_boilerplate(line) is widget
+
+
+@pytest.mark.parametrize(
+    ("line", "byline"),
+    [
+        ("Fact checked by Jane Smith", True),
+        ("Reviewed by Margaret Jones", True),
+        ("Written by Max Mustermann", True),
+        ("Geprüft von Dr. Max Muster", True),
+        ("Revisado por María García", True),
+        ("Écrit par Jean Dupont", True),
+        ("Reviewed by the court", False),
+        ("Written by hand, the letters reached the council in March.", False),
+    ],
+)
+def test_role_bylines_standing_alone_are_dropped(line: str, byline: bool) -> None:
+    assert is_boilerplate(line) is byline

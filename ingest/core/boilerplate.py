@@ -71,7 +71,12 @@ _TEASER_WORDS = (
 )
 # "Read more: <other article's title>" -- the phrase must be followed by a separator, so a
 # sentence that merely starts with "More" or "Mira" survives.
-_TEASER_PREFIX = re.compile(rf"^(?:>+\s*)?(?:{_TEASER_WORDS})\s*(?:[:»>|]|$)", re.IGNORECASE)
+_TEASER_PREFIX = re.compile(
+    rf"^(?:>+\s*|[\[(]\s*)?(?:{_TEASER_WORDS})\s*(?:[:»>|]|$)"
+    # "Read our full <product> review": a link to the outlet's own review, one per item
+    r"|^read (?:our|the) (?:full|complete|in-depth) .{1,80} (?:review|guide)\.?$",
+    re.IGNORECASE,
+)
 
 # Headings of related-article / recommendation boxes; the teaser titles after them go too.
 _RELATED_HEADING = re.compile(
@@ -84,7 +89,7 @@ _RELATED_HEADING = re.compile(
     r"popular(?:\s+(?:posts?|articles?|stories|news|now))?\s*:?$|"
     r"related (?:articles?|posts?|stories) (?:that )?(?:may|might|you) |"
     r"you (?:may|might) (?:also )?be interested in|"
-    r"next article|previous article|"
+    r"next article|previous article|(?:next|previous) (?:post|story)\s*:?$|"
     r"weitere (?:artikel|beiträge|themen|nachrichten|meldungen|informationen|infos|"
     r"aktuelle themen|tourentipps)|mehr (?:themen|zum thema|aus|news|artikel)|top-themen|"
     r"meist(?:gelesen|-gelesen|diskutiert|-diskutiert|geklickt)|auch interessant|auch lesen|"
@@ -267,6 +272,57 @@ _BOILERPLATE = [
             re.I,
         ),
     ),
+    # sign-up forms: their field labels, anti-spam traps, consent and status messages
+    # (a form builder's defaults recur on thousands of sites), and the lines that sell a
+    # trial or a demo beside the article
+    (
+        120,
+        re.compile(
+            r"^(?:enter |your )*e-?mail(?: address)?\s*[:*]?$|"
+            r"^(?:first|last) name\s*(?:\(optional\))?\s*[:*]?$|"
+            r"ignore this field|\bby (?:entering|submitting|providing) your e-?mail|"
+            r"your submission has been received|"
+            r"something went wrong while submitting|"
+            r"(?:straight|right|directly|delivered) (?:to|in|into) your inbox|"
+            r"^(?:(?:book|request|schedule|get) a (?:free )?demo|"
+            r"get started (?:today|now|for free))[.!]?$|"
+            r"^(?:was this (?:page|article|post) (?:helpful|useful)|"
+            r"thanks? (?:you )?for your feedback|war diese seite hilfreich|danke für ihr feedback|"
+            r"¿(?:te|le) (?:resultó|fue) útil (?:esta página|este artículo)|"
+            r"merci pour votre (?:avis|retour))",
+            re.I,
+        ),
+    ),
+    # a trial offered on a button or a line of its own (a review's sentence may say it)
+    (
+        60,
+        re.compile(
+            r"\bno credit card (?:required|needed)|\bfree \d+[- ]day trial\b|"
+            r"keine kreditkarte (?:erforderlich|nötig)|jetzt kostenlos testen|"
+            r"sin tarjeta de crédito|sans carte (?:bancaire|de crédit)",
+            re.I,
+        ),
+    ),
+    # a date or reading-time label whose value was a widget (or a script) and is gone,
+    # and a topic list: "Last updated on:", "Lesezeit:", "Topics: budget, transport"
+    (
+        60,
+        re.compile(
+            r"^(?:(?:last )?(?:updated|modified|published|posted)(?: on)?|"
+            r"(?:estimated )?reading time|lesezeit|(?:zuletzt )?aktualisiert(?: am)?|"
+            r"veröffentlicht(?: am)?|publicado(?: el)?|actualizado(?: el)?|tiempo de lectura|"
+            r"publié le|mis à jour le|temps de lecture)\s*:?$",
+            re.I,
+        ),
+    ),
+    (
+        200,
+        re.compile(
+            r"^(?:topics|tags|filed under|schlagwörter|themen|etiquetas|temas|mots-clés)"
+            r"\s*:\s*\S[^.!?]*$",
+            re.I,
+        ),
+    ),
     # links to the outlet's editorial policies beside bylines
     (
         120,
@@ -314,6 +370,18 @@ _DATE_LABELS = set(_MONTHS) | set(
 )
 
 
+# A byline of the writing or checking standing alone: "Fact checked by Jane Smith",
+# "Geprüft von Dr. Max Muster, MD". Case matters (a name is capitalised), so that
+# "Reviewed by the court" stays; head.py drops bylines above the text, this one anywhere.
+_ROLE_BYLINE = re.compile(
+    r"^(?:(?:Medically |Fact[- ]|Expert[- ])?(?:[Cc]hecked|[Rr]eviewed|[Ee]dited|[Vv]erified)|"
+    r"Written|Article (?:written|reviewed)|Geprüft|Geschrieben|Revisado|Escrito|Vérifié|Écrit|"
+    r"Rédigé) (?:by|von|por|par):? [A-ZÀ-Þ][\w.'’-]+(?: [A-ZÀ-Þ][\w.'’-]+){0,3}"
+    r"(?:, [A-Z][\w.]+){0,3}$"
+)
+ROLE_BYLINE_MAX = 80
+
+
 def is_date_line(text: str) -> bool:
     """A dateline or "Updated: ..." stamp standing alone (not prose that mentions a date)."""
     if len(text) > 80:
@@ -342,6 +410,8 @@ def _short_is_boilerplate(text: str) -> bool:
     if is_teaser(text):
         return True
     if is_date_line(text):
+        return True
+    if len(text) <= ROLE_BYLINE_MAX and _ROLE_BYLINE.match(text):
         return True
     lowered, size = text.lower(), len(text)
     return any(size <= limit and rx.search(lowered) for limit, rx in _BOILERPLATE_LOWER)

@@ -62,22 +62,38 @@ def drop_nav_runs(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 COPY_RUN = 4  # so many earlier headings again in a row: a copy of the contents
+# A stack of this many different earlier headings, in the article's order, is a copy of
+# its contents even when the stack repeats itself (a sticky copy and an end-of-page copy
+# in a row); product cards stack a few labels, in no order of the article's.
+CONTENTS_DISTINCT = 8
+
+
+def _is_contents_copy(keys: list[str], first: dict[str, int], start: int) -> bool:
+    """Headings (comparison keys) all seen before index start, in the order of their
+    first appearance, with at least CONTENTS_DISTINCT different ones."""
+    order = [first[key] for key in dict.fromkeys(keys)]
+    return (
+        len(order) >= CONTENTS_DISTINCT
+        and all(i < start for i in order)
+        and all(a < b for a, b in zip(order, order[1:], strict=False))
+    )
 
 
 def drop_heading_copies(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Drop copies of the article's subheadings standing in a row after them.
 
     A sticky or end-of-page table of contents lists the subheadings again, as headings
-    with nothing between them, each once. Product cards also stack headings ("Name",
-    "Pros & Cons", "Why we picked it"), but their labels recur within the stack.
+    with nothing between them, each once, or the whole list twice in the article's order.
+    Product cards also stack headings ("Name", "Pros & Cons", "Why we picked it"), but
+    their labels recur within the stack in the cards' order.
     """
-    seen: set[str] = set()
+    first: dict[str, int] = {}
     repeat = [False] * len(blocks)
     for i, (kind, text) in enumerate(blocks):
         if kind == "head":
             key = comparison_key(text)
-            repeat[i] = key in seen
-            seen.add(key)
+            repeat[i] = key in first
+            first.setdefault(key, i)
     drop: set[int] = set()
     run: list[int] = []
     for i in range(len(blocks) + 1):
@@ -85,9 +101,10 @@ def drop_heading_copies(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
             run.append(i)
             continue
         copies = [j for j in run if repeat[j]]
-        texts = [comparison_key(blocks[j][1]) for j in run]
-        if len(copies) >= COPY_RUN and len(set(texts)) == len(texts):
-            drop.update(copies)
+        if len(copies) >= COPY_RUN:
+            keys = [comparison_key(blocks[j][1]) for j in run]
+            if len(set(keys)) == len(keys) or _is_contents_copy(keys, first, run[0]):
+                drop.update(copies)
         run = []
     return [block for i, block in enumerate(blocks) if i not in drop] if drop else blocks
 

@@ -105,8 +105,33 @@ def is_tail_marker(text: str) -> bool:
     return len(text) <= 60 and bool(_TAIL_MARKER.match(text))
 
 
+# Headings of an end-of-page list of sources or of further reading. Not "Sources" or
+# "References" alone: a report or a paper keeps those as part of its text.
+_SOURCES_MARKER = re.compile(
+    r"^(?:article sources|citations|further reading|more reading|"
+    r"quellenangaben|weiterführende (?:links|lektüre)|fuentes del artículo|lecturas recomendadas|"
+    r"sources de l'article|pour aller plus loin)\s*:?$",
+    re.IGNORECASE,
+)
+SOURCES_SCAN = 40  # blocks from the end where such a list may start
+SOURCE_LINE_MAX = 400  # characters: an entry (a reference, a teaser); prose runs longer
+
+
+def cut_source_list(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop a closing list of sources or further reading: its heading and every entry
+    after it, when all of them are short."""
+    for i in range(len(blocks) - 1, max(len(blocks) - SOURCES_SCAN, 0) - 1, -1):
+        text = blocks[i][1]
+        if len(text) > SOURCE_LINE_MAX:
+            return blocks
+        if len(text) <= 40 and _SOURCES_MARKER.match(text):
+            return blocks[:i]
+    return blocks
+
+
 def trim_tail(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Drop the credits, polls, appeals, promotions and boxes after the story."""
+    blocks = cut_source_list(blocks)
     start = len(blocks)
     while start > 0 and len(blocks) - start < TAIL_SCAN:
         if len(blocks[start - 1][1]) >= PROSE_CHARS and not is_tail_line(blocks[start - 1][1]):
