@@ -106,3 +106,16 @@ def test_sites_health_flags_the_site_whose_extraction_gives_nothing(
     assert health["share"] == 0.5 and health["suspect"] is True
     assert "check extraction" in invoke(folder, "--sites", "--days", "36500")
     assert page("good", 0)  # the helper is shared with the daemon tests
+
+
+def test_a_time_on_another_day_shows_its_date() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from ingest.cli.status_view import relative
+
+    now = datetime(2026, 12, 3, 16, 45, tzinfo=UTC)
+    assert relative(now - timedelta(minutes=5), now) == "16:40:00 (5m ago)"
+    # 23h59m ahead is tomorrow: the time alone read as today, a quarter of an hour ago
+    assert relative(now + timedelta(hours=23, minutes=59), now) == "2026-12-04 16:44 (in 24h)"
+    assert relative(now - timedelta(hours=17), now) == "2026-12-02 23:45 (17h ago)"
+    assert relative(None, now) == "-"

@@ -289,12 +289,15 @@ _STATE_STYLE = {
 
 
 def relative(when: datetime | None, now: datetime) -> str:
-    """'12:03:04 (5m ago)' / '2026-01-02 03:04 (in 2h)'; '-' for never."""
+    """'12:03:04 (5m ago)' today, '2026-01-02 03:04 (in 2h)' another day; '-' for never.
+
+    The time alone only on `now`'s date: '16:44 (in 24h)' read as today, an hour ago."""
     if when is None:
         return "-"
     seconds = (when - now).total_seconds()
     span = _span(abs(seconds))
-    stamp = when.strftime("%H:%M:%S") if abs(seconds) < 86400 else when.strftime("%Y-%m-%d %H:%M")
+    same_day = when.date() == now.date()
+    stamp = when.strftime("%H:%M:%S") if same_day else when.strftime("%Y-%m-%d %H:%M")
     return f"{stamp} ({'in ' + span if seconds > 0 else span + ' ago'})"
 
 
