@@ -59,7 +59,7 @@ def _verified(
     candidates = [
         (
             a.id,
-            fp if exact else dedup.fingerprint(a.paragraphs, with_bands=False),
+            fp if exact else _stored_fingerprint(a.body),
             dedup.days_between(to_utc(published), to_utc(a.published)) if published else None,
         )
         for a in rows
@@ -70,6 +70,16 @@ def _verified(
     article_id, v = best
     updates = by_id[article_id].update_count or 0
     return SameStory(article_id, v.rule, v.similarity, v.veto, v.longer, updates)
+
+
+@functools.lru_cache(maxsize=64)
+def _stored_fingerprint(body: str) -> dedup.Fingerprint:
+    """A stored body's fingerprint (no bands), kept for the bodies seen last: a new
+    article's near candidates are looked up twice (the dedup step, then again under the
+    dedup lock before its INSERT), and a story syndicated many times is the candidate of
+    each copy. Keyed by the body's text, so a rewritten body is never served stale; the
+    value is frozen and a pure function of the key."""
+    return dedup.fingerprint(tuple(p for p in body.split("\n") if p), with_bands=False)
 
 
 def find_exact(

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, text, update
+from sqlalchemy import bindparam, func, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from ingest.core import dedup
 from ingest.core.dates import month_of
@@ -33,6 +33,13 @@ _SAVE_RETRIES = 8
 # pg_advisory_xact_lock key of lock_dedup (no colon: text() would read a bind parameter)
 _PG_DEDUP_LOCK = "hashtextextended(current_schema() || ' news-ingest dedup', 0)"
 _NEXT_SEQ = select(func.coalesce(func.max(Article.seq), -1) + 1)
+# Core, built once: through the ORM session, an UPDATE of an entity is its bulk-update
+# path (statement built, compiled from the cache, synchronize_session evaluated), which
+# cost more CPU than the write itself, once for every stored article.
+_ARTICLES = Article.__table__  # type: ignore[attr-defined]
+_MARK_WRITTEN = (
+    update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article_id")).values(file_written=True)
+)
 
 
 class ArticleWrites(StoreBase):
@@ -223,9 +230,7 @@ class ArticleWrites(StoreBase):
         try:
             with self._write("mark a file written") as s:
                 # one UPDATE, no SELECT: this runs for every stored article
-                s.execute(
-                    update(Article).where(col(Article.id) == article.id).values(file_written=True)
-                )
+                s.connection().execute(_MARK_WRITTEN, {"article_id": article.id})
         except StorageError as exc:
             return str(exc)
         return None
