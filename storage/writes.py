@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, text, update
+from sqlalchemy import bindparam, func, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from ingest.core import dedup
 from ingest.core.dates import month_of
@@ -33,6 +33,22 @@ _SAVE_RETRIES = 8
 # pg_advisory_xact_lock key of lock_dedup (no colon: text() would read a bind parameter)
 _PG_DEDUP_LOCK = "hashtextextended(current_schema() || ' news-ingest dedup', 0)"
 _NEXT_SEQ = select(func.coalesce(func.max(Article.seq), -1) + 1)
+# Core, built once: through the ORM session, an UPDATE of an entity is its bulk-update
+# path (statement built, compiled from the cache, synchronize_session evaluated), which
+# cost more CPU than the write itself, once for every stored article.
+_ARTICLES = Article.__table__  # type: ignore[attr-defined]
+_MARK_WRITTEN = (
+    update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article_id")).values(file_written=True)
+)
+_BY_URL = select(_ARTICLES).where(_ARTICLES.c.canonical_url == bindparam("url"))
+_URL_TAKEN = select(_ARTICLES.c.id).where(_ARTICLES.c.canonical_url == bindparam("url"))
+_SOURCES = ArticleSource.__table__  # type: ignore[attr-defined]
+# bind names unlike the columns': an UPDATE reserves the column names for its SET clause
+_THIS_SOURCE = (_SOURCES.c.feed == bindparam("b_feed")) & (
+    _SOURCES.c.entry_key == bindparam("b_entry_key")
+)
+_SOURCE_ID = select(_SOURCES.c.id).where(_THIS_SOURCE)
+_MOVE_VERSION = update(_SOURCES).where(_THIS_SOURCE).values(entry_version=bindparam("b_version"))
 
 
 class ArticleWrites(StoreBase):
@@ -41,10 +57,8 @@ class ArticleWrites(StoreBase):
     def article_by_url(self, canonical_url: str) -> Article | None:
         # Core, and the row built by hand: this runs for every new article, where the ORM's
         # session and identity map cost more than the indexed lookup.
-        table = Article.__table__  # type: ignore[attr-defined]
         with self.read_engine.connect() as conn:
-            row = conn.execute(select(table).where(table.c.canonical_url == canonical_url))
-            found = row.first()
+            found = conn.execute(_BY_URL, {"url": canonical_url}).first()
         return Article(**found._mapping) if found is not None else None
 
     def find_same_story(
@@ -87,8 +101,8 @@ class ArticleWrites(StoreBase):
             try:
                 with self._write("store an article", durable=True) as s:
                     lock_dedup(s)
-                    taken = select(Article.id).where(Article.canonical_url == draft.canonical_url)
-                    if s.connection().execute(taken).scalar() is not None:
+                    url = {"url": draft.canonical_url}
+                    if s.connection().execute(_URL_TAKEN, url).scalar() is not None:
                         return None
                     if dedup_on and fp is not None and self._stored_meanwhile(s, fp, draft):
                         return None
@@ -175,9 +189,8 @@ class ArticleWrites(StoreBase):
         """Record a known URL seen under another entry; False if recorded already."""
         try:
             with self._write("add a source") as s:
-                table = ArticleSource.__table__  # type: ignore[attr-defined]
-                where = (table.c.feed == feed) & (table.c.entry_key == entry_key)
-                if s.connection().execute(select(table.c.id).where(where)).first():
+                this = {"b_feed": feed, "b_entry_key": entry_key}
+                if s.connection().execute(_SOURCE_ID, this).first():
                     return False
                 source = _source(article_id, feed, entry_key, guid, url, now)
                 source.match_rule = "canonical_url"
@@ -223,9 +236,7 @@ class ArticleWrites(StoreBase):
         try:
             with self._write("mark a file written") as s:
                 # one UPDATE, no SELECT: this runs for every stored article
-                s.execute(
-                    update(Article).where(col(Article.id) == article.id).values(file_written=True)
-                )
+                s.connection().execute(_MARK_WRITTEN, {"article_id": article.id})
         except StorageError as exc:
             return str(exc)
         return None
@@ -258,14 +269,13 @@ def _merge_source(
 ) -> None:
     """Record the draft's (feed, entry) as a source, or move its entry version on."""
     version = to_utc(entry_version) if entry_version else None
-    # Core statements: this runs for every stored entry, and the ORM's unit of work
-    # cost more than the SQL itself.
-    table = ArticleSource.__table__  # type: ignore[attr-defined]
-    where = (table.c.feed == draft.feed_name) & (table.c.entry_key == draft.entry_key)
-    existing = s.connection().execute(select(table.c.id).where(where)).first()
+    # Core statements built once: this runs for every stored entry, and the ORM's unit of
+    # work cost more than the SQL itself.
+    this = {"b_feed": draft.feed_name, "b_entry_key": draft.entry_key}
+    existing = s.connection().execute(_SOURCE_ID, this).first()
     if existing is not None:
         if version is not None:
-            s.connection().execute(update(table).where(where).values(entry_version=version))
+            s.connection().execute(_MOVE_VERSION, {**this, "b_version": version})
         return
     source = _source(article_id, draft.feed_name, draft.entry_key, draft.guid, draft.url, now)
     source.match_rule, source.similarity, source.entry_version = rule, similarity, version

@@ -335,17 +335,18 @@ async def deduplicate_and_store(
     The store lock makes look-up-then-write one step for this process: no other entry
     can store the same story between this entry's decision and its write.
     """
+    version = entry_version(entry)
+
+    def decide_and_store() -> SaveResult | None:
+        # both steps in one hop to the storage thread: one wake-up of each side, not two
+        decision = deduplicate(ctx.store, draft, fp, spec.dedup)
+        return store_article(
+            ctx.store, decision, draft, fp, now, dedup_on=spec.dedup, entry_version=version
+        )
+
     async with ctx.store_lock:
         for _ in range(MAX_DECISIONS):
-            decision = await ctx.db(deduplicate, ctx.store, draft, fp, spec.dedup)
-            result = await ctx.db(
-                partial(store_article, dedup_on=spec.dedup, entry_version=entry_version(entry)),
-                ctx.store,
-                decision,
-                draft,
-                fp,
-                now,
-            )
+            result = await ctx.db(decide_and_store)
             if result is not None:  # None: another process stored the URL in between
                 return result
     raise StorageError(f"could not store {draft.canonical_url}: its URL kept changing hands")
