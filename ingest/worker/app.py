@@ -120,6 +120,19 @@ def make_app(database_url: str, options: WorkerOptions, runtime: _Runtime) -> pr
     @app.task(name=ENQUEUE_TASK, queue=CONTROL_QUEUE)
     async def enqueue_due(timestamp: int) -> None:
         ctx, config = runtime.ctx, runtime.reload()
+        # procrastinate defers each period once, except that deferring a period deletes
+        # the rows of older ones, so a worker that starts late (or lags) and catches up
+        # on an older period defers it again. That stale copy, or any enqueue overtaken
+        # by a newer period, is skipped: the newer one does the work, once.
+        newer = await app.connector.execute_query_all_async(
+            "SELECT 1 FROM procrastinate_periodic_defers WHERE task_name = %(task)s "
+            "AND defer_timestamp > %(timestamp)s LIMIT 1",
+            task=ENQUEUE_TASK,
+            timestamp=timestamp,
+        )
+        if newer:
+            log.debug("enqueue timestamp=%d skipped: a newer period is due", timestamp)
+            return
         log.info("enqueue timestamp=%d worker=%s", timestamp, _me())
         if options.sync:
             synced = await ctx.db(sync_config, config, ctx)
