@@ -11,6 +11,7 @@ import only click at load time; each command imports what it uses when it runs
 
 from __future__ import annotations
 
+import faulthandler
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,9 @@ def main(ctx: click.Context, config: Path | None) -> None:
     says otherwise.
     """
     ctx.obj = {"config": config}
+    # A crash in a C library (lxml, libxml2) kills the process with no Python traceback;
+    # with this it prints every thread's stack first, which says what to report.
+    faulthandler.enable()
 
 
 # The command families, each in its module: feeds.py, articles.py, status_view.py,
