@@ -82,7 +82,10 @@ def main(ctx: click.Context, config: Path | None) -> None:
     ctx.obj = {"config": config}
     # A crash in a C library (lxml, libxml2) kills the process with no Python traceback;
     # with this it prints every thread's stack first, which says what to report.
-    faulthandler.enable()
+    try:
+        faulthandler.enable()
+    except (RuntimeError, ValueError, AttributeError):
+        pass  # stderr is no file (click's test runner, an embedding program): nowhere to write
 
 
 # The command families, each in its module: feeds.py, articles.py, status_view.py,
