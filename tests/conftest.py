@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from storage.store import Store
+
 REPO = Path(__file__).resolve().parents[1]
 # The golden document, a byte copy of ../shared/sample/: a clean clone alone must pass.
 SAMPLE = REPO / "tests" / "data" / "sample" / "000_2c2a5702b678812c.txt"
@@ -96,3 +98,14 @@ def pg_url() -> Iterator[str]:
     yield f"{PG_BASE_URL}{sep}options=-csearch_path%3D{schema}"
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A new store on each engine (modules with their own `store` fixture use theirs)."""
+    url = f"sqlite:///{tmp_path / 'ingest.db'}"
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    s = Store(url, tmp_path / "store")
+    request.addfinalizer(s.close)
+    return s

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from tests.processes import IngestProcess
 from tests.site.server import RequestRecord, Response, SiteServer
 from tests.test_faults import tiny_tmpfs
 
@@ -117,39 +118,16 @@ def write_feeds(folder: Path, feeds: list[dict[str, Any]], **settings: Any) -> P
     return path
 
 
-class Daemon:
+class Daemon(IngestProcess):
     """`python -m ingest run` in `folder`; its log goes to a file the test can read."""
 
-    def __init__(self, folder: Path, *args: str) -> None:
-        self.folder = folder
-        self.log_path = folder / f"daemon-{time.monotonic_ns()}.log"
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        env.pop("INGEST_CONFIG", None)
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ingest", "run", "--log-level", "DEBUG", *args],
-            cwd=folder, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    wait = WAIT
 
-    def log(self) -> str:
-        return self.log_path.read_text("utf-8", errors="replace")
+    def __init__(self, folder: Path, *args: str) -> None:
+        super().__init__(folder, "daemon", ["run", "--log-level", "DEBUG", *args])
 
     def wait_log(self, text: str, count: int = 1) -> None:
         wait_until(lambda: self.log().count(text) >= count, f"log line {text!r}", self)
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout=WAIT)
-        finally:
-            self._log.close()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=WAIT)
-        self._log.close()
 
 
 @pytest.fixture

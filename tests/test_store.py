@@ -6,8 +6,6 @@ import multiprocessing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-
 from ingest.core.types import ArticleDraft
 from ingest.pipeline.deduplicate import save_article
 from storage import document
@@ -31,16 +29,6 @@ def draft(n: int, url: str | None = None, feed: str = "f", key: str | None = Non
         entry_key=key or f"key-{n}",
         guid=None,
     )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    url = f"sqlite:///{tmp_path / 'ingest.db'}"
-    if request.param == "postgresql":
-        url = request.getfixturevalue("pg_url")
-    s = Store(url, tmp_path / "store")
-    request.addfinalizer(s.close)
-    return s
 
 
 def test_save_writes_row_source_and_file(store: Store) -> None:

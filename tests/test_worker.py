@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, text
 
 from storage.db import normalize_url
 from tests.conftest import dump_yaml
+from tests.processes import IngestProcess
 from tests.site.server import RequestRecord, Response, SiteServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -121,34 +122,12 @@ class Farm:
         return handle
 
 
-class Worker:
+class Worker(IngestProcess):
+    wait = WAIT
+
     def __init__(self, folder: Path, *args: str) -> None:
-        self.log_path = folder / f"worker-{time.monotonic_ns()}.log"
-        self._log = self.log_path.open("w")
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        env.pop("INGEST_CONFIG", None)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ingest", "worker", "--concurrency", "4",
-             "--enqueue-every", "1", *args],
-            cwd=folder, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def log(self) -> str:
-        return self.log_path.read_text("utf-8", errors="replace")
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=WAIT)
-        finally:
-            self._log.close()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=WAIT)
-        self._log.close()
+        args_ = ["worker", "--concurrency", "4", "--enqueue-every", "1", *args]
+        super().__init__(folder, "worker", args_)
 
 
 @pytest.fixture

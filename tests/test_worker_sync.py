@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from ingest.cli import main
@@ -29,16 +28,6 @@ def test_pick_caps_a_host_across_the_cluster_and_skips_feeds_in_flight() -> None
     chosen = pick(due, {"a1": "a.example", "a9": "a.example"}, per_host=3)
     assert [c.name for c in chosen] == ["a0", "b0"]  # a.example: a9, a1 + one more
     assert [c.name for c in pick(due, {}, per_host=2)] == ["a0", "a1", "b0"]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    url = f"sqlite:///{tmp_path / 'ingest.db'}"
-    if request.param == "postgresql":
-        url = request.getfixturevalue("pg_url")
-    s = Store(url, tmp_path / "store")
-    request.addfinalizer(s.close)
-    return s
 
 
 def entries(*specs: FeedSpec) -> dict[str, tuple[str, bool, str]]:
