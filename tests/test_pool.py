@@ -126,3 +126,47 @@ def test_stopping_the_pool_leaves_no_process_behind(tmp_path: Path) -> None:
 
     pids = run(ctx, go())
     assert pids and not any(alive(pid) for pid in pids)
+
+
+def overlap_probe(active: list[int], peak: list[int]) -> None:
+    active.append(1)
+    peak.append(len(active))
+    time.sleep(0.05)
+    active.pop()
+
+
+def thread_context() -> Context:
+    return Context(
+        config=Config(), store=None, fetcher=None, cpu_pool=None,  # type: ignore[arg-type]
+        db_pool=ThreadPoolExecutor(1), workers=1,
+    )  # fmt: skip
+
+
+def test_workers_1_runs_one_extraction_at_a_time() -> None:
+    # lxml under trafilatura crashes the process now and then when two threads parse at
+    # once (trafilatura issues 840, 925): with workers: 1 every task runs in one thread.
+    ctx = thread_context()
+    active: list[int] = []
+    peak: list[int] = []
+
+    async def go() -> None:
+        await asyncio.gather(
+            *(ctx.cpu(overlap_probe, active, peak, stage="extract") for _ in range(6))
+        )
+
+    asyncio.run(go())
+    assert len(peak) == 6 and max(peak) == 1
+
+
+def test_workers_1_a_stuck_task_does_not_hold_up_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "CPU_TIMEOUT", 0.5)
+    ctx = thread_context()
+
+    async def go() -> int:
+        with pytest.raises(ExtractError, match="no result within 0.5s"):
+            await ctx.cpu(pid_after, 3, stage="extract")
+        return await ctx.cpu(square, 6, stage="extract")
+
+    started = time.monotonic()
+    assert asyncio.run(go()) == 36
+    assert time.monotonic() - started < 2.5

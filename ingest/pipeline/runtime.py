@@ -89,6 +89,10 @@ class Context:
     fetcher: Fetcher
     cpu_pool: pebble.ProcessPool | None  # None: extraction in a thread (workers: 1)
     db_pool: Executor
+    # workers: 1: the one thread that runs extraction and feed parsing. One, not asyncio's
+    # default pool: lxml under trafilatura crashes the process now and then when two
+    # threads parse at once (SIGSEGV, "double free"; trafilatura issues 840 and 925).
+    cpu_thread: ThreadPoolExecutor | None = None
     clock: Callable[[], datetime] = utcnow
     on_progress: Callable[[FeedReport], None] | None = None
     # Article pages: (more to do, done) as a poll learns of them and finishes each.
@@ -146,12 +150,7 @@ class Context:
         if self.cpu_pool is None and self.pool_lazy:
             await self._start_pool()
         if self.cpu_pool is None:
-            try:
-                async with asyncio.timeout(CPU_TIMEOUT):
-                    return await asyncio.to_thread(fn, *args)
-            except TimeoutError:
-                # A thread cannot be killed: it finishes in the background, unused.
-                raise ExtractError(f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s") from None
+            return await self._cpu_in_thread(fn, *args)
         from pebble import ProcessExpired
 
         self.pool_tasks += 1
@@ -175,6 +174,22 @@ class Context:
             self.pool_tasks -= 1
             if not self.pool_tasks and self.pool_idle_stop is not None:
                 self._stop_pool_later()
+
+    async def _cpu_in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.cpu_thread is None:
+            self.cpu_thread = ThreadPoolExecutor(1, thread_name_prefix="ingest-extract")
+        thread = self.cpu_thread
+        call = asyncio.get_running_loop().run_in_executor(thread, partial(fn, *args))
+        try:
+            async with asyncio.timeout(CPU_TIMEOUT):
+                return await call
+        except TimeoutError:
+            # A thread cannot be killed: it finishes in the background, unused, and the
+            # next task gets a new thread rather than queueing behind it for good.
+            if self.cpu_thread is thread:
+                self.cpu_thread = None
+                thread.shutdown(wait=False, cancel_futures=True)
+            raise ExtractError(f"{fn.__name__}: no result within {CPU_TIMEOUT:g}s") from None
 
     async def _start_pool(self) -> None:
         """Make the pool (pool_lazy): once, however many tasks wait for it."""
@@ -440,6 +455,8 @@ async def close_context(ctx: Context, close_store: bool = True) -> None:
     if not _LIVE_POOLS:
         stop_pool_helpers()
     ctx.db_pool.shutdown(wait=True)
+    if ctx.cpu_thread is not None:
+        ctx.cpu_thread.shutdown(wait=True)
     if close_store:
         ctx.store.close()
 
