@@ -10,6 +10,11 @@ database (per schema), held by a connection of its own for the daemon's life: th
 releases it when that connection ends, a killed or unplugged daemon's included (once the
 server notices the dead connection: TCP keepalive). The connection names its holder
 (`application_name`), which the refusal message reports.
+
+`ingest worker`s share the store with one another but not with `ingest run`, whose
+scheduler would poll the same feeds beside their queue: a worker holds the same key in
+shared mode (`shared=True`, database only: workers need PostgreSQL), so any number of
+workers exclude a daemon and a daemon excludes every worker.
 """
 
 from __future__ import annotations
@@ -42,17 +47,22 @@ class StoreLock:
     """`with StoreLock(store_dir, database_url):` holds the lock; StoreLockedError if taken.
 
     `database_url`: the store's; a PostgreSQL one adds the database-wide lock.
+    `shared`: a worker's lock (see the module's docstring): the database lock alone.
     """
 
-    def __init__(self, store_dir: Path, database_url: str | None = None) -> None:
+    def __init__(
+        self, store_dir: Path, database_url: str | None = None, *, shared: bool = False
+    ) -> None:
         self.path = store_dir / LOCK_NAME
         self.database_url = database_url
+        self.shared = shared
         self._fd: int | None = None
         self._engine: Engine | None = None
         self._conn: Connection | None = None
 
     def acquire(self) -> None:
-        self._acquire_file()
+        if not self.shared:
+            self._acquire_file()
         if self.database_url and not self.database_url.startswith("sqlite"):
             try:
                 self._acquire_database(self.database_url)
@@ -80,26 +90,38 @@ class StoreLock:
     def _acquire_database(self, url: str) -> None:
         from storage.db import make_engine
 
-        me = f"ingest run pid {os.getpid()} on {socket.gethostname()}"[:63]
+        command = "ingest worker" if self.shared else "ingest run"
+        me = f"{command} pid {os.getpid()} on {socket.gethostname()}"[:63]
+        take = "pg_try_advisory_lock_shared" if self.shared else "pg_try_advisory_lock"
         try:
             self._engine = make_engine(url)
             conn = self._engine.connect()
             conn.execute(text("SELECT set_config('application_name', :me, false)"), {"me": me})
             key = conn.execute(text(f"SELECT {_PG_KEY}")).scalar_one()
-            taken = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+            taken = conn.execute(text(f"SELECT {take}(:key)"), {"key": key})
             if not taken.scalar_one():
                 holder = conn.execute(_HOLDER, {"key": key}).first()
                 conn.close()
                 who = f"{holder[0] or 'a process'} ({holder[1] or 'local'})" if holder else ""
-                raise StoreLockedError(
-                    f"the database {redact(url)} is in use by {who or 'another daemon'} "
-                    "(another `ingest run`, maybe on another machine); one daemon per store. "
-                    "Stop it first, or use `ingest worker` to share the work."
-                )
+                raise StoreLockedError(self._refusal(url, who))
             conn.commit()  # the session lock outlives the transaction; the connection stays
             self._conn = conn
         except SQLAlchemyError as exc:
             raise StorageError(redact(f"cannot lock the database {url}: {exc}")) from exc
+
+    def _refusal(self, url: str, who: str) -> str:
+        where = f"the database {redact(url)} is in use by {who or 'another process'}"
+        if self.shared:
+            return (
+                f"{where} (an `ingest run`, maybe on another machine); workers and "
+                "`ingest run` cannot share a store, their schedules would poll the same "
+                "feeds twice. Stop it first, or give the workers another database."
+            )
+        return (
+            f"{where} (another `ingest run` or `ingest worker`s, maybe on other machines); "
+            "one daemon per store, and none beside workers. Stop it first, or use "
+            "`ingest worker` to share the work."
+        )
 
     def release(self) -> None:
         if self._conn is not None:

@@ -25,6 +25,7 @@ from ingest.pipeline.runtime import Context, Planning, close_context, open_conte
 from ingest.pipeline.schedule import Outcome
 from ingest.worker.enqueue import Candidate, host_of, pick
 from storage import feed_sync
+from storage.lock import StoreLock
 from storage.models import to_utc
 
 if TYPE_CHECKING:
@@ -250,6 +251,11 @@ def _ensure_schema(ctx: Context) -> None:
 async def run_worker(config: Config, options: WorkerOptions) -> None:
     """Run one worker process until SIGTERM/SIGINT (procrastinate's graceful stop)."""
     conninfo(config.database_url)  # a PostgreSQL store, or a clear error now
+    with StoreLock(config.store_dir, config.database_url, shared=True):
+        await _run_locked(config, options)
+
+
+async def _run_locked(config: Config, options: WorkerOptions) -> None:
     runtime = _Runtime(config)
     ctx = await open_context(config)
     ctx.planning = Planning()
