@@ -53,7 +53,16 @@ class StoreBase:
             self.engine: Engine = make_engine(database_url)
             create_schema(self.engine)
             sqlite = self.engine.dialect.name == "sqlite"
-            self.read_engine = make_engine(database_url, writer=False) if sqlite else self.engine
+            # PostgreSQL: reads outside a transaction. Under READ COMMITTED each statement
+            # sees its own snapshot either way, so nothing changes for them, but a read no
+            # longer costs a BEGIN and a ROLLBACK round trip, and psycopg no longer drops
+            # its prepared statements (it sends DEALLOCATE ALL after every ROLLBACK):
+            # hot reads stay prepared instead of being parsed and planned every time.
+            self.read_engine = (
+                make_engine(database_url, writer=False)
+                if sqlite
+                else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            )
             self.durable_engine = make_engine(database_url, durable=True) if sqlite else self.engine
         except SQLAlchemyError as exc:
             hint = _store_hint(root)
