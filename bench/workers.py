@@ -19,6 +19,8 @@ Also reported, for the first pass:
   CPU ms per article         of the worker processes (all threads, extraction included)
                              and of the PostgreSQL backends serving this database
   machine busy               the share of all cores in use (/proc/stat), whoever used it
+  slots busy (--log-level DEBUG)  per pass, the share of each worker's poll slots spent
+                             polling (from its log); the rest is job pickup and waiting
 
 The CPU figures are what predicts other machines: a worker needs its CPU per article
 times its rate in cores of its own, and the database serves about 1000 / (its ms per
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -40,6 +43,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +101,31 @@ def descendants(pids: list[int]) -> list[int]:
     return sorted(found)
 
 
+_STARTED = re.compile(r"^(\S+ \S+) DEBUG ingest: feed=(\S+) poll started")
+_REPORTED = re.compile(r"^(\S+ \S+) \w+ ingest: feed=(\S+) status=(\w+) .*duration=([\d.]+)s")
+
+
+def occupancy(log: Path, slots: int) -> dict[str, float]:
+    """Per pass ("ok": the first, "not_modified": the 304 one), the share of the worker's
+    poll slots busy polling, from its DEBUG log: the rest is job pickup and waiting."""
+    started: dict[str, float] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for line in log.read_text().splitlines():
+        if m := _STARTED.match(line):
+            started[m[2]] = _seconds(m[1])
+        elif (m := _REPORTED.match(line)) and m[2] in started:
+            spans.setdefault(m[3], []).append((started.pop(m[2]), _seconds(m[1])))
+    out = {}
+    for status, polls in spans.items():
+        wall = max(end for _, end in polls) - min(start for start, _ in polls)
+        out[status] = sum(end - start for start, end in polls) / max(1e-9, slots * wall)
+    return out
+
+
+def _seconds(stamp: str) -> float:
+    return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+
 def machine_ticks() -> tuple[int, int]:
     """(busy, total) clock ticks of all cores since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
@@ -150,7 +179,7 @@ def run_count(n: int, farm: FarmProcess, args: argparse.Namespace, work: Path) -
                 "--concurrency",
                 str(args.concurrency),
                 "--log-level",
-                "INFO",
+                args.log_level,
             ],
             cwd=folder,
             env=env,
@@ -199,6 +228,11 @@ def run_count(n: int, farm: FarmProcess, args: argparse.Namespace, work: Path) -
         conn.close()
         with psycopg.connect(PLAIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE "{dbname}" WITH (FORCE)')
+    busy_slots: dict[str, list[float]] = {}
+    for i in range(n):
+        for status, share in occupancy(folder / f"worker{i}.log", args.concurrency).items():
+            busy_slots.setdefault(status, []).append(share)
+    slots = {f"slots_busy_{k}": round(sum(v) / len(v), 2) for k, v in busy_slots.items()}
     return {
         "workers": n,
         "articles": stored,
@@ -210,6 +244,7 @@ def run_count(n: int, farm: FarmProcess, args: argparse.Namespace, work: Path) -
         "worker_cpu_ms_per_article": round(worker_ms, 1),
         "pg_cpu_ms_per_article": round(pg_ms, 1),
         "machine_busy_pct": round(100 * busy[0] / max(1, busy[1])),
+        **slots,
     }
 
 
@@ -225,6 +260,8 @@ def main() -> None:
     p.add_argument("--extract", type=int, default=1, help="extraction processes per worker")
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--keep", action="store_true", help="keep the folders and worker logs")
+    p.add_argument("--log-level", default="INFO",
+                   help="the workers'; DEBUG also reports their poll slots' use")  # fmt: skip
     args = p.parse_args()
     args.new, args.templates, args.contender, args.synthetic = 2, 40, False, True
     farm = FarmProcess(args.feeds, args.items, args)
