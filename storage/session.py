@@ -76,9 +76,13 @@ class StoreBase:
         self.read_engine.dispose()
         self.durable_engine.dispose()
 
-    def session(self) -> Session:
-        """A read session: on SQLite it never blocks, nor is blocked by, a writer."""
-        return Session(self.read_engine, expire_on_commit=False)
+    def session(self, streaming: bool = False) -> Session:
+        """A read session: on SQLite it never blocks, nor is blocked by, a writer.
+        `streaming`: in a transaction on PostgreSQL (where other reads run outside one),
+        which a server-side cursor (yield_per) needs."""
+        postgres = self.engine.dialect.name == "postgresql"
+        engine = self.engine if streaming and postgres else self.read_engine
+        return Session(engine, expire_on_commit=False)
 
     def _write(self, what: str, durable: bool = False) -> _WriteSession:
         """A write transaction; `durable`: its commit is on disk when it returns (what must
