@@ -18,6 +18,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ingest.core.types import FeedState
+from storage.feed_states import to_state
 from storage.models import Feed, to_utc
 from storage.session import StoreBase
 
@@ -88,12 +90,20 @@ def due_feeds(store: StoreBase, now: datetime, limit: int = 10_000) -> list[DueF
         return [DueFeed(r.name, r.spec, to_utc(r.next_poll_at)) for r in conn.execute(query)]
 
 
-def synced_spec(store: StoreBase, name: str) -> tuple[str | None, bool | None, datetime | None]:
-    """A feed's spec JSON, enabled flag and next poll, as the last sync left them."""
+@dataclass(frozen=True)
+class SyncedFeed:
+    spec: str | None  # its feeds.yaml entry as JSON (None: never synced)
+    enabled: bool | None
+    state: FeedState
+
+
+def synced_feed(store: StoreBase, name: str) -> SyncedFeed | None:
+    """A feed's row as the last sync and the last poll left it: its spec, enabled flag and
+    state, in one read (a worker's job needs all three before it polls: one round trip,
+    not one for the spec and another for the state)."""
     table = Feed.__table__  # type: ignore[attr-defined]
-    query = select(table.c.spec, table.c.enabled, table.c.next_poll_at).where(table.c.name == name)
     with store.read_engine.connect() as conn:
-        row = conn.execute(query).first()
+        row = conn.execute(select(table).where(table.c.name == name)).first()
     if row is None:
-        return None, None, None
-    return row.spec, row.enabled, to_utc(row.next_poll_at)
+        return None
+    return SyncedFeed(row.spec, row.enabled, to_state(row))

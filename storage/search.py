@@ -95,7 +95,7 @@ def count(store: Store, query: Query) -> int:
 
 def iter_batches(store: Store, query: Query, size: int = _BATCH) -> Iterator[list[Article]]:
     """The matching articles in lists of up to `size`, read from one streaming cursor."""
-    with store.session() as s, _errors(query):
+    with store.session(streaming=True) as s, _errors(query):
         result = s.exec(statement(store, query).execution_options(yield_per=size))
         for batch in result.partitions(size):
             yield list(batch)

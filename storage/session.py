@@ -53,7 +53,16 @@ class StoreBase:
             self.engine: Engine = make_engine(database_url)
             create_schema(self.engine)
             sqlite = self.engine.dialect.name == "sqlite"
-            self.read_engine = make_engine(database_url, writer=False) if sqlite else self.engine
+            # PostgreSQL: reads outside a transaction. Under READ COMMITTED each statement
+            # sees its own snapshot either way, so nothing changes for them, but a read no
+            # longer costs a BEGIN and a ROLLBACK round trip, and psycopg no longer drops
+            # its prepared statements (it sends DEALLOCATE ALL after every ROLLBACK):
+            # hot reads stay prepared instead of being parsed and planned every time.
+            self.read_engine = (
+                make_engine(database_url, writer=False)
+                if sqlite
+                else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            )
             self.durable_engine = make_engine(database_url, durable=True) if sqlite else self.engine
         except SQLAlchemyError as exc:
             hint = _store_hint(root)
@@ -67,9 +76,13 @@ class StoreBase:
         self.read_engine.dispose()
         self.durable_engine.dispose()
 
-    def session(self) -> Session:
-        """A read session: on SQLite it never blocks, nor is blocked by, a writer."""
-        return Session(self.read_engine, expire_on_commit=False)
+    def session(self, streaming: bool = False) -> Session:
+        """A read session: on SQLite it never blocks, nor is blocked by, a writer.
+        `streaming`: in a transaction on PostgreSQL (where other reads run outside one),
+        which a server-side cursor (yield_per) needs."""
+        postgres = self.engine.dialect.name == "postgresql"
+        engine = self.engine if streaming and postgres else self.read_engine
+        return Session(engine, expire_on_commit=False)
 
     def _write(self, what: str, durable: bool = False) -> _WriteSession:
         """A write transaction; `durable`: its commit is on disk when it returns (what must

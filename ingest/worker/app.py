@@ -205,13 +205,19 @@ def _me() -> str:
 async def _poll(runtime: _Runtime, name: str) -> None:
     """One feed's poll, as `ingest run` makes it: planned and saved with its state."""
     ctx = runtime.ctx
-    spec_json, enabled, next_at = await ctx.db(feed_sync.synced_spec, ctx.store, name)
-    if spec_json is None or not enabled:
+    synced = await ctx.db(feed_sync.synced_feed, ctx.store, name)
+    if synced is None or synced.spec is None or not synced.enabled:
         log.info("feed=%s removed or disabled since it was queued: not polled", name)
         return
+    next_at = synced.state.next_poll_at
     if next_at is not None and to_utc(next_at) > ctx.clock():
         return  # polled meanwhile (a recovered job whose poll had finished)
-    spec = FeedSpec.model_validate_json(spec_json)
+    spec = FeedSpec.model_validate_json(synced.spec)
+    # The poll starts from the state just read (poll_feed takes it from feed_states)
+    # instead of reading the row a second time. Two jobs of one feed never run at once
+    # (its lock), so the entry is this job's until poll_feed takes it.
+    assert ctx.feed_states is not None
+    ctx.feed_states[name] = synced.state
     log.debug("feed=%s poll started by worker=%s", name, _me())
     try:
         await poll_feed(spec, ctx)
@@ -259,6 +265,7 @@ async def _run_locked(config: Config, options: WorkerOptions) -> None:
     runtime = _Runtime(config)
     ctx = await open_context(config)
     ctx.planning = Planning()
+    ctx.feed_states = {}  # each job puts its feed's state here for poll_feed (_poll)
     runtime._ctx = ctx
     try:
         await ctx.db(_ensure_schema, ctx)
