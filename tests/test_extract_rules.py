@@ -21,6 +21,7 @@ from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
 from ingest.extract.resplit import resplit_flat_body
+from ingest.extract.summary import restore_summary
 from ingest.extract.tail import trim_tail
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -521,3 +522,56 @@ def test_date_labels_without_their_value_and_topic_lists_are_widgets(
 )
 def test_role_bylines_standing_alone_are_dropped(line: str, byline: bool) -> None:
     assert is_boilerplate(line) is byline
+
+
+# --- a summary box at the story's start -----------------------------------------------------
+
+POINTS = [
+    "The council approved a budget with more money for schools.",
+    "Bike lanes and buses get the largest increase in ten years.",
+    "The opposition warned about the city's growing debt.",
+]
+
+
+def _box_page(label: str, points: list[str], links: str = "") -> HtmlElement:
+    items = "".join(f"<li>{point}</li>" for point in points) + links
+    return _tree(
+        f"<html><body><article><h1>Budget passed</h1>"
+        f'<details open><summary><h2><a href="#k"><strong>{label}</strong></a></h2></summary>'
+        f"<p>\u200d</p><div><ul>{items}</ul></div></details>"
+        f"<p>{LONG}</p><p>{LONG} Zwei.</p></article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "label", ["Key Takeaways", "TL;DR", "Das Wichtigste in Kürze", "En resumen", "En bref:"]
+)
+def test_a_dropped_summary_box_is_put_back_before_the_story(label: str) -> None:
+    blocks = [("p", LONG), ("p", LONG + " Zwei.")]
+    restored = restore_summary(_box_page(label, POINTS), blocks)
+    points = [("item", point) for point in POINTS]
+    assert restored == [("head", label.rstrip(" :")), *points, *blocks]
+
+
+def test_a_summary_box_keeps_its_points_without_a_promotion_among_them() -> None:
+    promo = '<li><a href="/other">These ten stocks could mint the next millionaires</a></li>'
+    restored = restore_summary(_box_page("Key Points", POINTS, promo), [("p", LONG)])
+    assert [text for _, text in restored] == ["Key Points", *POINTS, LONG]
+
+
+def test_a_box_of_teasers_a_box_already_kept_or_one_after_the_story_is_not_restored() -> None:
+    blocks = [("p", LONG), ("p", LONG + " Zwei.")]
+    teasers = [f'<li><a href="/a{i}">{point}</a></li>' for i, point in enumerate(POINTS)]
+    assert restore_summary(_box_page("Highlights", [], "".join(teasers)), blocks) == blocks
+    kept = [("head", "Key Takeaways"), *(("item", p) for p in POINTS), *blocks]
+    assert restore_summary(_box_page("Key Takeaways", POINTS), kept) == kept
+    # a list under the label with no story after it: a closing recap or a box elsewhere
+    closing = _tree(
+        f"<html><body><p>{LONG}</p><h2>Summary</h2><ul>"
+        + "".join(f"<li>{p}</li>" for p in POINTS)
+        + "</ul></body></html>"
+    )
+    assert restore_summary(closing, [("p", LONG)]) == [("p", LONG)]
+    # labels and one-word entries are a card of facts, not a summary of points
+    card = _box_page("At a glance", ["Founded", "Employees", "Offices"])
+    assert restore_summary(card, blocks) == blocks

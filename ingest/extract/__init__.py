@@ -1,9 +1,9 @@
 """Article page HTML -> clean structured content (PageContent).
 
 trafilatura finds the main text; the modules of this package turn its XML body into
-one-line paragraphs (blocks), take back an intro it dropped (intro), drop the boilerplate
-it lets through (boilerplate), read the page metadata we need straight from the markup
-(meta) and flag "page not found" shells answering 200 (errorpage).
+one-line paragraphs (blocks), take back an intro it dropped (intro) and a "Key takeaways"
+box (summary), drop the boilerplate it lets through (boilerplate), read the page metadata
+we need straight from the markup (meta) and flag "page not found" shells answering 200 (errorpage).
 
 Pure and CPU-bound: no I/O, safe to run in a process pool. Never raises on bad input.
 """
@@ -34,6 +34,7 @@ from ingest.extract.meta import (
     page_info,
 )
 from ingest.extract.resplit import resplit_flat_body
+from ingest.extract.summary import restore_summary
 from ingest.extract.tail import trim_tail
 
 __all__ = ["EMPTY", "extract_page", "extract_text"]
@@ -104,6 +105,7 @@ def _extract_page(
         blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
         blocks = restore_headings(tree, blocks)
         blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
+        blocks = restore_summary(tree, blocks)
     paragraphs = tuple(text for _, text in blocks)
     title = strip_site_suffix(clean_text(info.title), site_name, headlines) or None
     return PageContent(
