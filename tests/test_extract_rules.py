@@ -12,11 +12,15 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from lxml import etree
 from lxml.html import HtmlElement
 
 from ingest.compose import drop_repeats, repeats
 from ingest.core.boilerplate import is_boilerplate
+from ingest.core.html import split_blocks
+from ingest.core.text import clean_visible
 from ingest.extract import extract_page, extract_text, needs_full_mode
+from ingest.extract.blocks import BODY_BLOCK_TAGS, body_blocks
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
@@ -575,3 +579,46 @@ def test_a_box_of_teasers_a_box_already_kept_or_one_after_the_story_is_not_resto
     # labels and one-word entries are a card of facts, not a summary of points
     card = _box_page("At a glance", ["Founded", "Employees", "Offices"])
     assert restore_summary(card, blocks) == blocks
+
+
+# --- ordered lists keep their numbers -------------------------------------------------------
+
+
+def _body(xml: str) -> etree._Element:
+    return etree.fromstring(f"<body>{xml}</body>")
+
+
+def test_ordered_list_items_get_the_numbers_the_reader_sees() -> None:
+    body = _body(
+        '<list rend="ol"><item>Preheat the oven</item><item><hi>Mix</hi> the flour</item></list>'
+        '<list rend="ul"><item>Flour</item><item>Eggs</item></list>'
+    )
+    assert [text for _, text in body_blocks(body)] == [
+        "1. Preheat the oven",
+        "2. Mix the flour",
+        "Flour",
+        "Eggs",
+    ]
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        # items numbered by the page itself
+        '<list rend="ol"><item>1. Preheat</item><item>2. Mix</item></list>',
+        '<list rend="ol"><item>Schritt 1: Vorheizen</item><item>a) Mischen</item></list>',
+        # a list of one item is markup around a paragraph
+        '<list rend="ol"><item>Toner</item></list>',
+        # sections set as list items: the heading is numbered the page's own way
+        '<list rend="ol"><item><head>Remote access</head><p>Control it anywhere.</p></item>'
+        "<item><head>Reports</head><p>See what it used.</p></item></list>",
+    ],
+)
+def test_ordered_lists_already_numbered_single_or_of_sections_are_left_alone(xml: str) -> None:
+    texts = [text for _, text in body_blocks(_body(xml))]
+    assert not any(
+        text.startswith(("1. 1.", "1. Schritt", "1. Toner", "1. Remote")) for text in texts
+    )
+    assert texts == [
+        text for _, text in split_blocks(_body(xml), BODY_BLOCK_TAGS, clean=clean_visible)
+    ]
