@@ -20,6 +20,7 @@ from ingest.core.boilerplate import is_boilerplate
 from ingest.core.html import split_blocks
 from ingest.core.text import clean_visible
 from ingest.extract import extract_page, extract_text, needs_full_mode
+from ingest.extract.authorbox import drop_author_boxes
 from ingest.extract.blocks import BODY_BLOCK_TAGS, body_blocks
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.head import strip_site_suffix, trim_head
@@ -622,3 +623,39 @@ def test_ordered_lists_already_numbered_single_or_of_sections_are_left_alone(xml
     assert texts == [
         text for _, text in split_blocks(_body(xml), BODY_BLOCK_TAGS, clean=clean_visible)
     ]
+
+
+# --- author boxes, found by their markup ----------------------------------------------------
+
+
+def test_author_box_lines_are_dropped_above_and_below_the_story() -> None:
+    bio_de = "Max Mustermann schreibt seit 2010 über Stadtpolitik und Verkehr."
+    bio_en = "Jane covers city hall and transport, and has done so for a decade."
+    tree = _tree(
+        f'<html><body><article><div class="c-byline"><span>Jane Smith</span>'
+        f"<span>Senior Editor</span><span>867 Published Articles</span></div>"
+        f"<p>{LONG}</p><p>{LONG} Zwei.</p>"
+        f'<section id="author-bio"><h3>Über den Autor</h3><p>{bio_de}</p></section>'
+        f'<div class="post_author"><p>{bio_en}</p></div></article></body></html>'
+    )
+    blocks = [
+        ("p", "Jane Smith"), ("p", "Senior Editor"), ("p", "867 Published Articles"),
+        ("p", LONG), ("p", LONG + " Zwei."), ("p", bio_de), ("p", bio_en),
+    ]  # fmt: skip
+    assert drop_author_boxes(tree, blocks) == [("p", LONG), ("p", LONG + " Zwei.")]
+
+
+STORY = ("Zwei", "Drei", "Vier", "Fünf", "Sechs", "Sieben", "Acht")
+
+
+def test_words_containing_author_and_page_wide_author_classes_mark_no_box() -> None:
+    line = "The port authority approved the new terminal on Monday."
+    tree = _tree(
+        f'<html><body class="author-jane"><article class="post author-3">'
+        f'<div class="authority-note"><p>{line}</p></div><p>{LONG}</p>'
+        # a wrapper whose class names an author but which holds the whole story
+        f'<div class="author-content">{"".join(f"<p>{LONG} {n}.</p>" for n in STORY)}</div>'
+        f"</article></body></html>"
+    )
+    blocks = [("p", line), ("p", LONG)] + [("p", f"{LONG} {n}.") for n in STORY]
+    assert drop_author_boxes(tree, blocks) == blocks
