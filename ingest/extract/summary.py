@@ -33,6 +33,9 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 LABEL_MAX = 40  # characters: a label, not a sentence about one
+# Elements that hold a label's text: headings, paragraphs, bold runs, a <details>'s
+# summary. Iterating these (lxml picks them in C) costs a fraction of every element.
+_LABEL_TAGS = ("h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "summary", "dt")
 WRAPPERS_CLIMBED = 4  # wrappers holding nothing but the label (<summary><h2><a><strong>)
 SIBLINGS_LOOKED_AT = 3  # elements after the label searched for its list
 MIN_ITEMS, MAX_ITEMS = 2, 12
@@ -142,9 +145,7 @@ def restore_summary(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tu
         return blocks
     body = comparison_key(" ".join(text for _, text in blocks))
     lines = {comparison_key(text) for _, text in blocks}
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in PAGE_SKIP_TAGS:
-            continue
+    for el in tree.iter(_LABEL_TAGS):
         raw = el.text
         if not raw or len(raw) > 2 * LABEL_MAX:
             continue
