@@ -20,9 +20,9 @@ from ingest.core.boilerplate import is_boilerplate
 from ingest.core.html import split_blocks
 from ingest.core.text import clean_visible
 from ingest.extract import extract_page, extract_text, needs_full_mode
-from ingest.extract.authorbox import drop_author_boxes
 from ingest.extract.blocks import BODY_BLOCK_TAGS, body_blocks
 from ingest.extract.boilerplate import filter_blocks
+from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
 from ingest.extract.resplit import resplit_flat_body
@@ -642,7 +642,7 @@ def test_author_box_lines_are_dropped_above_and_below_the_story() -> None:
         ("p", "Jane Smith"), ("p", "Senior Editor"), ("p", "867 Published Articles"),
         ("p", LONG), ("p", LONG + " Zwei."), ("p", bio_de), ("p", bio_en),
     ]  # fmt: skip
-    assert drop_author_boxes(tree, blocks) == [("p", LONG), ("p", LONG + " Zwei.")]
+    assert drop_marked_boxes(tree, blocks) == [("p", LONG), ("p", LONG + " Zwei.")]
 
 
 STORY = ("Zwei", "Drei", "Vier", "Fünf", "Sechs", "Sieben", "Acht")
@@ -658,4 +658,33 @@ def test_words_containing_author_and_page_wide_author_classes_mark_no_box() -> N
         f"</article></body></html>"
     )
     blocks = [("p", line), ("p", LONG)] + [("p", f"{LONG} {n}.") for n in STORY]
-    assert drop_author_boxes(tree, blocks) == blocks
+    assert drop_marked_boxes(tree, blocks) == blocks
+
+
+def test_promotion_box_lines_are_dropped_a_subheading_they_repeat_is_not() -> None:
+    pitch_de = "Die wichtigsten Nachrichten des Tages, jeden Morgen in Ihrem Postfach."
+    pitch_es = "Prueba nuestra herramienta gratis durante treinta días."
+    tree = _tree(
+        f"<html><body><article><p>{LONG}</p>"
+        f'<div class="newsletter-signup"><h4>Der Morgen</h4><p>{pitch_de}</p>'
+        f"<button>Anmelden</button></div>"
+        f"<h2>Acme Planner</h2><p>{LONG} Zwei.</p>"
+        f'<aside id="cta_banner"><p>{pitch_es}</p><a href="/try">Acme Planner</a></aside>'
+        f"</article></body></html>"
+    )
+    blocks = [
+        ("p", LONG), ("p", "Der Morgen"), ("p", pitch_de), ("head", "Acme Planner"),
+        ("p", LONG + " Zwei."), ("p", pitch_es),
+    ]  # fmt: skip
+    assert drop_marked_boxes(tree, blocks) == [
+        ("p", LONG), ("head", "Acme Planner"), ("p", LONG + " Zwei."),
+    ]  # fmt: skip
+
+
+def test_a_long_wrapper_named_like_a_promotion_is_not_a_box() -> None:
+    tree = _tree(
+        f'<html><body><div class="cta-article">'
+        f"{''.join(f'<p>{LONG} {n}.</p>' for n in STORY[:4])}</div></body></html>"
+    )
+    blocks = [("p", f"{LONG} {n}.") for n in STORY[:4]]
+    assert drop_marked_boxes(tree, blocks) == blocks

@@ -2,9 +2,9 @@
 
 trafilatura finds the main text; the modules of this package turn its XML body into
 one-line paragraphs (blocks), take back an intro it dropped (intro) and a "Key takeaways"
-box (summary), drop the boilerplate (boilerplate) and the author boxes (authorbox) it lets
-through, read the page metadata we need straight from the markup (meta) and flag "page not
-found" shells answering 200 (errorpage).
+box (summary), drop the boilerplate (boilerplate) and the author and promotion boxes
+(boxes) it lets through, read the page metadata we need straight from the markup (meta)
+and flag "page not found" shells answering 200 (errorpage).
 
 Pure and CPU-bound: no I/O, safe to run in a process pool. Never raises on bad input.
 """
@@ -20,9 +20,9 @@ from trafilatura.utils import load_html
 
 from ingest.core.text import clean_visible as clean_text
 from ingest.core.types import PageContent
-from ingest.extract.authorbox import drop_author_boxes
 from ingest.extract.blocks import body_blocks
 from ingest.extract.boilerplate import filter_blocks
+from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.errorpage import is_error_shell
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
@@ -105,7 +105,7 @@ def _extract_page(
         blocks = filter_blocks(resplit)
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
-        blocks = drop_author_boxes(tree, restore_headings(tree, blocks))
+        blocks = drop_marked_boxes(tree, restore_headings(tree, blocks))
         blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
         blocks = restore_summary(tree, blocks)
     paragraphs = tuple(text for _, text in blocks)
