@@ -1,10 +1,11 @@
 """Boxes the template marks in its markup: the author's, and the promotions' beside the text.
 
 Templates name these boxes in their class or id ("author-bio", "c-byline", "contributor";
-"newsletter-signup", "cta-banner", "promo"), and trafilatura keeps their lines when the
-box sits inside the article container: the writer's name, role and biography above or
-after the story ("Jane Smith / Senior Editor / 867 Published Articles"), a sign-up form's
-pitch, a product's call to action between two sections. The phrase rules of tail.py and
+"newsletter-signup", "cta-banner", "promo", "related-posts", "affiliate-disclosure"), and
+trafilatura keeps their lines when the box sits inside the article container: the
+writer's name, role and biography above or after the story ("Jane Smith / Senior Editor /
+867 Published Articles"), a sign-up form's pitch, a product's call to action between two
+sections, a list of related articles, the outlet's disclosure. The phrase rules of tail.py and
 of the boilerplate tables catch lines of a few common shapes; the markup catches them in
 any wording and any language.
 """
@@ -26,21 +27,26 @@ _AUTHOR_CLASS = re.compile(
     re.IGNORECASE,
 )
 _PROMO_CLASS = re.compile(
-    r"(?:^|[\s_-])(?:newsletter|subscribe|subscription|signup|sign-up|cta|promo|optin|opt-in)"
+    r"(?:^|[\s_-])(?:newsletter|subscribe|subscription|signup|sign-up|cta|promo|optin|opt-in|"
+    r"related|relatedposts|recommended|read-next|more-stories|also-read|yarpp|"
+    r"disclaimer|disclosure)"
     r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
-# A box holds a name, a role and a few sentences (an author), or a pitch and a button (a
-# promotion); more text is a wrapper that happens to carry the word ("cta-article").
+# A box holds a name, a role and a few sentences (an author), or a pitch and a button, a
+# few teasers or a disclosure (a promotion); more text is a wrapper that happens to carry
+# the word ("cta-article").
 AUTHOR_BOX_MAX_CHARS = 2000
-PROMO_BOX_MAX_CHARS = 1000
+PROMO_BOX_MAX_CHARS = 1500
 PIECE_MAX_CHARS = 300  # an element's own line in the box: a name, a role, a sentence
 
 # Cheap candidates first (lxml tests the attributes in C), the word test in Python after.
 _PIECES = " or ".join(
     f"contains(., '{piece}')"
     for piece in (
-        "uthor", "bio", "yline", "ontributor", "ewsletter", "ubscri", "ign", "cta", "promo", "opt"
+        "uthor", "bio", "yline", "ontributor", "ewsletter", "ubscri", "ign", "cta", "promo", "opt",
+        "elated", "ecommend", "ead-next", "ore-stories", "lso-read", "yarpp", "isclaimer",
+        "isclosure",
     )
 )  # fmt: skip
 _CANDIDATES = etree.XPath(f"//@class[{_PIECES}]/.. | //@id[{_PIECES}]/..")
