@@ -7,6 +7,7 @@ the expected body beside it) or on paragraph blocks, in English, German, Spanish
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from ingest.extract import extract_page, extract_text, needs_full_mode
 from ingest.extract.blocks import BODY_BLOCK_TAGS, body_blocks
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.boxes import drop_marked_boxes
+from ingest.extract.faq import restore_faq
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
 from ingest.extract.resplit import resplit_flat_body
@@ -691,3 +693,48 @@ def test_a_long_wrapper_named_like_a_promotion_is_not_a_box() -> None:
     )
     blocks = [("p", f"{LONG} {n}.") for n in STORY]
     assert drop_marked_boxes(tree, blocks) == blocks
+
+
+# --- the FAQ the page shows and states in JSON-LD -------------------------------------------
+
+
+def _faq_page(pairs: list[tuple[str, str]], shown: list[tuple[str, str]]) -> HtmlElement:
+    entities = [
+        {"@type": "Question", "name": q, "acceptedAnswer": {"@type": "Answer", "text": a}}
+        for q, a in pairs
+    ]
+    data = json.dumps(
+        {"@context": "https://schema.org", "@type": "FAQPage", "mainEntity": entities}
+    )
+    accordion = "".join(
+        f'<div class="accordion"><button>{q}</button><div hidden>{a}</div></div>' for q, a in shown
+    )
+    return _tree(
+        f'<html><head><script type="application/ld+json">{data}</script></head><body>'
+        f"<article><p>{LONG}</p></article><section>{accordion}</section></body></html>"
+    )
+
+
+FAQ = [
+    ("Wie lange dauert der Umbau?", "Der Umbau dauert nach Angaben der Stadt etwa zwei Jahre."),
+    ("¿Cuánto cuesta el proyecto?", "<p>El proyecto cuesta <b>doce millones</b> de euros.</p>"),
+]
+
+
+def test_a_dropped_faq_the_page_shows_is_put_back_after_the_story() -> None:
+    restored = restore_faq(_faq_page(FAQ, FAQ), [("p", LONG)])
+    assert restored == [
+        ("p", LONG),
+        ("head", "Wie lange dauert der Umbau?"),
+        ("p", "Der Umbau dauert nach Angaben der Stadt etwa zwei Jahre."),
+        ("head", "¿Cuánto cuesta el proyecto?"),
+        ("p", "El proyecto cuesta doce millones de euros."),
+    ]
+
+
+def test_a_faq_only_in_json_ld_or_already_in_the_body_is_not_added() -> None:
+    # the page shows one pair; the other exists only for search engines
+    restored = restore_faq(_faq_page(FAQ, FAQ[:1]), [("p", LONG)])
+    assert [text for _, text in restored] == [LONG, FAQ[0][0], FAQ[0][1]]
+    kept = [("p", LONG), ("head", FAQ[0][0]), ("p", FAQ[0][1])]
+    assert restore_faq(_faq_page(FAQ[:1], FAQ[:1]), kept) == kept
