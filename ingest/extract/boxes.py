@@ -27,9 +27,8 @@ _AUTHOR_CLASS = re.compile(
     re.IGNORECASE,
 )
 _PROMO_CLASS = re.compile(
-    r"(?:^|[\s_-])(?:newsletter|subscribe|subscription|signup|sign-up|cta|promo|optin|opt-in|"
-    r"related|relatedposts|recommended|read-next|more-stories|also-read|yarpp|"
-    r"disclaimer|disclosure)"
+    r"(?:^|[\s_-])(?:newsletter|subscribe|subscription|signup|sign-up|cta|promo|"
+    r"related|relatedposts|recommended|disclaimer|disclosure)"
     r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
@@ -44,9 +43,8 @@ PIECE_MAX_CHARS = 300  # an element's own line in the box: a name, a role, a sen
 _PIECES = " or ".join(
     f"contains(., '{piece}')"
     for piece in (
-        "uthor", "bio", "yline", "ontributor", "ewsletter", "ubscri", "ign", "cta", "promo", "opt",
-        "elated", "ecommend", "ead-next", "ore-stories", "lso-read", "yarpp", "isclaimer",
-        "isclosure",
+        "uthor", "bio", "yline", "ontributor", "ewsletter", "ubscri", "ignup", "ign-up", "cta",
+        "promo", "elated", "ecommend", "isclaimer", "isclosure",
     )
 )  # fmt: skip
 _CANDIDATES = etree.XPath(f"//@class[{_PIECES}]/.. | //@id[{_PIECES}]/..")
