@@ -7,20 +7,28 @@ the expected body beside it) or on paragraph blocks, in English, German, Spanish
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import lxml.html
 import pytest
+from lxml import etree
 from lxml.html import HtmlElement
 
 from ingest.compose import drop_repeats, repeats
 from ingest.core.boilerplate import is_boilerplate
+from ingest.core.html import split_blocks
+from ingest.core.text import clean_visible
 from ingest.extract import extract_page, extract_text, needs_full_mode
+from ingest.extract.blocks import BODY_BLOCK_TAGS, body_blocks
 from ingest.extract.boilerplate import filter_blocks
+from ingest.extract.boxes import drop_marked_boxes
+from ingest.extract.faq import restore_faq
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
 from ingest.extract.resplit import resplit_flat_body
+from ingest.extract.summary import restore_summary
 from ingest.extract.tail import trim_tail
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -521,3 +529,212 @@ def test_date_labels_without_their_value_and_topic_lists_are_widgets(
 )
 def test_role_bylines_standing_alone_are_dropped(line: str, byline: bool) -> None:
     assert is_boilerplate(line) is byline
+
+
+# --- a summary box at the story's start -----------------------------------------------------
+
+POINTS = [
+    "The council approved a budget with more money for schools.",
+    "Bike lanes and buses get the largest increase in ten years.",
+    "The opposition warned about the city's growing debt.",
+]
+
+
+def _box_page(label: str, points: list[str], links: str = "") -> HtmlElement:
+    items = "".join(f"<li>{point}</li>" for point in points) + links
+    return _tree(
+        f"<html><body><article><h1>Budget passed</h1>"
+        f'<details open><summary><h2><a href="#k"><strong>{label}</strong></a></h2></summary>'
+        f"<p>\u200d</p><div><ul>{items}</ul></div></details>"
+        f"<p>{LONG}</p><p>{LONG} Zwei.</p></article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "label", ["Key Takeaways", "TL;DR", "Das Wichtigste in Kürze", "En resumen", "En bref:"]
+)
+def test_a_dropped_summary_box_is_put_back_before_the_story(label: str) -> None:
+    blocks = [("p", LONG), ("p", LONG + " Zwei.")]
+    restored = restore_summary(_box_page(label, POINTS), blocks)
+    points = [("item", point) for point in POINTS]
+    assert restored == [("head", label.rstrip(" :")), *points, *blocks]
+
+
+def test_a_summary_box_keeps_its_points_without_a_promotion_among_them() -> None:
+    promo = '<li><a href="/other">These ten stocks could mint the next millionaires</a></li>'
+    restored = restore_summary(_box_page("Key Points", POINTS, promo), [("p", LONG)])
+    assert [text for _, text in restored] == ["Key Points", *POINTS, LONG]
+
+
+def test_a_box_of_teasers_a_box_already_kept_or_one_after_the_story_is_not_restored() -> None:
+    blocks = [("p", LONG), ("p", LONG + " Zwei.")]
+    teasers = [f'<li><a href="/a{i}">{point}</a></li>' for i, point in enumerate(POINTS)]
+    assert restore_summary(_box_page("Highlights", [], "".join(teasers)), blocks) == blocks
+    kept = [("head", "Key Takeaways"), *(("item", p) for p in POINTS), *blocks]
+    assert restore_summary(_box_page("Key Takeaways", POINTS), kept) == kept
+    # a list under the label with no story after it: a closing recap or a box elsewhere
+    closing = _tree(
+        f"<html><body><p>{LONG}</p><h2>Summary</h2><ul>"
+        + "".join(f"<li>{p}</li>" for p in POINTS)
+        + "</ul></body></html>"
+    )
+    assert restore_summary(closing, [("p", LONG)]) == [("p", LONG)]
+    # labels and one-word entries are a card of facts, not a summary of points
+    card = _box_page("At a glance", ["Founded", "Employees", "Offices"])
+    assert restore_summary(card, blocks) == blocks
+
+
+# --- ordered lists keep their numbers -------------------------------------------------------
+
+
+def _body(xml: str) -> etree._Element:
+    return etree.fromstring(f"<body>{xml}</body>")
+
+
+def test_ordered_list_items_get_the_numbers_the_reader_sees() -> None:
+    body = _body(
+        '<list rend="ol"><item>Preheat the oven</item><item><hi>Mix</hi> the flour</item></list>'
+        '<list rend="ul"><item>Flour</item><item>Eggs</item></list>'
+    )
+    assert [text for _, text in body_blocks(body)] == [
+        "1. Preheat the oven",
+        "2. Mix the flour",
+        "Flour",
+        "Eggs",
+    ]
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        # items numbered by the page itself
+        '<list rend="ol"><item>1. Preheat</item><item>2. Mix</item></list>',
+        '<list rend="ol"><item>Schritt 1: Vorheizen</item><item>a) Mischen</item></list>',
+        # a list of one item is markup around a paragraph
+        '<list rend="ol"><item>Toner</item></list>',
+        # sections set as list items: the heading is numbered the page's own way
+        '<list rend="ol"><item><head>Remote access</head><p>Control it anywhere.</p></item>'
+        "<item><head>Reports</head><p>See what it used.</p></item></list>",
+    ],
+)
+def test_ordered_lists_already_numbered_single_or_of_sections_are_left_alone(xml: str) -> None:
+    texts = [text for _, text in body_blocks(_body(xml))]
+    assert not any(
+        text.startswith(("1. 1.", "1. Schritt", "1. Toner", "1. Remote")) for text in texts
+    )
+    assert texts == [
+        text for _, text in split_blocks(_body(xml), BODY_BLOCK_TAGS, clean=clean_visible)
+    ]
+
+
+# --- author boxes, found by their markup ----------------------------------------------------
+
+
+def test_author_box_lines_are_dropped_above_and_below_the_story() -> None:
+    bio_de = "Max Mustermann schreibt seit 2010 über Stadtpolitik und Verkehr."
+    bio_en = "Jane covers city hall and transport, and has done so for a decade."
+    tree = _tree(
+        f'<html><body><article><div class="c-byline"><span>Jane Smith</span>'
+        f"<span>Senior Editor</span><span>867 Published Articles</span></div>"
+        f"<p>{LONG}</p><p>{LONG} Zwei.</p>"
+        f'<section id="author-bio"><h3>Über den Autor</h3><p>{bio_de}</p></section>'
+        f'<div class="post_author"><p>{bio_en}</p></div></article></body></html>'
+    )
+    blocks = [
+        ("p", "Jane Smith"), ("p", "Senior Editor"), ("p", "867 Published Articles"),
+        ("p", LONG), ("p", LONG + " Zwei."), ("p", bio_de), ("p", bio_en),
+    ]  # fmt: skip
+    assert drop_marked_boxes(tree, blocks) == [("p", LONG), ("p", LONG + " Zwei.")]
+
+
+STORY = ("Zwei", "Drei", "Vier", "Fünf", "Sechs", "Sieben", "Acht")
+
+
+def test_words_containing_author_and_page_wide_author_classes_mark_no_box() -> None:
+    line = "The port authority approved the new terminal on Monday."
+    tree = _tree(
+        f'<html><body class="author-jane"><article class="post author-3">'
+        f'<div class="authority-note"><p>{line}</p></div><p>{LONG}</p>'
+        # a wrapper whose class names an author but which holds the whole story
+        f'<div class="author-content">{"".join(f"<p>{LONG} {n}.</p>" for n in STORY)}</div>'
+        f"</article></body></html>"
+    )
+    blocks = [("p", line), ("p", LONG)] + [("p", f"{LONG} {n}.") for n in STORY]
+    assert drop_marked_boxes(tree, blocks) == blocks
+
+
+def test_promotion_box_lines_are_dropped_a_subheading_they_repeat_is_not() -> None:
+    pitch_de = "Die wichtigsten Nachrichten des Tages, jeden Morgen in Ihrem Postfach."
+    pitch_es = "Prueba nuestra herramienta gratis durante treinta días."
+    teaser = "Le conseil municipal vote le budget des transports"
+    disclosure = "Wir erhalten eine Vergütung, wenn Sie über diese Seite buchen."
+    tree = _tree(
+        f"<html><body><article><p>{LONG}</p>"
+        f'<div class="newsletter-signup"><h4>Der Morgen</h4><p>{pitch_de}</p>'
+        f"<button>Anmelden</button></div>"
+        f"<h2>Acme Planner</h2><p>{LONG} Zwei.</p>"
+        f'<aside id="cta_banner"><p>{pitch_es}</p><a href="/try">Acme Planner</a></aside>'
+        f'<div class="jp-relatedposts"><h3>Related</h3><a href="/b">{teaser}</a></div>'
+        f'<p class="affiliate-disclosure">{disclosure}</p></article></body></html>'
+    )
+    blocks = [
+        ("p", LONG), ("p", "Der Morgen"), ("p", pitch_de), ("head", "Acme Planner"),
+        ("p", LONG + " Zwei."), ("p", pitch_es), ("p", teaser), ("p", disclosure),
+    ]  # fmt: skip
+    assert drop_marked_boxes(tree, blocks) == [
+        ("p", LONG), ("head", "Acme Planner"), ("p", LONG + " Zwei."),
+    ]  # fmt: skip
+
+
+def test_a_long_wrapper_named_like_a_promotion_is_not_a_box() -> None:
+    tree = _tree(
+        f'<html><body><div class="cta-article">'
+        f"{''.join(f'<p>{LONG} {n}.</p>' for n in STORY)}</div></body></html>"
+    )
+    blocks = [("p", f"{LONG} {n}.") for n in STORY]
+    assert drop_marked_boxes(tree, blocks) == blocks
+
+
+# --- the FAQ the page shows and states in JSON-LD -------------------------------------------
+
+
+def _faq_page(pairs: list[tuple[str, str]], shown: list[tuple[str, str]]) -> HtmlElement:
+    entities = [
+        {"@type": "Question", "name": q, "acceptedAnswer": {"@type": "Answer", "text": a}}
+        for q, a in pairs
+    ]
+    data = json.dumps(
+        {"@context": "https://schema.org", "@type": "FAQPage", "mainEntity": entities}
+    )
+    accordion = "".join(
+        f'<div class="accordion"><button>{q}</button><div hidden>{a}</div></div>' for q, a in shown
+    )
+    return _tree(
+        f'<html><head><script type="application/ld+json">{data}</script></head><body>'
+        f"<article><p>{LONG}</p></article><section>{accordion}</section></body></html>"
+    )
+
+
+FAQ = [
+    ("Wie lange dauert der Umbau?", "Der Umbau dauert nach Angaben der Stadt etwa zwei Jahre."),
+    ("¿Cuánto cuesta el proyecto?", "<p>El proyecto cuesta <b>doce millones</b> de euros.</p>"),
+]
+
+
+def test_a_dropped_faq_the_page_shows_is_put_back_after_the_story() -> None:
+    restored = restore_faq(_faq_page(FAQ, FAQ), [("p", LONG)])
+    assert restored == [
+        ("p", LONG),
+        ("head", "Wie lange dauert der Umbau?"),
+        ("p", "Der Umbau dauert nach Angaben der Stadt etwa zwei Jahre."),
+        ("head", "¿Cuánto cuesta el proyecto?"),
+        ("p", "El proyecto cuesta doce millones de euros."),
+    ]
+
+
+def test_a_faq_only_in_json_ld_or_already_in_the_body_is_not_added() -> None:
+    # the page shows one pair; the other exists only for search engines
+    restored = restore_faq(_faq_page(FAQ, FAQ[:1]), [("p", LONG)])
+    assert [text for _, text in restored] == [LONG, FAQ[0][0], FAQ[0][1]]
+    kept = [("p", LONG), ("head", FAQ[0][0]), ("p", FAQ[0][1])]
+    assert restore_faq(_faq_page(FAQ[:1], FAQ[:1]), kept) == kept

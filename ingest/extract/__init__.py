@@ -1,9 +1,11 @@
 """Article page HTML -> clean structured content (PageContent).
 
 trafilatura finds the main text; the modules of this package turn its XML body into
-one-line paragraphs (blocks), take back an intro it dropped (intro), drop the boilerplate
-it lets through (boilerplate), read the page metadata we need straight from the markup
-(meta) and flag "page not found" shells answering 200 (errorpage).
+one-line paragraphs (blocks), take back an intro it dropped (intro), a "Key takeaways"
+box (summary) and the FAQ the page shows (faq), drop the boilerplate (boilerplate) and
+the author and promotion boxes (boxes) it lets through, read the page metadata we need
+straight from the markup (meta) and flag "page not found" shells answering 200
+(errorpage).
 
 Pure and CPU-bound: no I/O, safe to run in a process pool. Never raises on bad input.
 """
@@ -21,7 +23,9 @@ from ingest.core.text import clean_visible as clean_text
 from ingest.core.types import PageContent
 from ingest.extract.blocks import body_blocks
 from ingest.extract.boilerplate import filter_blocks
+from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.errorpage import is_error_shell
+from ingest.extract.faq import restore_faq
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
 from ingest.extract.intro import recover_intro
@@ -34,6 +38,7 @@ from ingest.extract.meta import (
     page_info,
 )
 from ingest.extract.resplit import resplit_flat_body
+from ingest.extract.summary import restore_summary
 from ingest.extract.tail import trim_tail
 
 __all__ = ["EMPTY", "extract_page", "extract_text"]
@@ -102,8 +107,9 @@ def _extract_page(
         blocks = filter_blocks(resplit)
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
-        blocks = restore_headings(tree, blocks)
+        blocks = drop_marked_boxes(tree, restore_headings(tree, blocks))
         blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
+        blocks = restore_faq(tree, restore_summary(tree, blocks))
     paragraphs = tuple(text for _, text in blocks)
     title = strip_site_suffix(clean_text(info.title), site_name, headlines) or None
     return PageContent(

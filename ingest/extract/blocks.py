@@ -74,10 +74,36 @@ def body_blocks(body: etree._Element | None) -> list[tuple[str, str]]:
         parent = code.getparent()
         if parent is not None and parent.tag in _RUNNING_TEXT:
             code.tag = "hi"  # inline markup: flows into the surrounding paragraph
+    number_ordered_items(body)
     return [
         (kind, strip_permalink(text))
         for kind, text in split_blocks(body, BODY_BLOCK_TAGS, clean=clean_visible)
     ]
+
+
+_ITEM_BLOCKS = frozenset({"p", "head", "list", "quote", "table", "code", "lb"})
+_NUMBERED = re.compile(r"^\s*(?:\d+|[a-zA-Z]|[ivxIVX]+)[.):]")
+
+
+def number_ordered_items(body: etree._Element) -> None:
+    """Put the reader's numbers in front of the items of ordered lists ("1. Preheat the
+    oven"): the browser draws them, the text refers to them ("step 3"), and a plain
+    text loses them. Only lists of two or more one-paragraph items: an item holding a
+    heading and its text is a section whose heading the page numbers its own way, and a
+    list of one item is markup around a paragraph. Items that carry their own number
+    keep it alone."""
+    for lst in body.iter("list"):
+        if lst.get("rend") != "ol":
+            continue
+        items = [child for child in lst if child.tag == "item"]
+        if len(items) < 2 or any(
+            _NUMBERED.match("".join(item.itertext()))
+            or any(node.tag in _ITEM_BLOCKS for node in item.iterdescendants())
+            for item in items
+        ):
+            continue
+        for n, item in enumerate(items, 1):
+            item.text = f"{n}. {item.text or ''}"
 
 
 HEADING_CHARS = 150  # longer lines are prose, whatever they end with

@@ -40,7 +40,7 @@ def _widget(text: str) -> bool:
     return is_teaser(text) or (len(text) <= WIDGET_HEADING_MAX and is_boilerplate(text))
 
 
-def _leading_text(el: HtmlElement) -> str:
+def leading_text(el: HtmlElement) -> str:
     """The first characters of `el`'s text, without building the text of a whole subtree.
 
     A heading's next sibling is often the container of the rest of the article.
@@ -74,7 +74,7 @@ def _follower(heading: HtmlElement, text: str) -> str | None:
             return None  # a heading of headings (a list of titles): nothing to head
         if sibling.tag in _PASSED_OVER:
             continue  # a picture or a script between the heading and its paragraph
-        follower = _leading_text(sibling)
+        follower = leading_text(sibling)
         # compared without spaces and punctuation: the page's "<td>City</td><td>State"
         # is "City State" in the body, and "<a>Rat</a>haus" is "Rathaus"
         key = comparison_key(follower)

@@ -1,0 +1,121 @@
+"""Boxes the template marks in its markup: the author's, and the promotions' beside the text.
+
+Templates name these boxes in their class or id ("author-bio", "c-byline", "contributor";
+"newsletter-signup", "cta-banner", "promo", "related-posts", "affiliate-disclosure"), and
+trafilatura keeps their lines when the box sits inside the article container: the
+writer's name, role and biography above or after the story ("Jane Smith / Senior Editor /
+867 Published Articles"), a sign-up form's pitch, a product's call to action between two
+sections, a list of related articles, the outlet's disclosure. The phrase rules of tail.py and
+of the boilerplate tables catch lines of a few common shapes; the markup catches them in
+any wording and any language.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ingest.core.text import clean_visible, comparison_key
+from ingest.extract.blocks import html_blocks
+
+# A class or id naming a box, as a whole word of it ("author-box", "c-byline",
+# "post_author", "cta-banner"): not "authority", "biography-of-the-city" or "octagon".
+_AUTHOR_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:author|authors|bio|byline|bylines|contributor|about-the-author)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_PROMO_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:newsletter|subscribe|subscription|signup|sign-up|cta|promo|"
+    r"related|relatedposts|recommended|disclaimer|disclosure)"
+    r"(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+# A box holds a name, a role and a few sentences (an author), or a pitch and a button, a
+# few teasers or a disclosure (a promotion); more text is a wrapper that happens to carry
+# the word ("cta-article").
+AUTHOR_BOX_MAX_CHARS = 2000
+PROMO_BOX_MAX_CHARS = 1500
+PIECE_MAX_CHARS = 300  # an element's own line in the box: a name, a role, a sentence
+
+# Cheap candidates first (lxml tests the attributes in C), the word test in Python after.
+_PIECES = " or ".join(
+    f"contains(., '{piece}')"
+    for piece in (
+        "uthor", "bio", "yline", "ontributor", "ewsletter", "ubscri", "ignup", "ign-up", "cta",
+        "promo", "elated", "ecommend", "isclaimer", "isclosure",
+    )
+)  # fmt: skip
+_CANDIDATES = etree.XPath(f"//@class[{_PIECES}]/.. | //@id[{_PIECES}]/..")
+
+
+def _box_limit(el: HtmlElement) -> int:
+    """The most text a box of `el`'s kind holds, or 0 when `el` marks no box."""
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if _AUTHOR_CLASS.search(attrs):
+        return AUTHOR_BOX_MAX_CHARS
+    if _PROMO_CLASS.search(attrs):
+        return PROMO_BOX_MAX_CHARS
+    return 0
+
+
+def _boxes(tree: HtmlElement) -> list[tuple[HtmlElement, int]]:
+    """The page's marked boxes, outermost only, with the most text each may hold."""
+    boxes: list[tuple[HtmlElement, int]] = []
+    for el in _CANDIDATES(tree):
+        if el.tag in ("html", "body", "article", "main"):
+            continue  # page-wide classes ("author-jane" on <body>) mark no box
+        limit = _box_limit(el)
+        if not limit:
+            continue
+        if boxes and any(anc is boxes[-1][0] for anc in el.iterancestors()):
+            continue  # a part of the box before (its name, its photo)
+        boxes.append((el, limit))
+    return boxes
+
+
+def _box_lines(box: HtmlElement) -> set[str]:
+    """Comparison keys of a box's lines, and of each of its elements' text: trafilatura
+    may split at elements the block walker reads inline (<span>Jane Smith</span>
+    <span>Senior Editor</span>)."""
+    keys = {comparison_key(text) for _, text in html_blocks(box)}
+    for part in box.iterdescendants():
+        if isinstance(part.tag, str) and part.text:
+            text = clean_visible(part.text_content())
+            if len(text) <= PIECE_MAX_CHARS:
+                keys.add(comparison_key(text))
+    keys.discard("")
+    return keys
+
+
+def drop_marked_boxes(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`blocks` without the lines that stand in an author or promotion box of the page.
+
+    A subheading stays when only a promotion box repeats it: the name of a product heads
+    its section of the text and recurs in the box that sells it.
+    """
+    boxes = _boxes(tree)
+    if not boxes:
+        return blocks
+    block_keys = {comparison_key(text) for _, text in blocks}
+    block_keys.discard("")
+    author: set[str] = set()
+    promo: set[str] = set()
+    for box, limit in boxes:
+        whole = clean_visible(box.text_content())
+        if len(whole) > limit:
+            continue
+        # most boxes share no line with the body: look inside only when one might
+        flat = comparison_key(whole)
+        if any(key in flat for key in block_keys):
+            (author if limit == AUTHOR_BOX_MAX_CHARS else promo).update(_box_lines(box))
+    if not author and not promo:
+        return blocks
+    kept: list[tuple[str, str]] = []
+    for kind, text in blocks:
+        key = comparison_key(text)
+        if key in author or (key in promo and kind != "head"):
+            continue
+        kept.append((kind, text))
+    return kept
