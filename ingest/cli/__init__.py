@@ -27,6 +27,7 @@ from ingest.cli.common import (
     log_options,
     read_config,
     stderr_console,
+    stderr_is_terminal,
 )
 
 
@@ -134,10 +135,10 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
             f"no enabled feeds in {config.path}: add one with `ingest feeds add URL`"
         )
     quiet = log_level == "ERROR"
-    console = stderr_console()
-    if console.is_terminal and log_level is None and config.settings.log_level in ("DEBUG", "INFO"):
+    terminal = stderr_is_terminal()
+    if terminal and log_level is None and config.settings.log_level in ("DEBUG", "INFO"):
         setup_logging("WARNING")  # the bar says what INFO lines would
-    with poll_progress(console, len(specs)) as bars:
+    with poll_progress(stderr_console() if terminal else None, len(specs)) as bars:
         report = run_poll(config, feeds, *(bars or (None, None)))
     if not quiet or not report.ok:
         click.echo(report.summary())
