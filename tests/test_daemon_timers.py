@@ -13,13 +13,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from ingest.config import load_config
 from ingest.service import daemon as daemon_module
-from ingest.service.daemon import Daemon
+from ingest.service.daemon import Daemon, on_grid
 from tests.hostile_site import feeds_yaml, ingest_env
 from tests.site.server import RequestRecord, Response, SiteServer
 
@@ -89,3 +90,27 @@ def test_ingest_run_loads_no_scheduler_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], env=ingest_env(), capture_output=True,
                          text=True, check=True)  # fmt: skip
     assert out.stdout.strip() == "False"
+
+
+def test_polls_due_within_a_step_of_the_grid_share_one_wake_up(tmp_path: Path) -> None:
+    # never earlier than planned; at most TIMER_SLACK later (a tenth of a short interval)
+    step = daemon_module.TIMER_SLACK
+    assert on_grid(100.0, 300) == 100.0 and on_grid(100.01, 300) == 100.0 + step
+    assert on_grid(100.99, 300) == 100.0 + step
+    assert on_grid(100.01, 0.5) == pytest.approx(100.05)
+    feeds_yaml(tmp_path, [{"name": n, "url": f"http://127.0.0.1:9/{n}"} for n in "abc"])
+    config = load_config(tmp_path / "feeds.yaml")
+
+    async def go() -> list[float]:
+        d = Daemon(config)
+        now, loop_now = d.clock(), asyncio.get_running_loop().time()
+        base = on_grid(loop_now, 300) - loop_now  # seconds to the next step of the grid
+        for name, seconds in (("a", 0.1), ("b", 0.4), ("c", 0.2 + step)):
+            d._place(name, now + timedelta(seconds=base + seconds), 300)  # noqa: SLF001
+        whens = [d._timers[n].when() - loop_now for n in "abc"]  # noqa: SLF001
+        d._cancel_timers()  # noqa: SLF001
+        return whens
+
+    a, b, c = asyncio.run(go())
+    # a and b in one wake-up, at the end of their step; c a step later
+    assert a == b == pytest.approx(c - step) and b >= 0.4

@@ -12,6 +12,7 @@ import only click at load time; each command imports what it uses when it runs
 from __future__ import annotations
 
 import faulthandler
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -123,12 +124,21 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
     (the others are still polled and stored), or when articles were stored whose files
     could not be written.
     """
-    from ingest.cli.output import poll_progress
-    from ingest.pipeline.poll import poll as run_poll
-    from ingest.pipeline.poll import select_feeds
-    from ingest.pipeline.report import setup_logging
+    # Start-up (imports, the configuration) allocates for good: the cyclic collector
+    # is off meanwhile, and what it made is then frozen out of its sight, so that its
+    # collections during the pass scan only what the pass makes. Both together were 10%
+    # of an all-304 pass's CPU.
+    gc.disable()
+    try:
+        from ingest.cli.output import poll_progress
+        from ingest.pipeline.poll import poll as run_poll
+        from ingest.pipeline.poll import select_feeds
+        from ingest.pipeline.report import setup_logging
 
-    config = load(config_path, log_level)
+        config = load(config_path, log_level)
+    finally:
+        gc.freeze()
+        gc.enable()
     specs = select_feeds(config, feeds)
     if not specs:
         raise click.ClickException(
