@@ -135,12 +135,17 @@ except SystemExit as exit:
 gc_state = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
 print(json.dumps({"code": code, "modules": sorted(sys.modules), "gc": gc_state}))
 """
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "feedparser", "courlan", "lxml", "trafilatura")
+HEAVY = (
+    "sqlalchemy", "sqlmodel", "alembic", "feedparser", "courlan", "lxml", "trafilatura",
+    "rich", "pygments", "ruamel", "numpy", "pebble",
+)  # fmt: skip
 
 
 def poll_modules(folder: Path) -> tuple[int, set[str], str]:
+    # the validated feeds.yaml is remembered here by the first pass (ingest/cli/reading.py)
+    env = {**ingest_env(), "INGEST_CACHE_DIR": str(folder / "cache")}
     run = subprocess.run(
-        [sys.executable, "-c", POLL_AND_LIST_MODULES], cwd=folder, env=ingest_env(),
+        [sys.executable, "-c", POLL_AND_LIST_MODULES], cwd=folder, env=env,
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     result = json.loads(run.stdout.splitlines()[-1])
