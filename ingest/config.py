@@ -16,7 +16,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
@@ -28,13 +28,15 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ingest import __version__
 from ingest.core import dedup
 from ingest.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    # ruamel.yaml is imported where YAML is read: a command whose validated config is
+    # remembered (ingest/cli/reading.py) never reads the YAML, nor pays for the import.
+    from ruamel.yaml.error import MarkedYAMLError
 
 DEFAULT_CONFIG = "feeds.yaml"
 CONFIG_ENV = "INGEST_CONFIG"
@@ -295,6 +297,9 @@ def parse_config(text: str, file: Path, *, lenient: bool = False) -> Config:
     failing the whole file (for read-only commands: a typo in one feed must not stop
     `ingest list`). Errors in `settings:` and in the YAML itself still fail.
     """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -497,6 +502,8 @@ def _has(seq: Any, index: int) -> bool:
 
 def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
     """1-based line of the deepest node of `loc` that exists in the YAML document."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     node, line = data, None
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:

@@ -8,17 +8,18 @@ that moment (the daemon's next poll, while `ingest poll` runs) is left alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
 from ingest.core.types import FeedState, PollStatus
+from storage.lite_states import FIELDS as _FIELDS
+from storage.lite_states import TIMES as _TIMES
+from storage.lite_states import changed_fields
 from storage.models import Feed, to_utc
 from storage.session import StoreBase
 
-_FIELDS = tuple(f.name for f in fields(FeedState))
-_TIMES = {"last_polled_at", "last_success_at", "next_poll_at"}
+__all__ = ["FeedStates", "changed_fields", "to_state"]
 
 
 def to_state(row: Any) -> FeedState:
@@ -39,13 +40,6 @@ def _columns(state: FeedState, names: Sequence[str] | None = None) -> dict[str, 
     if "last_status" in chosen and chosen["last_status"] is not None:
         chosen["last_status"] = str(chosen["last_status"])
     return chosen
-
-
-def changed_fields(before: FeedState | None, after: FeedState) -> list[str] | None:
-    """The fields `after` changed since `before`; None when there is no row yet."""
-    if before is None:
-        return None
-    return [name for name in _FIELDS if getattr(before, name) != getattr(after, name)]
 
 
 class FeedStates(StoreBase):

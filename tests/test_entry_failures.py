@@ -13,7 +13,7 @@ import pytest
 
 from ingest.config import load_config
 from ingest.core.errors import ExtractError
-from ingest.pipeline import poll as poll_module
+from ingest.pipeline import prepare as prepare_module
 from ingest.pipeline.poll import poll
 from storage.store import MAX_SKIP_ATTEMPTS
 from tests.hostile_site import article_html, item, rss
@@ -23,14 +23,15 @@ from tests.site.server import RequestRecord, Response, SiteServer
 def test_a_page_that_never_extracts_is_tried_three_times_then_the_feed_keeps_its_etag(
     tmp_path: Path, write_config: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_prepare = poll_module.prepare
+    real_prepare = prepare_module.prepare
 
     def prepare(spec: Any, entry: Any, *args: Any) -> Any:
         if entry.link.endswith("n=2"):
             raise ExtractError("prepare: the worker process died twice")
         return real_prepare(spec, entry, *args)
 
-    monkeypatch.setattr(poll_module, "prepare", prepare)
+    # the poll imports `prepare` where a feed has something new (pipeline/poll.py)
+    monkeypatch.setattr(prepare_module, "prepare", prepare)
     with SiteServer() as site:
         items = [item(f"Story {n}", site.url(f"/page?n={n}"), f"g{n}") for n in range(3)]
 

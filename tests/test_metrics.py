@@ -25,7 +25,7 @@ def fetcher() -> Fetcher:
 
 def context(fetch: Fetcher) -> Context:
     return Context(
-        config=Config(), store=None, fetcher=fetch, cpu_pool=None,  # type: ignore[arg-type]
+        config=Config(), full_store=None, fetcher=fetch, cpu_pool=None,  # type: ignore[arg-type]
         db_pool=ThreadPoolExecutor(1),
     )  # fmt: skip
 

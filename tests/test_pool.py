@@ -36,7 +36,7 @@ def context(tmp_path: Path) -> Context:
     pool = make_cpu_pool(2)
     assert pool is not None
     return Context(
-        config=Config(), store=None, fetcher=None, cpu_pool=pool,  # type: ignore[arg-type]
+        config=Config(), full_store=None, fetcher=None, cpu_pool=pool,  # type: ignore[arg-type]
         db_pool=ThreadPoolExecutor(1), workers=2,
     )  # fmt: skip
 
@@ -137,7 +137,7 @@ def overlap_probe(active: list[int], peak: list[int]) -> None:
 
 def thread_context() -> Context:
     return Context(
-        config=Config(), store=None, fetcher=None, cpu_pool=None,  # type: ignore[arg-type]
+        config=Config(), full_store=None, fetcher=None, cpu_pool=None,  # type: ignore[arg-type]
         db_pool=ThreadPoolExecutor(1), workers=1,
     )  # fmt: skip
 

@@ -12,6 +12,7 @@ import only click at load time; each command imports what it uses when it runs
 from __future__ import annotations
 
 import faulthandler
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from ingest.cli.common import (
     log_options,
     read_config,
     stderr_console,
+    stderr_is_terminal,
 )
 
 
@@ -122,22 +124,31 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
     (the others are still polled and stored), or when articles were stored whose files
     could not be written.
     """
-    from ingest.cli.output import poll_progress
-    from ingest.pipeline.poll import poll as run_poll
-    from ingest.pipeline.poll import select_feeds
-    from ingest.pipeline.report import setup_logging
+    # Start-up (imports, the configuration) allocates for good: the cyclic collector
+    # is off meanwhile, and what it made is then frozen out of its sight, so that its
+    # collections during the pass scan only what the pass makes. Both together were 10%
+    # of an all-304 pass's CPU.
+    gc.disable()
+    try:
+        from ingest.cli.output import poll_progress
+        from ingest.pipeline.poll import poll as run_poll
+        from ingest.pipeline.poll import select_feeds
+        from ingest.pipeline.report import setup_logging
 
-    config = load(config_path, log_level)
+        config = load(config_path, log_level)
+    finally:
+        gc.freeze()
+        gc.enable()
     specs = select_feeds(config, feeds)
     if not specs:
         raise click.ClickException(
             f"no enabled feeds in {config.path}: add one with `ingest feeds add URL`"
         )
     quiet = log_level == "ERROR"
-    console = stderr_console()
-    if console.is_terminal and log_level is None and config.settings.log_level in ("DEBUG", "INFO"):
+    terminal = stderr_is_terminal()
+    if terminal and log_level is None and config.settings.log_level in ("DEBUG", "INFO"):
         setup_logging("WARNING")  # the bar says what INFO lines would
-    with poll_progress(console, len(specs)) as bars:
+    with poll_progress(stderr_console() if terminal else None, len(specs)) as bars:
         report = run_poll(config, feeds, *(bars or (None, None)))
     if not quiet or not report.ok:
         click.echo(report.summary())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,6 +40,20 @@ def stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+# What rich reads to treat a stream that is not a TTY as a terminal all the same.
+_TERMINAL_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
+
+
+def stderr_is_terminal() -> bool:
+    """Would rich draw progress bars on standard error? Answered without importing rich
+    (a thirtieth of a second) when plainly not: no TTY, and none of the variables that
+    make rich treat a stream as a terminal (cron, systemd, pipes: `ingest poll` there)."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    if not (isatty is not None and isatty()) and not any(v in os.environ for v in _TERMINAL_ENV):
+        return False
+    return stderr_console().is_terminal
 
 
 class CleanError(click.ClickException):

@@ -182,11 +182,11 @@ def progress_bar(
 
 @contextmanager
 def poll_progress(
-    console: Console, feeds: int
+    console: Console | None, feeds: int
 ) -> Iterator[tuple[Callable[[object], None], Callable[[int, int], None]] | None]:
     """Two bars on a terminal, feeds and article pages (a first poll of one big feed
-    moves too); None when not a terminal."""
-    if not console.is_terminal:
+    moves too); None when not a terminal (or no console)."""
+    if console is None or not console.is_terminal:
         yield None
         return
     with _bars(console) as progress:

@@ -14,6 +14,7 @@ import asyncio
 import email.utils
 import re
 import ssl
+import sys
 import time
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -23,7 +24,14 @@ from http.cookiejar import CookieJar
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+# httpx imports its command-line client at import when click is installed (as it is,
+# for our CLI), and with it rich and pygments: a third of httpx's import time, for a
+# `httpx.main` we never call. A None entry makes that import fail the way httpx
+# expects without the CLI's extras (it then defines a stub `main`); an httpx already
+# imported by the embedding program is left as it is.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+import httpx  # noqa: E402
 
 from ingest.config import Settings
 from ingest.core.errors import (

@@ -21,9 +21,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from ingest.config import Config, FeedSpec
-from ingest.core.dedup import Fingerprint, entry_version
+from ingest.core.dedup import entry_version
 from ingest.core.errors import (
     BlockedAddressError,
     ExtractError,
@@ -42,15 +43,17 @@ from ingest.core.types import (
     FeedState,
     PollStatus,
 )
-from ingest.core.urls import canonical_url, is_http_url, site_of
-from ingest.feeds import parse_feed
 from ingest.fetch import FEED_ACCEPT
-from ingest.pipeline.deduplicate import MAX_DECISIONS, SaveResult, deduplicate, store_article
-from ingest.pipeline.prepare import prepare
 from ingest.pipeline.report import FeedReport, PollReport, log
 from ingest.pipeline.runtime import Context, bounded, close_context, open_context
 from ingest.pipeline.schedule import WEEK, Outcome, Plan, Policy, is_failing, next_poll
-from storage import queries
+
+# Imported where a feed has something new: a pass where every feed answers 304 needs
+# none of feed parsing (lxml, feedparser), URL canonicalisation (courlan), extraction
+# or the Store (SQLAlchemy), about two thirds of this module's import time otherwise.
+if TYPE_CHECKING:
+    from ingest.core.dedup import Fingerprint
+    from ingest.pipeline.deduplicate import SaveResult
 
 # URLs longer than this are junk or attacks, and would not fit a database index.
 MAX_URL_CHARS = 2000
@@ -76,7 +79,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
     cached = None
     if states is not None:
         cached = states.get(spec.name) if ctx.keep_feed_states else states.pop(spec.name, None)
-    before = cached or await ctx.db(ctx.store.feed_state, spec.name)
+    before = cached or await ctx.db(ctx.feed_rows.feed_state, spec.name)
     state = before or FeedState(name=spec.name, url=spec.url)
     if state.url != spec.url:  # the user changed the URL: old validators do not apply
         state = replace(state, url=spec.url, etag=None, last_modified=None)
@@ -102,8 +105,18 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
         if fetched.not_modified:
             report.status = PollStatus.NOT_MODIFIED
         else:
-            feed = await ctx.cpu(
-                parse_feed, fetched.final_url, fetched.content, fetched.content_type, stage="parse"
+            from ingest.feeds import parse_feed
+
+            # the Store, opened (on the storage thread) while the feed is parsed
+            feed, _ = await asyncio.gather(
+                ctx.cpu(
+                    parse_feed,
+                    fetched.final_url,
+                    fetched.content,
+                    fetched.content_type,
+                    stage="parse",
+                ),
+                ctx.open_store(),
             )
             report.ttl = feed.ttl
             for warning in feed.warnings:  # parsed all the same: said once, not alarmed about
@@ -198,6 +211,8 @@ async def plan_next(spec: FeedSpec, outcome: Outcome, ctx: Context) -> Plan:
         or outcome.status is not PollStatus.NOT_MODIFIED
         or now - counted[1] > WEEKLY_COUNT_TTL
     ):
+        from storage import queries
+
         since = now - timedelta(seconds=WEEK)
         counted = await ctx.db(queries.published_count, ctx.store, spec.name, since), now
         ctx.planning.weekly[spec.name] = counted
@@ -254,6 +269,8 @@ async def store_entry(
     spec: FeedSpec, entry: EntryData, feed: FeedData, ctx: Context
 ) -> EntryOutcome:
     """fetch page -> extract -> compose -> deduplicate -> store, for one new entry."""
+    from ingest.core.urls import canonical_url, is_http_url
+
     now = ctx.clock()
     try:
         link = entry.link if is_http_url(entry.link) else None
@@ -306,6 +323,9 @@ async def extract_entry(
     now: datetime,
 ) -> tuple[ArticleDraft, Fingerprint | None]:
     """extract -> compose -> fingerprint in the pool (prepare.py), with the site's memory."""
+    from ingest.core.urls import site_of
+    from ingest.pipeline.prepare import prepare
+
     noise = await site_noise(site_of(final_url), ctx)
     max_bytes = ctx.config.settings.max_page_bytes
     args = (spec, entry, html, final_url, now, language, max_bytes, noise)
@@ -335,6 +355,8 @@ async def deduplicate_and_store(
     The store lock makes look-up-then-write one step for this process: no other entry
     can store the same story between this entry's decision and its write.
     """
+    from ingest.pipeline.deduplicate import MAX_DECISIONS, deduplicate, store_article
+
     version = entry_version(entry)
 
     def decide_and_store() -> SaveResult | None:
@@ -422,7 +444,7 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
     started = time.monotonic()
     report = PollReport()
     report.repaired_files = await startup_maintenance(ctx)
-    ctx.feed_states = await ctx.db(ctx.store.feed_states)
+    ctx.feed_states = await ctx.db(ctx.feed_rows.feed_states)
 
     async def one(spec: FeedSpec) -> None:
         try:
@@ -446,7 +468,13 @@ async def poll_all(ctx: Context, specs: Sequence[FeedSpec]) -> PollReport:
 async def startup_maintenance(ctx: Context) -> int:
     """What every pass (`ingest poll`) and the daemon (`ingest run`) do first: rewrite the
     files a crash left missing, index articles of an older dedup scheme. Returns the
-    number of files repaired."""
+    number of files repaired.
+
+    Proportional to what needs it, not to the store: indexed look-ups of unwritten and
+    unindexed rows. Without the Store open yet (`ingest poll`), two such look-ups say
+    whether there is anything to do, and the Store is opened only then."""
+    if ctx.rows is not None and not await ctx.db(ctx.rows.upkeep_due):
+        return 0
     repaired = await ctx.db(ctx.store.repair_files)
     if repaired:
         log.warning("repaired %d article files from the database", repaired)

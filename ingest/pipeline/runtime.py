@@ -25,15 +25,16 @@ from ingest.core import dedup
 from ingest.core.errors import ExtractError
 from ingest.core.types import FeedState
 from ingest.pipeline.report import FeedReport, log
-from storage.feed_states import changed_fields
-from storage.store import Store
+from storage.lite_states import FeedRows, LiteStates, changed_fields
 
 if TYPE_CHECKING:
     # Imported where used: read commands open the store through this module, and pebble
-    # (multiprocessing) alone costs them a tenth of a second of start-up.
+    # (multiprocessing) alone costs them a tenth of a second of start-up; the Store
+    # (SQLAlchemy, SQLModel: a third of a second) is opened when a pass first needs it.
     import pebble
 
     from ingest.fetch import Fetcher
+    from storage.store import Store
 
 T = TypeVar("T")
 StateChange = tuple[FeedState | None, FeedState]  # a feed's state as read, and as saved
@@ -85,7 +86,10 @@ class Context:
     """What a poll needs, created once per pass (or once per daemon) and passed in."""
 
     config: Config
-    store: Store
+    # The Store, once opened: `ingest poll` on a SQLite store opens it when a feed has
+    # something new (Context.store), and reads and saves feed rows through `rows`
+    # (storage/lite_states.py) meanwhile, so an all-304 pass never imports SQLAlchemy.
+    full_store: Store | None
     fetcher: Fetcher
     cpu_pool: pebble.ProcessPool | None  # None: extraction in a thread (workers: 1)
     db_pool: Executor
@@ -128,6 +132,25 @@ class Context:
     pool_idle_stop: float | None = None
     pool_tasks: int = 0  # in flight
     pool_idle_timer: asyncio.TimerHandle | None = None
+    # Where feed rows are read and saved; None: the Store.
+    rows: LiteStates | None = None
+
+    @property
+    def store(self) -> Store:
+        """The Store, opened at first use (see `full_store`)."""
+        if self.full_store is None:
+            self.full_store = open_store(self.config)
+        return self.full_store
+
+    @property
+    def feed_rows(self) -> FeedRows:
+        return self.rows if self.rows is not None else self.store
+
+    async def open_store(self) -> None:
+        """Open the Store now, on the storage thread (its imports and schema check take a
+        third of a second: not on the event loop, which goes on fetching meanwhile)."""
+        if self.full_store is None:
+            await self.db(lambda: self.store)
 
     async def cpu(self, fn: Callable[..., T], *args: Any, stage: str) -> T:
         """Run CPU-bound `fn` off the event loop; `stage` names it for `on_cpu`."""
@@ -177,6 +200,10 @@ class Context:
 
     async def _cpu_in_thread(self, fn: Callable[..., T], *args: Any) -> T:
         if self.cpu_thread is None:
+            # Extraction in threads: its modules imported now, on the event loop's thread,
+            # the main one (see make_cpu_pool), before the first task; not at the start of
+            # the pass, which a pass where every feed answers 304 would pay for nothing.
+            make_cpu_pool(1)
             self.cpu_thread = ThreadPoolExecutor(1, thread_name_prefix="ingest-extract")
         thread = self.cpu_thread
         call = asyncio.get_running_loop().run_in_executor(thread, partial(fn, *args))
@@ -304,7 +331,7 @@ class Context:
         """One transaction for all; if it fails, one each: a row the database refuses (a
         NUL in a feed title, on PostgreSQL) must not fail the feeds batched with it."""
         try:
-            await self.db(self.store.save_feed_states, states)
+            await self.db(self.feed_rows.save_feed_states, states)
             return [None] * len(states)
         except Exception as exc:
             if len(states) == 1:
@@ -312,7 +339,7 @@ class Context:
         errors: list[Exception | None] = []
         for state in states:
             try:
-                await self.db(self.store.save_feed_states, [state])
+                await self.db(self.feed_rows.save_feed_states, [state])
                 errors.append(None)
             except Exception as exc:
                 errors.append(exc)
@@ -399,6 +426,8 @@ def stop_pool_helpers() -> None:
 
 def open_store(config: Config) -> Store:
     """The store of a loaded config (storage takes plain values, never the config)."""
+    from storage.store import Store
+
     s = config.settings
     return Store(
         config.database_url,
@@ -414,21 +443,26 @@ async def open_context(
 ) -> Context:
     """The extraction pool is made when a feed first needs it (Context.pool_lazy).
     `long_lived` (`ingest run`): feed rows of not-modified polls written behind, and
-    the pool stopped when idle (see the constants above)."""
+    the pool stopped when idle (see the constants above). Otherwise, on a SQLite store
+    at the current schema, the Store is opened when first needed (Context.full_store)."""
     # Imported here: read commands open the store through this module, without HTTP.
     from ingest.fetch import Fetcher
+    from storage.lite_states import open_states
 
     s = config.settings
     fetcher = Fetcher.from_settings(s)
     threads = (s.workers or os.cpu_count() or 1) == 1
-    if threads:
-        # Extraction in threads: its modules imported now, in the main thread (see
-        # make_cpu_pool). Not lazily in a worker thread: lxml objects made at import in
-        # another thread than the main one are not safe to share (a segfault now and then).
-        make_cpu_pool(1)
+    rows = None
+    if store is None and not long_lived:
+        rows = open_states(config.database_url, config.store_dir)
+        if rows is None:  # PostgreSQL, a new store, an older schema: the Store, now
+            store = open_store(config)
+    elif store is None:
+        store = open_store(config)
     return Context(
         config=config,
-        store=store or open_store(config),
+        full_store=store,
+        rows=rows,
         fetcher=fetcher,
         cpu_pool=None,
         pool_lazy=not threads,
@@ -457,8 +491,10 @@ async def close_context(ctx: Context, close_store: bool = True) -> None:
     ctx.db_pool.shutdown(wait=True)
     if ctx.cpu_thread is not None:
         ctx.cpu_thread.shutdown(wait=True)
-    if close_store:
-        ctx.store.close()
+    if ctx.rows is not None:
+        ctx.rows.close()
+    if close_store and ctx.full_store is not None:
+        ctx.full_store.close()
 
 
 def take_distinct(queue: list[tuple[StateChange, T]], limit: int) -> list[tuple[StateChange, T]]:
