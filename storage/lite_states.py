@@ -25,7 +25,6 @@ from urllib.parse import quote
 
 from ingest.core.errors import StorageError
 from ingest.core.types import FeedState, PollStatus
-from storage import files
 from storage.lite import _BUSY_TIMEOUT_S, _bind, _revision, _timestamp, sqlite_path
 from storage.migrations import HEAD
 
@@ -155,14 +154,13 @@ class LiteStates:
                 raise
 
     def upkeep_due(self) -> bool:
-        """Remove the temporary files of killed writers; True when the Store's
-        start-of-pass upkeep has work: an article whose file is not marked written
-        (Maintenance.repair_files), or one not fingerprinted by the current scheme
+        """True when the Store's start-of-pass upkeep has work: an article whose file
+        is not marked written (Maintenance.repair_files, which also removes a killed
+        writer's temporary file), or one not fingerprinted by the current scheme
         (backfill_fingerprints). Two indexed look-ups: the cost does not grow with
         the store."""
         from ingest.core.dedup import SCHEME_VERSION
 
-        files.remove_stale_temp_files(self.root)
         with _errors("check the store"):
             unwritten = self.conn.execute(
                 "SELECT 1 FROM articles WHERE file_written = 0 LIMIT 1"

@@ -32,9 +32,12 @@ class Maintenance(ArticleWrites):
         By default only rows flagged unwritten are looked at (an indexed query): the cost
         is proportional to what went wrong, not to the size of the store. `check_all` also
         stats every row's file (one removed by hand); `verify` also compares its bytes
-        with what the database renders. Temporary files of killed writers are removed.
+        with what the database renders. Temporary files of killed writers are removed
+        when there is something to repair: a file is written only between a commit that
+        flags its row unwritten and the mark that clears the flag, so a writer killed
+        mid-write always leaves such a row (and the sweep, which lists every folder of
+        the store, is not paid at every pass).
         """
-        files.remove_stale_temp_files(self.root)
         repaired = 0
         with self.session() as s:
             query = select(Article.id, Article.path, Article.file_written)
@@ -47,6 +50,8 @@ class Maintenance(ArticleWrites):
                 for id_, path, written in rows
                 if not written or verify or not (self.root / path).is_file()
             ]
+        if suspects or check_all or verify:
+            files.remove_stale_temp_files(self.root)
         for id_ in suspects:
             with self.session() as s:
                 article = s.get(Article, id_)

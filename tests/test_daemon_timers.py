@@ -1,19 +1,19 @@
-"""The daemon's own timers (ingest/service/daemon.py): one per feed on the event loop.
+"""The daemon's scheduling (ingest/service/daemon.py): one APScheduler job per feed.
 
 In-process, against a local site: the safety net polls a feed whose poll did not plan
-its next one, a poll never overlaps its own feed's next, and `ingest run` no longer
-loads a scheduler library (its per-poll bookkeeping was a third of an idle poll's CPU).
+its next one, a poll never overlaps its own feed's next, polls due within a step of the
+grid share one wake-up, and the changes of one loop turn wake the scheduler once, on
+its own thread (APScheduler's thread-safe wake-up per change was a third of an idle
+poll's CPU beyond the HTTP exchange).
 """
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ import pytest
 from ingest.config import load_config
 from ingest.service import daemon as daemon_module
 from ingest.service.daemon import Daemon, on_grid
-from tests.hostile_site import feeds_yaml, ingest_env
+from tests.hostile_site import feeds_yaml
 from tests.site.server import RequestRecord, Response, SiteServer
 
 
@@ -85,32 +85,59 @@ def test_a_poll_never_overlaps_the_next_poll_of_its_feed(
     assert peak[0] == 1 and polls >= 3, (peak, polls)
 
 
-def test_ingest_run_loads_no_scheduler_library() -> None:
-    code = "import sys, ingest.service.daemon; print('apscheduler' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], env=ingest_env(), capture_output=True,
-                         text=True, check=True)  # fmt: skip
-    assert out.stdout.strip() == "False"
-
-
 def test_polls_due_within_a_step_of_the_grid_share_one_wake_up(tmp_path: Path) -> None:
     # never earlier than planned; at most TIMER_SLACK later (a tenth of a short interval)
     step = daemon_module.TIMER_SLACK
-    assert on_grid(100.0, 300) == 100.0 and on_grid(100.01, 300) == 100.0 + step
-    assert on_grid(100.99, 300) == 100.0 + step
-    assert on_grid(100.01, 0.5) == pytest.approx(100.05)
+    t0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    assert on_grid(t0, 300) == t0
+    assert on_grid(t0 + timedelta(seconds=0.01), 300) == t0 + timedelta(seconds=step)
+    assert on_grid(t0 + timedelta(seconds=0.99), 300) == t0 + timedelta(seconds=step)
+    assert on_grid(t0 + timedelta(seconds=0.01), 0.5) == t0 + timedelta(seconds=0.05)
     feeds_yaml(tmp_path, [{"name": n, "url": f"http://127.0.0.1:9/{n}"} for n in "abc"])
     config = load_config(tmp_path / "feeds.yaml")
 
-    async def go() -> list[float]:
+    async def go() -> list[datetime]:
         d = Daemon(config)
-        now, loop_now = d.clock(), asyncio.get_running_loop().time()
-        base = on_grid(loop_now, 300) - loop_now  # seconds to the next step of the grid
+        d.scheduler.start(paused=True)
+        base = on_grid(d.clock(), 300) + timedelta(seconds=60)  # a step of the grid
         for name, seconds in (("a", 0.1), ("b", 0.4), ("c", 0.2 + step)):
-            d._place(name, now + timedelta(seconds=base + seconds), 300)  # noqa: SLF001
-        whens = [d._timers[n].when() - loop_now for n in "abc"]  # noqa: SLF001
-        d._cancel_timers()  # noqa: SLF001
+            d._place(name, base + timedelta(seconds=seconds), 300)  # noqa: SLF001
+        whens = [d.scheduler.get_job(n).next_run_time for n in "abc"]
+        d.scheduler.shutdown(wait=False)
         return whens
 
     a, b, c = asyncio.run(go())
     # a and b in one wake-up, at the end of their step; c a step later
-    assert a == b == pytest.approx(c - step) and b >= 0.4
+    assert a == b == c - timedelta(seconds=step)
+
+
+def test_the_changes_of_one_loop_turn_wake_the_scheduler_once(tmp_path: Path) -> None:
+    feeds_yaml(tmp_path, [{"name": n, "url": f"http://127.0.0.1:9/{n}"} for n in "abcd"])
+    config = load_config(tmp_path / "feeds.yaml")
+    runs: list[str] = []
+
+    async def go() -> None:
+        d = Daemon(config)
+        scheduler = d.scheduler
+        process = scheduler._process_jobs  # noqa: SLF001
+
+        def counted() -> float | None:
+            runs.append(threading.current_thread().name)
+            return process()  # type: ignore[no-any-return]
+
+        scheduler._process_jobs = counted  # noqa: SLF001
+        scheduler.start()
+        await asyncio.sleep(0.05)
+        runs.clear()
+        later = d.clock() + timedelta(hours=1)
+        for name in "abcd":  # four jobs added, then moved, in one turn of the loop
+            d._place(name, later, 300)  # noqa: SLF001
+        for name in "abcd":
+            d._place(name, later + timedelta(minutes=1), 300)  # noqa: SLF001
+        await asyncio.sleep(0.05)
+        assert len(runs) == 1, runs  # one wake-up for the eight changes, not eight
+        assert runs == [threading.main_thread().name]
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)
+
+    asyncio.run(go())

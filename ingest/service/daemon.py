@@ -1,19 +1,22 @@
 """`ingest run`: the long-running service.
 
-    lock the store -> open one Context -> one timer per enabled feed (the event loop's)
-    -> each timer: poll_feed -> schedule.next_poll -> save next_poll_at -> reschedule
+    lock the store -> open one Context -> one APScheduler job per enabled feed
+    -> each job: poll_feed -> schedule.next_poll -> save next_poll_at -> reschedule
     -> every second: feeds.yaml changed? valid? apply the difference
     -> SIGTERM / SIGINT: no new polls, wait shutdown_grace for running ones, exit 0
 
 Why the shapes:
-* One timer per feed (`loop.call_at`, `Daemon._place`): never two polls of one feed at
-  once, and each poll is its own asyncio task, so a slow feed delays nobody. The timer
-  is re-armed after every poll at the time the decider chose; when it fires it is first
-  re-armed max(interval, SAFETY_NET) later, a safety net should a poll end without
-  rescheduling. A run missed during a sleep or a long poll is one late run, never
-  skipped. Not APScheduler (which this used): its job bookkeeping, trigger objects and
-  thread-safe wake-ups (a self-pipe write and two more event loop turns per poll) cost
-  a third of an idle poll's CPU beyond the HTTP exchange itself.
+* One job per feed, id = feed name, `max_instances=1`: never two polls of one feed at
+  once, and each poll is its own asyncio task, so a slow feed delays nobody. The trigger
+  is an IntervalTrigger that is re-anchored after every poll at the time the decider
+  chose (start_date = next poll); its own repeats (every max(interval, SAFETY_NET)) are
+  only a safety net should a poll end without rescheduling. `coalesce=True` and
+  `misfire_grace_time=None`: runs missed during a sleep or a long poll become one run.
+* An idle poll costs little more than its HTTP exchange (bench/daemon_idle.py): polls
+  are placed on a grid of TIMER_SLACK seconds, so that those due together share one
+  wake-up of the scheduler and the event loop; the scheduler is woken on its own loop's
+  thread without the thread-safe hand-over (`_LoopScheduler`); start-up's objects are
+  frozen out of the cyclic collector's sight.
 * Jitter is decided by ingest/pipeline/schedule.py (added only, never earlier), not by the
   trigger, so a feed due at start is polled at once and Retry-After is never undercut.
 * Schedule state lives in the feeds table (next_poll_at, interval_seconds, error_count,
@@ -32,10 +35,12 @@ import logging
 import math
 import random
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from ingest.config import Config, FeedSpec, Settings
 from ingest.core.errors import IngestError
@@ -50,16 +55,16 @@ from ingest.service.watch import WATCH_INTERVAL, ConfigWatcher
 from storage.lock import StoreLock
 from storage.models import to_utc
 
-# Each feed's timer is re-armed after every poll; its own repeats are only a
+# Each feed's job is re-anchored after every poll; the trigger's own repeats are only a
 # safety net (should a poll end without rescheduling), so they are never more frequent
 # than this: a poll longer than a short `interval:` must not meet its own next run.
 SAFETY_NET = 300.0
-# Timer slack: a poll's timer fires on a grid of this many seconds (a tenth of the feed's
+# Timer slack: a poll is placed on a grid of this many seconds (a tenth of the feed's
 # interval when that is shorter), never before its time. Polls due within the same step
-# then share the event loop's wake-ups (its timers, its epoll waits) instead of each
-# paying for its own: with 32 feeds every 5 s, 10-20% of a not-modified poll's CPU. A
-# feed is polled at most this much later than planned, never earlier (nor before a
-# Retry-After), and the jitter still spreads feeds over the grid's steps.
+# then share the scheduler's and the event loop's wake-ups instead of each paying for
+# its own: 10-20% of a not-modified poll's CPU with 32 feeds every 5 s. A feed is polled
+# at most this much later than planned, never earlier (nor before a Retry-After), and
+# the jitter still spreads feeds over the grid's steps.
 TIMER_SLACK = 1.0
 HEALTH_INTERVAL = 60.0  # seconds between refreshes of the per-site health metric
 HEALTH_WINDOW = timedelta(days=7)
@@ -87,6 +92,7 @@ def run_daemon(
 ) -> None:
     """Run until SIGTERM or SIGINT. Raises StoreLockedError if the store is in use (on
     PostgreSQL: by a daemon on any machine, storage/lock.py)."""
+    _route_scheduler_logs()
     with StoreLock(config.store_dir, config.database_url):
         metrics = None
         if metrics_port is not None:
@@ -94,6 +100,47 @@ def run_daemon(
             metrics.serve(metrics_port, metrics_host)
             log.info("metrics on http://%s:%d/metrics", metrics_host, metrics_port)
         asyncio.run(Daemon(config, metrics, fixed_log_level=fixed_log_level).run())
+
+
+def _route_scheduler_logs() -> None:
+    """APScheduler's warnings and job errors go to our log, in our format."""
+    aps = logging.getLogger("apscheduler")
+    aps.handlers[:] = logging.getLogger("ingest").handlers
+    aps.setLevel(logging.WARNING)
+    aps.propagate = False
+
+
+class _LoopScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler is untyped
+    """APScheduler's asyncio scheduler, woken up on its own event loop's thread.
+
+    The daemon adds, moves and removes jobs from the loop's thread only, but
+    AsyncIOScheduler wakes itself thread-safely (`call_soon_threadsafe`: a self-pipe
+    write and more loop turns), once per change, after every poll. Here a change made
+    on the loop's thread schedules a plain `call_soon`, and the changes of one loop turn
+    share it: with the grid, about a third of an idle poll's CPU beyond the HTTP
+    exchange. A change from another thread gets APScheduler's own thread-safe wake-up.
+    """
+
+    _wake_pending = False
+
+    def wakeup(self) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is None or running is not self._eventloop:
+            super().wakeup()
+            return
+        if not self._wake_pending:
+            self._wake_pending = True
+            running.call_soon(self._wake)
+
+    def _wake(self) -> None:
+        self._wake_pending = False
+        if self._eventloop is None:  # shut down meanwhile
+            return
+        self._stop_timer()
+        self._start_timer(self._process_jobs())
 
 
 class Daemon:
@@ -113,11 +160,10 @@ class Daemon:
         self.rng = rng
         self.specs = _enabled(config)
         self.watcher = ConfigWatcher(config)
-        # Each feed's next poll: a timer of the event loop, and the interval its safety
-        # net repeats at (see the module docstring).
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._intervals: dict[str, float] = {}
-        self._tasks: set[asyncio.Task[None]] = set()  # polls and the periodic chores
+        self.scheduler = _LoopScheduler(
+            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
         self._running: dict[str, asyncio.Task[None]] = {}
         self._streaks: dict[str, int] = {}  # failure streak per feed, as last stored
         self._stop = asyncio.Event()
@@ -148,13 +194,19 @@ class Daemon:
             # for the process' life: frozen out of the cyclic collector's sight, its full
             # collections (every minute or so at idle) scan what the polls make, not that.
             gc.freeze()
+            self.scheduler.start()
             for spec in self.specs.values():
                 self._schedule(spec, states.get(spec.name))
-            watch = self._every(WATCH_INTERVAL, self._watch, first=WATCH_INTERVAL)
-            self._spawn(watch, name="chore:watch")
+            self.scheduler.add_job(
+                self._watch, IntervalTrigger(seconds=WATCH_INTERVAL), id="__watch_config__"
+            )
             if self.metrics is not None:
-                health = self._every(HEALTH_INTERVAL, self._refresh_health, first=0.0)
-                self._spawn(health, name="chore:health")
+                self.scheduler.add_job(
+                    self._refresh_health,
+                    IntervalTrigger(seconds=HEALTH_INTERVAL),
+                    id="__site_health__",
+                    next_run_time=self.clock(),
+                )
             log.info(
                 "running: %d feeds, store %s, config %s (Ctrl-C or SIGTERM to stop)",
                 len(self.specs),
@@ -164,11 +216,8 @@ class Daemon:
             await self._stop.wait()
             await self._drain()
         finally:
-            self._cancel_timers()
-            chores = [t for t in self._tasks if t.get_name().startswith("chore:")]
-            for task in chores:
-                task.cancel()
-            await asyncio.gather(*chores, return_exceptions=True)
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
             await close_context(ctx)
             log.info("stopped")
 
@@ -189,7 +238,7 @@ class Daemon:
 
     async def _drain(self) -> None:
         """Let running polls finish within the grace period; cancel what is left."""
-        self._cancel_timers()
+        self.scheduler.pause()
         tasks = list(self._running.values())
         if not tasks:
             return
@@ -235,62 +284,23 @@ class Daemon:
             log.debug("feed=%s next_poll=%s", spec.name, at.isoformat(timespec="seconds"))
 
     def _place(self, name: str, at: datetime, interval: float) -> None:
-        """The feed's one timer: its next poll at `at` (at once when past)."""
-        self._intervals[name] = interval
-        self._arm(name, (at - self.clock()).total_seconds())
-
-    def _arm(self, name: str, delay: float) -> None:
-        timer = self._timers.pop(name, None)
-        if timer is not None:
-            timer.cancel()
-        loop = asyncio.get_running_loop()
-        interval = self._intervals.get(name, SAFETY_NET)
-        when = on_grid(loop.time() + max(delay, 0.0), interval)
-        self._timers[name] = loop.call_at(when, self._fire, name)
-
-    def _fire(self, name: str) -> None:
-        """A feed's timer is due: its safety net first (replaced by the poll's own plan),
-        then the poll, as a task of its own."""
-        self._timers.pop(name, None)
-        if self._stop.is_set() or name not in self.specs:
+        """The feed's one job: first run at `at` (on the grid); its repeats are only the
+        safety net."""
+        at = on_grid(at, interval)
+        trigger = IntervalTrigger(seconds=max(interval, SAFETY_NET), start_date=at, timezone="UTC")
+        # a start_date already past would skip to the next repeat: next_run_time says when
+        if self.scheduler.get_job(name) is not None:
+            # After every poll: modified, not replaced (a new Job inspects its function's
+            # signature, a good part of an idle poll's scheduling cost).
+            self.scheduler.modify_job(name, trigger=trigger, next_run_time=at)
             return
-        self._arm(name, max(self._intervals.get(name, SAFETY_NET), SAFETY_NET))
-        self._spawn(self._poll_job(name))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None], name: str | None = None) -> None:
-        """Run `coro` as a task, kept referenced until done; what it raises is logged."""
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.critical("bug in the service", exc_info=task.exception())
-
-    async def _every(
-        self, seconds: float, chore: Callable[[], Coroutine[Any, Any, None]], first: float
-    ) -> None:
-        """`chore` every `seconds` (the first after `first`), never two at once; an error
-        is logged and the next one runs all the same."""
-        await asyncio.sleep(first)
-        while not self._stop.is_set():
-            try:
-                await chore()
-            except Exception:
-                log.error("%s failed", chore.__name__, exc_info=True)
-            await asyncio.sleep(seconds)
-
-    def _cancel_timers(self) -> None:
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
+        self.scheduler.add_job(
+            self._poll_job, trigger, next_run_time=at, args=[name], id=name, name=name
+        )
 
     def _unschedule(self, name: str) -> None:
-        timer = self._timers.pop(name, None)
-        if timer is not None:
-            timer.cancel()
-        self._intervals.pop(name, None)
+        if self.scheduler.get_job(name) is not None:
+            self.scheduler.remove_job(name)
 
     async def _poll_job(self, name: str) -> None:
         spec = self.specs.get(name)
@@ -307,8 +317,8 @@ class Daemon:
         except asyncio.CancelledError:
             if not self._stop.is_set():
                 raise
-            # Abandoned at shutdown, logged once by _drain: re-raised, the task's end
-            # would log a traceback per poll as if the poll had failed.
+            # Abandoned at shutdown, logged once by _drain: re-raised, APScheduler would
+            # log a traceback per poll as if the job had failed.
         finally:
             self._running.pop(name, None)
 
@@ -427,11 +437,12 @@ class Daemon:
         self.metrics.set_site_health((s.domain, s.share) for s in sites)
 
 
-def on_grid(when: float, interval: float) -> float:
-    """`when` (event loop time) rounded up to the timer grid of a feed polled every
-    `interval` seconds (TIMER_SLACK)."""
+def on_grid(at: datetime, interval: float) -> datetime:
+    """`at` rounded up to the timer grid of a feed polled every `interval` seconds
+    (TIMER_SLACK; a tenth of the interval when shorter): never earlier."""
     step = min(TIMER_SLACK, interval / 10) or TIMER_SLACK
-    return math.ceil(when / step) * step
+    stamp = at.timestamp()
+    return datetime.fromtimestamp(math.ceil(stamp / step) * step, at.tzinfo)
 
 
 def _save_plan(ctx: Context, name: str, plan: Plan) -> None:
