@@ -22,6 +22,7 @@ import click
 from ingest import __version__
 from ingest.cli import articles, feeds, maintenance, status_view, tools, worker
 from ingest.cli.common import (
+    bound_heap,
     config_option,
     handle_errors,
     load,
@@ -129,6 +130,7 @@ def poll(config_path: Path, feeds: tuple[str, ...], log_level: str | None) -> No
     # collections during the pass scan only what the pass makes. Both together were 10%
     # of an all-304 pass's CPU.
     gc.disable()
+    bound_heap()
     try:
         from ingest.cli.output import poll_progress
         from ingest.pipeline.poll import poll as run_poll
@@ -217,6 +219,7 @@ def run(
     """
     from ingest.service.daemon import run_daemon
 
+    bound_heap()
     config = load(config_path, log_level)
     run_daemon(
         config,

@@ -63,6 +63,35 @@ class CleanError(click.ClickException):
         super().__init__(redact(message))
 
 
+# glibc's mallopt parameter (malloc.h) and its default: the size from which an
+# allocation gets a mapping of its own, given back to the system when freed.
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 128 * 1024
+
+
+def bound_heap() -> None:
+    """Keep page-sized buffers out of the heap, for the commands that fetch pages.
+
+    glibc serves an allocation of 128 KiB or more from a mapping of its own, but raises
+    that threshold (up to 32 MiB) each time such a mapping is freed: after the first big
+    page, pages of 30-150 KiB are carved from the heap, whose fragments are not given
+    back. The main process of a first poll of 5,000 real pages grew from 110 to 147 MB
+    (its Python objects did not); with the threshold set, which turns the raising off,
+    it stays at 100-111 MB. glibc only: elsewhere nothing is done.
+    """
+    try:
+        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
+            return
+    except (ValueError, OSError):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    except (OSError, AttributeError):
+        pass
+
+
 def handle_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from ingest.cli.common import config_option, handle_errors, load, log_options, read_config
+from ingest.cli.common import (
+    bound_heap,
+    config_option,
+    handle_errors,
+    load,
+    log_options,
+    read_config,
+)
 
 
 @click.command()
@@ -59,6 +66,7 @@ def worker(
         return
     options = WorkerOptions(concurrency, enqueue_every, recover_every, stalled_after,
                             sync=not no_sync)  # fmt: skip
+    bound_heap()
     run(config, options)
 
 
