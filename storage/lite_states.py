@@ -19,7 +19,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import fields
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -48,7 +47,7 @@ def changed_fields(before: FeedState | None, after: FeedState) -> list[str] | No
     return [name for name in FIELDS if getattr(before, name) != getattr(after, name)]
 
 
-def open_states(database_url: str, root: Path) -> LiteStates | None:
+def open_states(database_url: str) -> LiteStates | None:
     """The feed rows of a SQLite store at HEAD, or None (see the module docstring)."""
     path = sqlite_path(database_url)
     if path is None or not path.is_file():
@@ -76,7 +75,7 @@ def open_states(database_url: str, root: Path) -> LiteStates | None:
         conn.close()
         return None
     conn.row_factory = sqlite3.Row
-    return LiteStates(conn, root)
+    return LiteStates(conn)
 
 
 def to_state(row: sqlite3.Row) -> FeedState:
@@ -103,9 +102,8 @@ def _column(name: str, value: Any) -> Any:
 class LiteStates:
     """Feed rows read and saved over one sqlite3 connection (one thread at a time)."""
 
-    def __init__(self, conn: sqlite3.Connection, root: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.root = root
 
     def close(self) -> None:
         self.conn.close()

@@ -44,7 +44,7 @@ def url(tmp_path: Path) -> str:
 
 
 def lite(tmp_path: Path) -> LiteStates:
-    rows = open_states(url(tmp_path), tmp_path)
+    rows = open_states(url(tmp_path))
     assert rows is not None
     return rows
 
@@ -93,13 +93,13 @@ def test_only_the_columns_a_poll_changed_are_written(tmp_path: Path) -> None:
 
 
 def test_only_a_sqlite_store_at_the_current_schema_is_read_this_way(tmp_path: Path) -> None:
-    assert open_states(url(tmp_path), tmp_path) is None  # no database yet
-    assert open_states("postgresql://u@localhost/db", tmp_path) is None
+    assert open_states(url(tmp_path)) is None  # no database yet
+    assert open_states("postgresql://u@localhost/db") is None
     Store(url(tmp_path), tmp_path).close()
     lite(tmp_path).close()
     with contextlib.closing(sqlite3.connect(tmp_path / "ingest.db")) as conn, conn:
         conn.execute("UPDATE alembic_version SET version_num = '0001'")
-    assert open_states(url(tmp_path), tmp_path) is None  # older: the Store upgrades it
+    assert open_states(url(tmp_path)) is None  # older: the Store upgrades it
 
 
 def test_upkeep_is_due_only_when_a_row_needs_it(tmp_path: Path) -> None:

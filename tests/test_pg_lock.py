@@ -58,15 +58,21 @@ def test_a_killed_holder_releases_the_store(pg_url: str, tmp_path: Path) -> None
         pass
 
 
+def two_machines(tmp_path: Path, pg_url: str) -> list[Path]:
+    """Two folders, as on two machines, with feeds.yaml on the same PostgreSQL store."""
+    machines = [tmp_path / "a", tmp_path / "b"]
+    for folder in machines:
+        folder.mkdir()
+        write_feeds(folder, FEEDS, database_url=pg_url)
+    return machines
+
+
 def test_two_ingest_run_on_one_postgresql_store_the_second_refused(
     pg_url: str,
     tmp_path: Path,
     daemons: list[Daemon],  # noqa: F811 - the fixture
 ) -> None:
-    machines = [tmp_path / "a", tmp_path / "b"]
-    for folder in machines:
-        folder.mkdir()
-        write_feeds(folder, FEEDS, database_url=pg_url)
+    machines = two_machines(tmp_path, pg_url)
     first = start(daemons, machines[0])
     second = Daemon(machines[1])
     daemons.append(second)
@@ -98,10 +104,7 @@ def test_ingest_worker_and_ingest_run_refuse_each_other(
     daemons: list[Daemon],  # noqa: F811 - the fixture
     workers: list[Worker],  # noqa: F811 - the fixture
 ) -> None:
-    machines = [tmp_path / "a", tmp_path / "b"]
-    for folder in machines:
-        folder.mkdir()
-        write_feeds(folder, FEEDS, database_url=pg_url)
+    machines = two_machines(tmp_path, pg_url)
     daemon = start(daemons, machines[0])
     refused = Worker(machines[1])
     workers.append(refused)

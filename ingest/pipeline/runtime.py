@@ -454,7 +454,7 @@ async def open_context(
     threads = (s.workers or os.cpu_count() or 1) == 1
     rows = None
     if store is None and not long_lived:
-        rows = open_states(config.database_url, config.store_dir)
+        rows = open_states(config.database_url)
         if rows is None:  # PostgreSQL, a new store, an older schema: the Store, now
             store = open_store(config)
     elif store is None:
