@@ -308,3 +308,64 @@ def test_the_cookie_jar_is_left_alone_when_no_cookie_is_involved(
     asyncio.run(go())
     assert calls == ["extract", "add"]
     assert site.requests[-1].headers.get("Cookie") == "s=1"
+
+
+def test_a_url_is_parsed_once_and_idle_connections_checked_without_anyio_attributes(
+    site: SiteServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Per not-modified poll, httpx re-parsed the feed's URL and anyio built a dict of its
+    # stream's attributes to find the socket the pool checks before reusing a connection
+    # (netguard._Stream): both done once now, whatever the number of requests.
+    import anyio
+    import httpx._urls
+
+    counts = {"parse": 0, "extra": 0}
+    parse, extra = httpx._urls.urlparse, anyio.TypedAttributeProvider.extra
+
+    def counted_parse(*args: object, **kwargs: object) -> object:
+        counts["parse"] += 1
+        return parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_extra(self: object, *args: object) -> object:
+        counts["extra"] += 1
+        return extra(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx._urls, "urlparse", counted_parse)
+    monkeypatch.setattr(anyio.TypedAttributeProvider, "extra", counted_extra)
+    site.route("/f", Response(304, headers={"ETag": '"v1"'}))
+
+    def costs(requests: int) -> dict[str, int]:
+        site.clear_requests()
+        counts.update(parse=0, extra=0)
+
+        async def go() -> None:
+            async with Fetcher("ua", FetchLimits(timeout=5, per_host=1)) as fetcher:
+                for _ in range(requests):
+                    result = await fetcher.fetch(
+                        site.url("/f"), allow=LOOPBACK, max_bytes=100, etag='"v1"'
+                    )
+                    assert result.not_modified
+
+        asyncio.run(go())
+        assert len({r.client_port for r in site.requests}) == 1  # one connection, reused
+        return dict(counts)
+
+    assert costs(2) == costs(6)
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced(site: SiteServer) -> None:
+    # The pool's readability check (netguard._Stream.get_extra_info) must still see it.
+    site.route("/f", Response(304, headers={"ETag": '"v1"'}))
+
+    async def go() -> None:
+        async with Fetcher("ua", FetchLimits(timeout=5, per_host=1)) as fetcher:
+            for _ in range(2):
+                result = await fetcher.fetch(
+                    site.url("/f"), allow=LOOPBACK, max_bytes=100, etag='"v1"'
+                )
+                assert result.not_modified
+                site._httpd.close_connections()  # noqa: SLF001 - the server hangs up
+                await asyncio.sleep(0.2)
+
+    asyncio.run(go())
+    assert len({r.client_port for r in site.requests}) == 2
