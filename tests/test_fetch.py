@@ -310,33 +310,36 @@ def test_the_cookie_jar_is_left_alone_when_no_cookie_is_involved(
     assert site.requests[-1].headers.get("Cookie") == "s=1"
 
 
-def test_a_url_is_parsed_once_and_idle_connections_checked_without_anyio_attributes(
+def test_per_request_work_does_not_grow_with_the_requests_of_a_connection(
     site: SiteServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Per not-modified poll, httpx re-parsed the feed's URL and anyio built a dict of its
-    # stream's attributes to find the socket the pool checks before reusing a connection
-    # (netguard._Stream): both done once now, whatever the number of requests.
-    import anyio
+    # Per not-modified poll, httpx re-parsed the feed's URL, and anyio's stream turned the
+    # transport's reading on and off around every read (event-loop selector changes,
+    # each a system call) and built a dict of its attributes to find the socket the pool
+    # checks before reusing a connection (fetch/stream.py): all once per connection now.
+    import asyncio.selector_events
+
     import httpx._urls
 
-    counts = {"parse": 0, "extra": 0}
-    parse, extra = httpx._urls.urlparse, anyio.TypedAttributeProvider.extra
+    loop_class = asyncio.selector_events.BaseSelectorEventLoop
+    counts = {"parse": 0, "add_reader": 0}
+    parse, add_reader = httpx._urls.urlparse, loop_class._add_reader
 
     def counted_parse(*args: object, **kwargs: object) -> object:
         counts["parse"] += 1
         return parse(*args, **kwargs)  # type: ignore[arg-type]
 
-    def counted_extra(self: object, *args: object) -> object:
-        counts["extra"] += 1
-        return extra(self, *args)  # type: ignore[arg-type]
+    def counted_add_reader(self: object, *args: object) -> object:
+        counts["add_reader"] += 1
+        return add_reader(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(httpx._urls, "urlparse", counted_parse)
-    monkeypatch.setattr(anyio.TypedAttributeProvider, "extra", counted_extra)
+    monkeypatch.setattr(loop_class, "_add_reader", counted_add_reader)
     site.route("/f", Response(304, headers={"ETag": '"v1"'}))
 
     def costs(requests: int) -> dict[str, int]:
         site.clear_requests()
-        counts.update(parse=0, extra=0)
+        counts.update(parse=0, add_reader=0)
 
         async def go() -> None:
             async with Fetcher("ua", FetchLimits(timeout=5, per_host=1)) as fetcher:

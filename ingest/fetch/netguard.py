@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import ssl
 import typing
 from collections.abc import Iterable, Sequence
 
 import httpcore
 from httpcore._backends.auto import AutoBackend
-from httpcore._utils import is_socket_readable
 
 from ingest.core.errors import BlockedAddressError
+from ingest.fetch.stream import connect_tcp
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -106,10 +105,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 f"refused: {host} resolves to {ip}, a {describe(ip)} address "
                 "(add it to allow_addresses in feeds.yaml to permit it)"
             )
-        stream = await self._inner.connect_tcp(
-            str(allowed[0]), port, timeout, local_address, socket_options
-        )
-        return _Stream(stream)
+        # on asyncio's transport, not anyio's stream (stream.py says why)
+        return await connect_tcp(str(allowed[0]), port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(
         self,
@@ -121,39 +118,3 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
-
-
-class _Stream(httpcore.AsyncNetworkStream):
-    """httpcore's stream of a connection, its socket looked up once.
-
-    Before each request the pool asks every idle connection whether the server closed it
-    (`is_readable`); anyio's stream answers by building a dict of every attribute of its
-    layers (socket, TLS) to find the socket: a tenth of a not-modified poll's CPU. The
-    socket is the same for the connection's life, TLS or not: it is kept here.
-    """
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-        self._socket = inner.get_extra_info("socket")
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        if info == "is_readable":
-            return is_socket_readable(self._socket)
-        return self._inner.get_extra_info(info)
