@@ -40,3 +40,11 @@ def test_bench_runs_and_reports_stored_articles(tmp_path: Path) -> None:
     assert first["cpu"] > 0 and first["peak_pss_tree_mb"] > 0
     assert report["sizes"][0]["floor"]["plain_cpu"] > 0
     assert "| first |" in next(out.glob("bench-*.md")).read_text()
+
+
+def test_fetch_cost_measures_every_layer() -> None:
+    for layer in ("bare", "fetch", "poll"):
+        cmd = [sys.executable, str(ROOT / "bench" / "fetch_cost.py"), layer, "5"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert proc.stdout.startswith(f"{layer}: ") and "ms CPU per not-modified" in proc.stdout

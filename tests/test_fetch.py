@@ -251,3 +251,124 @@ def test_pools_of_the_least_recently_used_hosts_are_closed_past_the_limit(
     assert first != again
     first, _, again = ports(concurrency=2)
     assert first == again
+
+
+def test_the_request_on_the_wire_and_cookies_across_redirect_hops(site: SiteServer) -> None:
+    # Requests go to the transport without httpx.AsyncClient (client.py): the headers are
+    # those the client sent, in its order, and a cookie set by one hop is sent to the next.
+    site.route("/a", Response.redirect("/b", 302, headers={"Set-Cookie": "s=1; Path=/"}))
+    site.route("/b", Response(304))
+    result = fetch(
+        site.url("/a"), etag='"x"', last_modified="Wed, 01 May 2024 10:00:00 GMT", accept="a/b"
+    )
+    assert result.not_modified
+    conditional = [("if-none-match", '"x"'), ("if-modified-since", "Wed, 01 May 2024 10:00:00 GMT")]
+    head = [
+        ("host", site.url("/")[len("http://") : -1]),
+        ("connection", "keep-alive"),
+        ("user-agent", "test-agent/1"),
+        ("accept", "a/b"),
+        ("accept-encoding", "gzip, deflate, br"),
+        *conditional,
+    ]
+    first, second = site.requests
+    assert list(first.headers.items()) == head
+    assert list(second.headers.items()) == [*head, ("cookie", "s=1")]
+
+
+def test_the_cookie_jar_is_left_alone_when_no_cookie_is_involved(
+    site: SiteServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # http.cookiejar costs about a tenth of a millisecond per request, a tenth of a
+    # not-modified poll: consulted only for a response that sets a cookie, or a request
+    # while the jar holds one.
+    from http.cookiejar import CookieJar
+
+    calls: list[str] = []
+    extract, add = CookieJar.extract_cookies, CookieJar.add_cookie_header
+
+    def counted_extract(self: CookieJar, *args: object) -> None:
+        calls.append("extract")
+        extract(self, *args)  # type: ignore[arg-type]
+
+    def counted_add(self: CookieJar, *args: object) -> None:
+        calls.append("add")
+        add(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CookieJar, "extract_cookies", counted_extract)
+    monkeypatch.setattr(CookieJar, "add_cookie_header", counted_add)
+    site.route("/f", Response(304, headers={"ETag": '"v1"'}))
+    site.route("/c", Response(200, b"ok", headers={"Set-Cookie": "s=1; Path=/"}))
+
+    async def go() -> None:
+        async with Fetcher("ua", FetchLimits(timeout=5)) as fetcher:
+            for path in ("/f", "/f", "/c", "/f"):
+                await fetcher.fetch(site.url(path), allow=LOOPBACK, max_bytes=100, etag='"v1"')
+
+    asyncio.run(go())
+    assert calls == ["extract", "add"]
+    assert site.requests[-1].headers.get("Cookie") == "s=1"
+
+
+def test_per_request_work_does_not_grow_with_the_requests_of_a_connection(
+    site: SiteServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Per not-modified poll, httpx re-parsed the feed's URL, and anyio's stream turned the
+    # transport's reading on and off around every read (event-loop selector changes,
+    # each a system call) and built a dict of its attributes to find the socket the pool
+    # checks before reusing a connection (fetch/stream.py): all once per connection now.
+    import asyncio.selector_events
+
+    import httpx._urls
+
+    loop_class = asyncio.selector_events.BaseSelectorEventLoop
+    counts = {"parse": 0, "add_reader": 0}
+    parse, add_reader = httpx._urls.urlparse, loop_class._add_reader
+
+    def counted_parse(*args: object, **kwargs: object) -> object:
+        counts["parse"] += 1
+        return parse(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_add_reader(self: object, *args: object) -> object:
+        counts["add_reader"] += 1
+        return add_reader(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx._urls, "urlparse", counted_parse)
+    monkeypatch.setattr(loop_class, "_add_reader", counted_add_reader)
+    site.route("/f", Response(304, headers={"ETag": '"v1"'}))
+
+    def costs(requests: int) -> dict[str, int]:
+        site.clear_requests()
+        counts.update(parse=0, add_reader=0)
+
+        async def go() -> None:
+            async with Fetcher("ua", FetchLimits(timeout=5, per_host=1)) as fetcher:
+                for _ in range(requests):
+                    result = await fetcher.fetch(
+                        site.url("/f"), allow=LOOPBACK, max_bytes=100, etag='"v1"'
+                    )
+                    assert result.not_modified
+
+        asyncio.run(go())
+        assert len({r.client_port for r in site.requests}) == 1  # one connection, reused
+        return dict(counts)
+
+    assert costs(2) == costs(6)
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced(site: SiteServer) -> None:
+    # The pool's readability check (netguard._Stream.get_extra_info) must still see it.
+    site.route("/f", Response(304, headers={"ETag": '"v1"'}))
+
+    async def go() -> None:
+        async with Fetcher("ua", FetchLimits(timeout=5, per_host=1)) as fetcher:
+            for _ in range(2):
+                result = await fetcher.fetch(
+                    site.url("/f"), allow=LOOPBACK, max_bytes=100, etag='"v1"'
+                )
+                assert result.not_modified
+                site._httpd.close_connections()  # noqa: SLF001 - the server hangs up
+                await asyncio.sleep(0.2)
+
+    asyncio.run(go())
+    assert len({r.client_port for r in site.requests}) == 2

@@ -18,6 +18,7 @@ import httpcore
 from httpcore._backends.auto import AutoBackend
 
 from ingest.core.errors import BlockedAddressError
+from ingest.fetch.stream import connect_tcp
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -104,9 +105,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 f"refused: {host} resolves to {ip}, a {describe(ip)} address "
                 "(add it to allow_addresses in feeds.yaml to permit it)"
             )
-        return await self._inner.connect_tcp(
-            str(allowed[0]), port, timeout, local_address, socket_options
-        )
+        # on asyncio's transport, not anyio's stream (stream.py says why)
+        return await connect_tcp(str(allowed[0]), port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(
         self,
