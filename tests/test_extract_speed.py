@@ -7,12 +7,16 @@ these cases pin each change on small inputs.
 
 from __future__ import annotations
 
+import lxml.html
+from lxml import etree
+
 from ingest.core.text import (
     KEY_CACHED_CHARS,
     _cached_comparison_key,
     _comparison_key,
     comparison_key,
 )
+from ingest.extract.boxes import _candidates
 
 
 def test_comparison_key_remembers_lines_but_not_whole_bodies() -> None:
@@ -23,3 +27,29 @@ def test_comparison_key_remembers_lines_but_not_whole_bodies() -> None:
     body = "Ab, c. " * (KEY_CACHED_CHARS // 4)
     assert comparison_key(body) == _comparison_key(body)
     assert _cached_comparison_key.cache_info().currsize == 1  # the long text is not kept
+
+
+# The XPath that _candidates replaced: the same elements, in the same order.
+_PIECES = " or ".join(
+    f"contains(., '{piece}')"
+    for piece in (
+        "uthor", "bio", "yline", "ontributor", "ewsletter", "ubscri", "ignup", "ign-up", "cta",
+        "promo", "elated", "ecommend", "isclaimer", "isclosure",
+    )
+)  # fmt: skip
+_XPATH = etree.XPath(f"//@class[{_PIECES}]/.. | //@id[{_PIECES}]/..")
+
+
+def test_box_candidates_are_the_elements_the_xpath_found() -> None:
+    tree = lxml.html.document_fromstring(
+        '<html><body class="Author-page"><!-- author --><div id="x" class="c-byline">'
+        '<span class="bio" id="author-1">Jane</span></div><p class="lead">Lead</p>'
+        '<aside id="relatedPosts"><a class="cta-button">Buy</a></aside>'
+        '<div class="AUTHOR">Upper case is not a match</div><div id="sign-up"></div>'
+        "</body></html>"
+    )
+    found = _candidates(tree)
+    assert found == _XPATH(tree)
+    assert [el.get("class") or el.get("id") for el in found] == [
+        "Author-page", "c-byline", "bio", "relatedPosts", "cta-button", "sign-up",
+    ]  # fmt: skip
