@@ -16,7 +16,13 @@ from ingest.core.text import (
     _comparison_key,
     comparison_key,
 )
+from ingest.extract import _OPTIONS, extract_page
 from ingest.extract.boxes import _candidates
+
+PROSE = (
+    "The council approved the budget on Tuesday after a long debate, with more money for "
+    "schools, bike lanes and buses than in any year before, the mayor said."
+)
 
 
 def test_comparison_key_remembers_lines_but_not_whole_bodies() -> None:
@@ -53,3 +59,11 @@ def test_box_candidates_are_the_elements_the_xpath_found() -> None:
     assert [el.get("class") or el.get("id") for el in found] == [
         "Author-page", "c-byline", "bio", "relatedPosts", "cta-button", "sign-up",
     ]  # fmt: skip
+
+
+def test_extraction_settings_are_shared_but_not_changed_by_a_page() -> None:
+    html = f"<html><body><article><p>{PROSE}</p><p>{PROSE} Again.</p></article></body></html>"
+    page = extract_page(html, "https://example.org/a/story")
+    assert page.paragraphs
+    assert _OPTIONS[True].url is None and _OPTIONS[False].url is None
+    assert not _OPTIONS[True].comments and _OPTIONS[True].fast and not _OPTIONS[False].fast
