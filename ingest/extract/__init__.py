@@ -12,11 +12,13 @@ Pure and CPU-bound: no I/O, safe to run in a process pool. Never raises on bad i
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.metadata import Document
+from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from ingest.core.text import clean_visible as clean_text
@@ -146,14 +148,25 @@ def _paragraph_chars(tree: HtmlElement) -> int:
     return sum(len(" ".join(p.text_content().split())) for p in tree.iter("p"))
 
 
+# trafilatura's settings for each mode, built once: building them reads its config file's
+# values and formats today's date each time (0.2-0.5 ms, 1-2% of a page's extraction),
+# and only the URL differs from page to page. The date (htmldate's upper bound) is not
+# read: no metadata is asked of trafilatura (with_metadata stays False).
+_OPTIONS = {
+    fast: Extractor(output_format="python", fast=fast, comments=False) for fast in (True, False)
+}
+
+
 def _main_text(tree: HtmlElement, url: str | None) -> Document | None:
     """trafilatura's main text: fast mode, then full mode for a short, missing or
     partial body."""
 
     def run(fast: bool) -> Document | None:
+        options = copy.copy(_OPTIONS[fast])
+        options.url = options.source = url
         # output_format="python" gives a Document (a dict only with as_dict=True)
         document: Document | None = trafilatura.bare_extraction(  # type: ignore[assignment]
-            tree, url=url, include_comments=False, output_format="python", fast=fast
+            tree, url=url, options=options
         )
         return document
 

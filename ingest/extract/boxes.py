@@ -39,15 +39,28 @@ AUTHOR_BOX_MAX_CHARS = 2000
 PROMO_BOX_MAX_CHARS = 1500
 PIECE_MAX_CHARS = 300  # an element's own line in the box: a name, a role, a sentence
 
-# Cheap candidates first (lxml tests the attributes in C), the word test in Python after.
-_PIECES = " or ".join(
-    f"contains(., '{piece}')"
-    for piece in (
-        "uthor", "bio", "yline", "ontributor", "ewsletter", "ubscri", "ignup", "ign-up", "cta",
-        "promo", "elated", "ecommend", "isclaimer", "isclosure",
+# Cheap candidates first (one regex search per class and id, these fragments of the
+# words), the word test after. A walk over the elements in Python costs 60% of the XPath
+# it replaces ("//@class[contains(., 'uthor') or ...]/.."), 1 ms a page on devdata.
+_PIECES = re.compile(
+    "|".join(
+        (
+            "uthor", "bio", "yline", "ontributor", "ewsletter", "ubscri", "ignup", "ign-up",
+            "cta", "promo", "elated", "ecommend", "isclaimer", "isclosure",
+        )
     )
 )  # fmt: skip
-_CANDIDATES = etree.XPath(f"//@class[{_PIECES}]/.. | //@id[{_PIECES}]/..")
+
+
+def _candidates(tree: HtmlElement) -> list[HtmlElement]:
+    """Elements whose class or id holds one of the _PIECES, in document order."""
+    found: list[HtmlElement] = []
+    search = _PIECES.search
+    for el in tree.iter(etree.Element):  # elements only, not comments
+        cls, id_ = el.get("class"), el.get("id")
+        if (cls and search(cls)) or (id_ and search(id_)):
+            found.append(el)
+    return found
 
 
 def _box_limit(el: HtmlElement) -> int:
@@ -63,7 +76,7 @@ def _box_limit(el: HtmlElement) -> int:
 def _boxes(tree: HtmlElement) -> list[tuple[HtmlElement, int]]:
     """The page's marked boxes, outermost only, with the most text each may hold."""
     boxes: list[tuple[HtmlElement, int]] = []
-    for el in _CANDIDATES(tree):
+    for el in _candidates(tree):
         if el.tag in ("html", "body", "article", "main"):
             continue  # page-wide classes ("author-jane" on <body>) mark no box
         limit = _box_limit(el)

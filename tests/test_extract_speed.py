@@ -1,0 +1,69 @@
+"""Speed changes of ingest.extract (issue 17) keep what they replace: same answers, same
+candidates, no state carried from one page to the next.
+
+The dev-set check is bench/extract_dump.py (every field of every page, byte for byte);
+these cases pin each change on small inputs.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+from lxml import etree
+
+from ingest.core.text import (
+    KEY_CACHED_CHARS,
+    _cached_comparison_key,
+    _comparison_key,
+    comparison_key,
+)
+from ingest.extract import _OPTIONS, extract_page
+from ingest.extract.boxes import _candidates
+
+PROSE = (
+    "The council approved the budget on Tuesday after a long debate, with more money for "
+    "schools, bike lanes and buses than in any year before, the mayor said."
+)
+
+
+def test_comparison_key_remembers_lines_but_not_whole_bodies() -> None:
+    _cached_comparison_key.cache_clear()
+    line = "Ünïcode, SPACES  and — punctuation!"
+    assert comparison_key(line) == comparison_key(line) == _comparison_key(line)
+    assert _cached_comparison_key.cache_info().hits == 1
+    body = "Ab, c. " * (KEY_CACHED_CHARS // 4)
+    assert comparison_key(body) == _comparison_key(body)
+    assert _cached_comparison_key.cache_info().currsize == 1  # the long text is not kept
+
+
+# The XPath that _candidates replaced: the same elements, in the same order.
+_PIECES = " or ".join(
+    f"contains(., '{piece}')"
+    for piece in (
+        "uthor", "bio", "yline", "ontributor", "ewsletter", "ubscri", "ignup", "ign-up", "cta",
+        "promo", "elated", "ecommend", "isclaimer", "isclosure",
+    )
+)  # fmt: skip
+_XPATH = etree.XPath(f"//@class[{_PIECES}]/.. | //@id[{_PIECES}]/..")
+
+
+def test_box_candidates_are_the_elements_the_xpath_found() -> None:
+    tree = lxml.html.document_fromstring(
+        '<html><body class="Author-page"><!-- author --><div id="x" class="c-byline">'
+        '<span class="bio" id="author-1">Jane</span></div><p class="lead">Lead</p>'
+        '<aside id="relatedPosts"><a class="cta-button">Buy</a></aside>'
+        '<div class="AUTHOR">Upper case is not a match</div><div id="sign-up"></div>'
+        "</body></html>"
+    )
+    found = _candidates(tree)
+    assert found == _XPATH(tree)
+    assert [el.get("class") or el.get("id") for el in found] == [
+        "Author-page", "c-byline", "bio", "relatedPosts", "cta-button", "sign-up",
+    ]  # fmt: skip
+
+
+def test_extraction_settings_are_shared_but_not_changed_by_a_page() -> None:
+    html = f"<html><body><article><p>{PROSE}</p><p>{PROSE} Again.</p></article></body></html>"
+    page = extract_page(html, "https://example.org/a/story")
+    assert page.paragraphs
+    assert _OPTIONS[True].url is None and _OPTIONS[False].url is None
+    assert not _OPTIONS[True].comments and _OPTIONS[True].fast and not _OPTIONS[False].fast
