@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import multiprocessing
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
+import pytest
+from sqlalchemy import event
+
+from ingest.core import dedup
 from ingest.core.types import ArticleDraft
 from ingest.pipeline.deduplicate import save_article
 from storage import document
@@ -94,6 +100,38 @@ def test_an_article_row_is_not_updated_once_stored(store: Store) -> None:
     assert result.created and (store.root / str(result.path)).is_file()
     assert unwritten(store) == []
     assert store.repair_files() == 0
+
+
+def test_storing_an_article_on_postgresql_is_no_statement_per_band(store: Store) -> None:
+    """Band keys and site paragraphs go as arrays, one statement each: an executemany is
+    one statement per row on the server (75 an article), each with its own overhead."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs executemany in-process")
+    many: list[str] = []
+
+    def spy(conn: Any, cursor: Any, sql: str, params: Any, context: Any, executemany: bool) -> None:
+        if executemany:
+            many.append(sql)
+
+    event.listen(store.engine, "before_cursor_execute", spy)
+    shorts = tuple(f"Short paragraph number {i}." for i in range(12))
+    bodies = [
+        (*shorts, " ".join(f"{word}{n}" for n in range(60))) for word in ("alpha", "omega")
+    ]  # 12 short paragraphs the site's memory counts, a long one of each article's own
+    saved = [
+        save_article(store, replace(draft(n), paragraphs=p), NOW) for n, p in enumerate(bodies)
+    ]
+    event.remove(store.engine, "before_cursor_execute", spy)
+    assert [r.created for r in saved] == [True, True] and many == []
+    with store._write("test") as s:  # noqa: SLF001
+        conn = s.connection()
+        bands = conn.exec_driver_sql("SELECT article_id, count(*) FROM article_bands GROUP BY 1")
+        counts = conn.exec_driver_sql("SELECT articles, count(*) FROM site_paragraphs GROUP BY 1")
+        assert dict(bands.all()) == {
+            r.article_id: len(set(dedup.fingerprint(b).bands))
+            for r, b in zip(saved, bodies, strict=True)
+        }
+        assert dict(counts.all()) == {2: 12}
 
 
 def test_sequence_numbers_and_known_entries(store: Store) -> None:
