@@ -163,11 +163,11 @@ def candidate_recall(docs: list[Doc]) -> tuple[float, float]:
 _FILL_SQLITE = """
 WITH RECURSIVE n(x) AS (SELECT :lo UNION ALL SELECT x + 1 FROM n WHERE x + 1 < :hi)
 INSERT INTO articles (id, seq, canonical_url, url, feed, title, body, published,
-    utc_offset_minutes, month, date_inferred, text_source, path, file_written, fetched_at,
+    utc_offset_minutes, month, date_inferred, text_source, path, fetched_at,
     text_hash, dedup_version, update_count)
 SELECT printf('%016x', x), x, 'https://filler.example/' || x, '-', 'filler', 'filler ' || x,
     'alfa beta gamma ' || x, :now, 0, '2024-11', 0, 'page', 'articles/2024-11/' || x || '.txt',
-    1, :now, printf('%064x', x), :version, 0 FROM n
+    :now, printf('%064x', x), :version, 0 FROM n
 """
 _BANDS_SQLITE = """
 WITH RECURSIVE n(x) AS (SELECT :lo UNION ALL SELECT x + 1 FROM n WHERE x + 1 < :hi),
@@ -176,11 +176,11 @@ INSERT INTO article_bands (key, article_id) SELECT random(), printf('%016x', x) 
 """
 _FILL_PG = """
 INSERT INTO articles (id, seq, canonical_url, url, feed, title, body, published,
-    utc_offset_minutes, month, date_inferred, text_source, path, file_written, fetched_at,
+    utc_offset_minutes, month, date_inferred, text_source, path, fetched_at,
     text_hash, dedup_version, update_count)
 SELECT lpad(to_hex(x), 16, '0'), x, 'https://filler.example/' || x, '-', 'filler',
     'filler ' || x, 'alfa beta gamma ' || x, :now, 0, '2024-11', false, 'page',
-    'articles/2024-11/' || x || '.txt', true, :now, lpad(to_hex(x), 64, '0'), :version, 0
+    'articles/2024-11/' || x || '.txt', :now, lpad(to_hex(x), 64, '0'), :version, 0
 FROM generate_series(:lo, :hi - 1) AS x
 """
 _BANDS_PG = """

@@ -66,7 +66,6 @@ class LiteArticle:
     language: str | None
     text_source: str
     path: str
-    file_written: bool
     fetched_at: datetime
     updated_at: datetime | None = None
     text_hash: str | None = None
@@ -89,8 +88,7 @@ class LiteArticle:
         for name in ("published", "fetched_at", "updated_at"):
             if name in values:
                 values[name] = _timestamp(values[name])
-        for name in ("date_inferred", "file_written"):
-            values[name] = bool(values.get(name))
+        values["date_inferred"] = bool(values.get("date_inferred"))
         return cls(**values)
 
 

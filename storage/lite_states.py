@@ -153,16 +153,14 @@ class LiteStates:
 
     def upkeep_due(self) -> bool:
         """True when the Store's start-of-pass upkeep has work: an article whose file
-        is not marked written (Maintenance.repair_files, which also removes a killed
+        is marked unwritten (Maintenance.repair_files, which also removes a killed
         writer's temporary file), or one not fingerprinted by the current scheme
         (backfill_fingerprints). Two indexed look-ups: the cost does not grow with
         the store."""
         from ingest.core.dedup import SCHEME_VERSION
 
         with _errors("check the store"):
-            unwritten = self.conn.execute(
-                "SELECT 1 FROM articles WHERE file_written = 0 LIMIT 1"
-            ).fetchone()
+            unwritten = self.conn.execute("SELECT 1 FROM unwritten_files LIMIT 1").fetchone()
             stale = self.conn.execute(
                 "SELECT 1 FROM articles WHERE dedup_version IS NULL"
                 " OR dedup_version BETWEEN 1 AND ? LIMIT 1",

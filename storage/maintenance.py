@@ -5,14 +5,15 @@ and replace stored text with a newer extraction (`ingest reextract`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from sqlmodel import col, select
 
 from ingest.core import dedup
 from ingest.core.errors import StorageError
 from storage import files, fingerprints
-from storage.models import Article
-from storage.writes import ArticleWrites
+from storage.models import Article, UnwrittenFile
+from storage.writes import ArticleWrites, mark_unwritten
 
 
 class Maintenance(ArticleWrites):
@@ -29,36 +30,43 @@ class Maintenance(ArticleWrites):
     def repair_files(self, check_all: bool = False, verify: bool = False) -> int:
         """Rewrite the article files a crash or a full disk left unwritten; return how many.
 
-        By default only rows flagged unwritten are looked at (an indexed query): the cost
-        is proportional to what went wrong, not to the size of the store. `check_all` also
+        By default only the articles marked unwritten are looked at (`unwritten_files`,
+        empty on a healthy store): the cost is proportional to what went wrong, not to
+        the size of the store. `check_all` also
         stats every row's file (one removed by hand); `verify` also compares its bytes
         with what the database renders. Temporary files of killed writers are removed
         when there is something to repair: a file is written only between a commit that
-        flags its row unwritten and the mark that clears the flag, so a writer killed
-        mid-write always leaves such a row (and the sweep, which lists every folder of
-        the store, is not paid at every pass).
+        marks it unwritten and the delete of that mark, so a writer killed mid-write
+        always leaves a mark (and the sweep, which lists every folder of the store, is
+        not paid at every pass).
         """
         repaired = 0
+        unwritten = col(UnwrittenFile.article_id)
         with self.session() as s:
-            query = select(Article.id, Article.path, Article.file_written)
-            if not (check_all or verify):
-                # "= false", not "IS false": PostgreSQL uses the index only for the former
-                query = query.where(col(Article.file_written) == False)  # noqa: E712
+            query = select(Article.id, Article.path, unwritten)
+            if check_all or verify:
+                query = query.outerjoin(UnwrittenFile, unwritten == col(Article.id))
+            else:
+                query = query.join(UnwrittenFile, unwritten == col(Article.id))
             rows = s.exec(query.order_by(col(Article.seq)))
             suspects = [
                 id_
-                for id_, path, written in rows
-                if not written or verify or not (self.root / path).is_file()
+                for id_, path, mark in rows
+                # the mark is None where the outer join found none
+                if cast("str | None", mark) is not None
+                or verify
+                or not (self.root / path).is_file()
             ]
         if suspects or check_all or verify:
             files.remove_stale_temp_files(self.root)
         for id_ in suspects:
             with self.session() as s:
                 article = s.get(Article, id_)
+                marked = s.get(UnwrittenFile, id_) is not None
             if article is None:
                 continue
             path = self.path_of(article)
-            if article.file_written and path.is_file():
+            if not marked and path.is_file():
                 if not verify or path.read_bytes() == self.render(article).encode("utf-8"):
                     continue
             if self.write_file(article) is None:
@@ -91,7 +99,7 @@ class Maintenance(ArticleWrites):
                 raise StorageError(f"article {article_id} vanished while it was re-extracted")
             article.title, article.lead = title, lead
             article.body = "\n".join(paragraphs)
-            article.file_written = False
+            mark_unwritten(s, [article_id])
             fingerprints.index_article(s, article, fp, on=article.dedup_version != 0)
             s.add(article)
         return article

@@ -70,7 +70,6 @@ class Article(SQLModel, table=True):
     language: str | None = Field(default=None, index=True)
     text_source: str = "page"  # page | feed
     path: str = Field(sa_column=Column(Text, nullable=False))  # relative to the store
-    file_written: bool = Field(default=False, index=True)
     fetched_at: datetime = Field(index=True)  # status --sites reads recent articles
     updated_at: datetime | None = None
     # Dedup (ingest/core/dedup.py). text_hash: the exact rule; dedup_version: the fingerprint
@@ -135,6 +134,23 @@ class ArticleBand(SQLModel, table=True):
 
     key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     article_id: str = Field(foreign_key="articles.id", primary_key=True, max_length=16, index=True)
+
+
+class UnwrittenFile(SQLModel, table=True):
+    """An article whose file is not written yet (storage/writes.py): inserted in the
+    transaction that stores or changes the article, deleted once its file is written.
+
+    A table of its own, not a flag on the article (revision 0003): the article row is
+    then never updated after its INSERT just to say its file exists. On PostgreSQL that
+    UPDATE of an indexed flag could not be HOT, so it rewrote a row version and every
+    index entry of the article, the full-text one included (about as much work as the
+    INSERT). The table stays small (empty on a healthy store), so finding the files to
+    repair is one look at it.
+    """
+
+    __tablename__ = "unwritten_files"
+
+    article_id: str = Field(foreign_key="articles.id", primary_key=True, max_length=16)
 
 
 class SkippedEntry(SQLModel, table=True):

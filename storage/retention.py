@@ -4,10 +4,10 @@ A store polled around the clock only grows (Miniflux has CLEANUP_ARCHIVE_*_DAYS 
 that). An article is old when it was published before the cut-off. Order of the work,
 so that a crash at any point leaves a consistent store:
 
-  1. its row is flagged unwritten: should the process die after 2, the next start's
+  1. its file is marked unwritten: should the process die after 2, the next start's
      repair rewrites the file from the row, and the prune is simply not done yet;
   2. its file is removed;
-  3. its row, its sources and its dedup keys are deleted in one transaction, and each
+  3. its row, its mark, its sources and its dedup keys are deleted in one transaction, and each
      source is remembered as a permanently skipped entry ("pruned"), so a feed that
      still lists the item does not bring it back on the next poll.
 """
@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlmodel import col, select
 
-from storage.models import Article, ArticleBand, ArticleSource, SkippedEntry, to_utc
+from storage.models import Article, ArticleBand, ArticleSource, SkippedEntry, UnwrittenFile, to_utc
 from storage.session import chunks
 from storage.store import Store
+from storage.writes import mark_unwritten
 
 PRUNED = "pruned"
 
@@ -51,7 +52,7 @@ def prune(store: Store, before: datetime, now: datetime, *, dry_run: bool = Fals
 def _prune_batch(store: Store, batch: Sequence[tuple[str, str]], now: datetime) -> None:
     ids = [id_ for id_, _ in batch]
     with store._write("flag articles to prune") as s:
-        s.exec(update(Article).where(col(Article.id).in_(ids)).values(file_written=False))
+        mark_unwritten(s, ids)
     for _, path in batch:
         (store.root / path).unlink(missing_ok=True)
     with store._write("prune articles") as s:
@@ -69,4 +70,5 @@ def _prune_batch(store: Store, batch: Sequence[tuple[str, str]], now: datetime) 
             )  # fmt: skip
         s.exec(delete(ArticleBand).where(col(ArticleBand.article_id).in_(ids)))
         s.exec(delete(ArticleSource).where(col(ArticleSource.article_id).in_(ids)))
+        s.exec(delete(UnwrittenFile).where(col(UnwrittenFile.article_id).in_(ids)))
         s.exec(delete(Article).where(col(Article.id).in_(ids)))

@@ -4,17 +4,19 @@ The decisions (which of these an entry gets) are the pipeline's dedup step
 (ingest/pipeline/deduplicate.py); this module carries them out, each in one
 transaction, and looks up what the decision needs (a URL's article, the same story).
 
-Write order, for crash safety: the article row is committed first (with
-`file_written = false`), then the file is written atomically, then the flag is set.
-A crash in between leaves a row whose file is missing; `repair_files()` rewrites it
-from the database at the start of the next run. A file never exists without its row.
+Write order, for crash safety: the article row is committed first, with a row in
+`unwritten_files` in the same transaction, then the file is written atomically, then that
+row is deleted. A crash in between leaves an unwritten mark whose file is missing or
+stale; `repair_files()` rewrites it from the database at the start of the next run. A
+file never exists without its article row, and is only written while it is marked.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, text, update
+from sqlalchemy import bindparam, delete, func, insert, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -26,7 +28,7 @@ from ingest.core.types import ArticleDraft
 from ingest.core.urls import site_of
 from storage import files, fingerprints, site_memory
 from storage.fingerprints import SameStory
-from storage.models import Article, ArticleSource, SkippedEntry, to_utc
+from storage.models import Article, ArticleSource, SkippedEntry, UnwrittenFile, to_utc
 from storage.session import StoreBase, insert_row
 
 _SAVE_RETRIES = 8
@@ -37,9 +39,9 @@ _NEXT_SEQ = select(func.coalesce(func.max(Article.seq), -1) + 1)
 # path (statement built, compiled from the cache, synchronize_session evaluated), which
 # cost more CPU than the write itself, once for every stored article.
 _ARTICLES = Article.__table__  # type: ignore[attr-defined]
-_MARK_WRITTEN = (
-    update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article_id")).values(file_written=True)
-)
+_UNWRITTEN = UnwrittenFile.__table__  # type: ignore[attr-defined]
+_MARK_NEW_UNWRITTEN = insert(_UNWRITTEN)
+_MARK_WRITTEN = delete(_UNWRITTEN).where(_UNWRITTEN.c.article_id == bindparam("article_id"))
 _BY_URL = select(_ARTICLES).where(_ARTICLES.c.canonical_url == bindparam("url"))
 _URL_TAKEN = select(_ARTICLES.c.id).where(_ARTICLES.c.canonical_url == bindparam("url"))
 _SOURCES = ArticleSource.__table__  # type: ignore[attr-defined]
@@ -111,6 +113,7 @@ class ArticleWrites(StoreBase):
                     article.update_count = 0
                     fingerprints.set_columns(article, fp, on=dedup_on)
                     insert_row(s, article)  # the row first: band rows refer to it
+                    s.connection().execute(_MARK_NEW_UNWRITTEN, {"article_id": id_})
                     fingerprints.insert_bands(s, id_, fp, on=dedup_on)
                     site = site_of(draft.canonical_url)
                     site_memory.remember(s, site, site_noise_candidates(draft.paragraphs))
@@ -151,7 +154,7 @@ class ArticleWrites(StoreBase):
             article.text_source = draft.text_source
             article.updated_at = to_utc(now)
             article.update_count = (article.update_count or 0) + 1
-            article.file_written = False
+            mark_unwritten(s, [article_id])
             fingerprints.index_article(s, article, fp, on=article.dedup_version != 0)
             s.add(article)
             _merge_source(s, article_id, draft, rule, similarity, now, entry_version)
@@ -235,11 +238,20 @@ class ArticleWrites(StoreBase):
             return f"cannot write {self.path_of(article)}: {exc.strerror or exc}"
         try:
             with self._write("mark a file written") as s:
-                # one UPDATE, no SELECT: this runs for every stored article
+                # one DELETE, no SELECT: this runs for every stored article
                 s.connection().execute(_MARK_WRITTEN, {"article_id": article.id})
         except StorageError as exc:
             return str(exc)
         return None
+
+
+def mark_unwritten(s: Session, article_ids: list[str]) -> None:
+    """Mark these stored articles' files unwritten, in `s`'s transaction (a mark there
+    already stays): their files are about to be rewritten or removed."""
+    conn = s.connection()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    rows = [{"article_id": id_} for id_ in article_ids]
+    conn.execute(dialect.insert(_UNWRITTEN).on_conflict_do_nothing(), rows)
 
 
 def lock_dedup(s: Session) -> None:

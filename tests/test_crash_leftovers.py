@@ -14,7 +14,7 @@ from tests.site.server import Response
 
 # `ingest poll` whose article file writes stall between the temporary file and the
 # rename (its fsync): what a SIGKILL at that moment leaves, with the article's row
-# committed and flagged unwritten before the file, as every write of the store is.
+# committed and marked unwritten before the file, as every write of the store is.
 STALLED_POLL = """
 import os, time
 real_fsync = os.fsync

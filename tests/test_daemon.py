@@ -441,7 +441,7 @@ def test_files_lost_to_an_unwritable_folder_are_written_during_the_run(
     with tiny_tmpfs(articles, "1m"):
         subprocess.run(["mount", "-o", "remount,ro", str(articles)], check=True)
         d = start(daemons, tmp_path)
-        unwritten = "SELECT count(*) FROM articles WHERE file_written = 0"
+        unwritten = "SELECT count(*) FROM unwritten_files"
         wait_until(lambda: (db_rows(tmp_path, unwritten) or [(0,)])[0][0] == 2, "2 unwritten", d)
         subprocess.run(["mount", "-o", "remount,rw", str(articles)], check=True)
         publish(site, "disk", 3)  # the next poll stores one more, and can write again

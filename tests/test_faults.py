@@ -77,9 +77,7 @@ def assert_store_whole(folder: Path, expected: int) -> None:
         )
         keys = [k for (k,) in conn.execute("SELECT entry_key FROM article_sources")]
         assert sorted(keys) == sorted(f"s{i}" for i in range(expected))
-        assert (
-            conn.execute("SELECT count(*) FROM articles WHERE NOT file_written").fetchone()[0] == 0
-        )
+        assert conn.execute("SELECT count(*) FROM unwritten_files").fetchone()[0] == 0
     store = open_store(load_config(folder / "feeds.yaml"))
     try:
         articles = store.latest(1000)
@@ -124,7 +122,9 @@ def test_a_file_lost_between_commit_and_write_is_repaired(tmp_path: Path) -> Non
         db = tmp_path / "store" / "ingest.db"
         with contextlib.closing(sqlite3.connect(db)) as conn, conn:
             path = conn.execute("SELECT path FROM articles ORDER BY seq LIMIT 1").fetchone()[0]
-            conn.execute("UPDATE articles SET file_written = 0 WHERE path = ?", (path,))
+            conn.execute(
+                "INSERT INTO unwritten_files SELECT id FROM articles WHERE path = ?", (path,)
+            )
         (tmp_path / "store" / path).unlink()
         rerun = run_ingest("poll", cwd=tmp_path)
         assert rerun.returncode == 0, rerun.stderr

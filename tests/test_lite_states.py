@@ -111,7 +111,7 @@ def test_upkeep_is_due_only_when_a_row_needs_it(tmp_path: Path) -> None:
         assert not rows.upkeep_due()  # written and fingerprinted
         db = tmp_path / "ingest.db"
         with contextlib.closing(sqlite3.connect(db)) as conn, conn:
-            conn.execute("UPDATE articles SET file_written = 0")
+            conn.execute("INSERT INTO unwritten_files SELECT id FROM articles")
         assert rows.upkeep_due()  # a file to repair
         assert store.repair_files() == 1 and not rows.upkeep_due()
         with contextlib.closing(sqlite3.connect(db)) as conn, conn:
@@ -194,7 +194,7 @@ def test_an_all_304_pass_still_repairs_a_lost_file(tmp_path: Path) -> None:
     path = tmp_path / "store" / str(saved.path)
     text = path.read_text("utf-8")
     with contextlib.closing(sqlite3.connect(tmp_path / "store" / "ingest.db")) as conn, conn:
-        conn.execute("UPDATE articles SET file_written = 0")
+        conn.execute("INSERT INTO unwritten_files SELECT id FROM articles")
     path.unlink()
     with SiteServer() as site:
         site.route("/feed", feed)

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, inspect, text
 from ingest.pipeline.deduplicate import save_article
 from storage import migrate
 from storage.db import normalize_url
+from storage.search import search
 from storage.store import Store
 from tests.test_store import draft
 
@@ -104,6 +105,33 @@ def test_a_store_at_the_baseline_revision_is_upgraded(url: str, tmp_path: Path) 
         assert save_article(store, draft(1), NOW).created
     assert version_of(url) == migrate.HEAD
     assert {"enabled", "spec"} <= columns(url, "feeds")
+
+
+def test_file_written_flags_become_unwritten_marks(url: str, tmp_path: Path) -> None:
+    """Revision 0003 on a store of 0002: an article flagged unwritten (a crash before its
+    file) gets a mark and its file is repaired; the flag's column goes; the full-text
+    index still follows the articles (SQLite keeps its triggers: no table copy)."""
+    with Store(url, tmp_path / "store") as store:
+        written = save_article(store, draft(1), NOW)
+        crashed = save_article(store, draft(2), NOW)
+    engine = create_engine(normalize_url(url))
+    with engine.begin() as conn:
+        migrate._alembic(conn, "downgrade", "0002")
+        conn.execute(text("UPDATE articles SET file_written = false WHERE id = :id"),
+                     {"id": crashed.article_id})  # fmt: skip
+    engine.dispose()
+    assert "file_written" in columns(url, "articles")
+    (tmp_path / "store" / str(crashed.path)).unlink()
+    with Store(url, tmp_path / "store") as store:
+        assert store.repair_files() == 1
+        assert (tmp_path / "store" / str(crashed.path)).is_file()
+        assert (tmp_path / "store" / str(written.path)).is_file()
+        assert save_article(store, draft(3, url="https://site.example/findme"), NOW).created
+        found = {a.canonical_url for a in search(store, "Title")}
+    assert found == {f"https://site.example/{n}" for n in (1, 2)} | {"https://site.example/findme"}
+    assert version_of(url) == migrate.HEAD
+    assert "file_written" not in columns(url, "articles")
+    assert columns(url, "unwritten_files") == {"article_id"}
 
 
 def test_a_store_made_before_alembic_is_adopted(url: str, tmp_path: Path) -> None:

@@ -262,5 +262,6 @@ def test_a_worker_killed_mid_poll_loses_and_duplicates_nothing(
                             "article_bands b WHERE b.article_id = a.id)")  # fmt: skip
     assert unbanded == []
     assert not rows(pg_url, "SELECT canonical_url FROM articles GROUP BY 1 HAVING count(*) > 1")
-    paths = rows(pg_url, "SELECT path FROM articles WHERE file_written")
+    assert rows(pg_url, "SELECT article_id FROM unwritten_files") == []
+    paths = rows(pg_url, "SELECT path FROM articles")
     assert paths and all((folder / "store" / p[0]).is_file() for p in paths)

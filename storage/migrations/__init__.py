@@ -14,4 +14,4 @@ HEAD below to the new id (tests/test_migrate.py checks they agree).
 
 # The newest revision in versions/, known without loading Alembic or SQLAlchemy: the
 # cheap check on every open (storage.migrate) and the read commands' (storage.lite).
-HEAD = "0002"
+HEAD = "0003"
