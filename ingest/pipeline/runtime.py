@@ -21,7 +21,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.config import Config
-from ingest.core import dedup
+from ingest.core import dedup, heap
 from ingest.core.errors import ExtractError
 from ingest.core.types import FeedState
 from ingest.pipeline.report import FeedReport, log
@@ -369,7 +369,11 @@ def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
     # 3.11, CPython gh-115634).
     from pebble import ProcessPool
 
-    pool = ProcessPool(workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx)
+    # bound_heap in each worker from its start: it decodes, parses and pickles every
+    # page, and with glibc's thresholds left to rise its heap grew with the pages it did.
+    pool = ProcessPool(
+        workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx, initializer=heap.bound_heap
+    )
     _LIVE_POOLS.add(id(pool))
     return pool
 
