@@ -6,6 +6,7 @@ fragments they never gave back."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import subprocess
@@ -76,5 +77,20 @@ def test_extraction_workers_keep_page_sized_buffers_in_mappings_of_their_own() -
     assert pool is not None
     try:
         assert pool.schedule(mapped_here).result(timeout=60) >= 50
+    finally:
+        stop_cpu_pool(pool)
+
+
+def frozen_here() -> int:
+    return gc.get_freeze_count()
+
+
+def test_extraction_workers_keep_what_they_inherit_shared_with_the_forkserver() -> None:
+    # What the forkserver imported is frozen in each worker: the cyclic collector never
+    # writes to those objects, so their pages stay shared instead of being copied.
+    pool = make_cpu_pool(2)
+    assert pool is not None
+    try:
+        assert pool.schedule(frozen_here).result(timeout=60) > 10_000
     finally:
         stop_cpu_pool(pool)

@@ -38,3 +38,18 @@ def bound_heap() -> None:
         libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     except (OSError, AttributeError):
         pass
+
+
+def start_worker() -> None:
+    """An extraction worker's first step (pebble's initializer, ingest/pipeline/runtime.py).
+
+    bound_heap, and what the worker inherited from the forkserver (the extraction
+    modules, imported there once) frozen out of the cyclic collector's sight: a full
+    collection writes to every object it scans, and each page it writes to stops being
+    shared with the forkserver and the other workers, for the worker's life. The poll
+    (cli/__init__.py) freezes what its start-up made for the same kind of reason.
+    """
+    import gc
+
+    bound_heap()
+    gc.freeze()

@@ -369,10 +369,11 @@ def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
     # 3.11, CPython gh-115634).
     from pebble import ProcessPool
 
-    # bound_heap in each worker from its start: it decodes, parses and pickles every
-    # page, and with glibc's thresholds left to rise its heap grew with the pages it did.
+    # Each worker starts with heap.start_worker: glibc's thresholds held (it decodes,
+    # parses and pickles every page, and its heap grew with the pages it did) and what
+    # it inherited from the forkserver frozen, so that it stays shared.
     pool = ProcessPool(
-        workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx, initializer=heap.bound_heap
+        workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx, initializer=heap.start_worker
     )
     _LIVE_POOLS.add(id(pool))
     return pool
