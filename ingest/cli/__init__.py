@@ -22,7 +22,6 @@ import click
 from ingest import __version__
 from ingest.cli import articles, feeds, maintenance, status_view, tools, worker
 from ingest.cli.common import (
-    bound_heap,
     config_option,
     handle_errors,
     load,
@@ -31,6 +30,7 @@ from ingest.cli.common import (
     stderr_console,
     stderr_is_terminal,
 )
+from ingest.core.heap import bound_heap
 
 
 class IngestGroup(click.Group):

@@ -63,41 +63,6 @@ class CleanError(click.ClickException):
         super().__init__(redact(message))
 
 
-# glibc's mallopt parameters (malloc.h) and their defaults: the size from which an
-# allocation gets a mapping of its own, given back to the system when freed, and the
-# free space at the top of the heap past which it is given back.
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD = TRIM_THRESHOLD = 128 * 1024
-
-
-def bound_heap() -> None:
-    """Keep page-sized buffers out of the heap, for the commands that fetch pages.
-
-    glibc serves an allocation of 128 KiB or more from a mapping of its own, but raises
-    that threshold (up to 32 MiB) each time such a mapping is freed: after the first big
-    page, pages of 30-150 KiB are carved from the heap, whose fragments are not given
-    back. The main process of a first poll of 5,000 real pages grew from 110 to 147 MB
-    (its Python objects did not); with the threshold set, which turns the raising off,
-    it stays at 100-111 MB. The trim threshold, which each raise doubled along (imports
-    have raised them already by now), goes back to its default too. glibc only:
-    elsewhere nothing is done.
-    """
-    try:
-        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
-            return
-    except (ValueError, OSError):
-        return
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-        libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
-    except (OSError, AttributeError):
-        pass
-
-
 def handle_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

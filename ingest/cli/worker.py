@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from ingest.cli.common import (
-    bound_heap,
     config_option,
     handle_errors,
     load,
     log_options,
     read_config,
 )
+from ingest.core.heap import bound_heap
 
 
 @click.command()

