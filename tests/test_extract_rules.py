@@ -738,3 +738,24 @@ def test_a_faq_only_in_json_ld_or_already_in_the_body_is_not_added() -> None:
     assert [text for _, text in restored] == [LONG, FAQ[0][0], FAQ[0][1]]
     kept = [("p", LONG), ("head", FAQ[0][0]), ("p", FAQ[0][1])]
     assert restore_faq(_faq_page(FAQ[:1], FAQ[:1]), kept) == kept
+
+
+def test_a_page_both_modes_discard_gets_trafilaturas_recall_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # trafilatura's fast and full modes can both return nothing for a page whose body
+    # they find too unsure; its recall mode (favor_recall) is the last try
+    import ingest.extract as extract
+
+    real = extract.trafilatura.bare_extraction
+    calls: list[bool] = []
+
+    def unsure(*args: object, favor_recall: bool = False, **kwargs: object) -> object:
+        calls.append(favor_recall)
+        return real(*args, favor_recall=favor_recall, **kwargs) if favor_recall else None
+
+    monkeypatch.setattr(extract.trafilatura, "bare_extraction", unsure)
+    body = [f"{PROSE} ({i})" for i in range(6)]
+    html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in body) + "</article>"
+    assert extract_text(html, "https://example.org/a") == "\n".join(body)
+    assert calls == [False, False, True]

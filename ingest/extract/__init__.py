@@ -150,16 +150,26 @@ def _main_text(tree: HtmlElement, url: str | None) -> Document | None:
     """trafilatura's main text: fast mode, then full mode for a short, missing or
     partial body."""
 
-    def run(fast: bool) -> Document | None:
+    def run(fast: bool, recall: bool = False) -> Document | None:
         # output_format="python" gives a Document (a dict only with as_dict=True)
         document: Document | None = trafilatura.bare_extraction(  # type: ignore[assignment]
-            tree, url=url, include_comments=False, output_format="python", fast=fast
+            tree,
+            url=url,
+            include_comments=False,
+            output_format="python",
+            fast=fast,
+            favor_recall=recall,
         )
         return document
 
     doc = run(fast=True)
     if needs_full_mode((doc.text or "") if doc is not None else "", tree):
         doc = run(fast=False)
+        # Both modes can discard a whole page (a body they judge too short or too
+        # unsure of); its recall mode keeps more when unsure, which is better than no
+        # body at all. Costs nothing on pages that have one.
+        if doc is None or not doc.text:
+            doc = run(fast=False, recall=True)
     return doc
 
 
