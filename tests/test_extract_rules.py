@@ -759,3 +759,28 @@ def test_a_page_both_modes_discard_gets_trafilaturas_recall_mode(
     html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in body) + "</article>"
     assert extract_text(html, "https://example.org/a") == "\n".join(body)
     assert calls == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    "opening", ["Average Costs for Cleaning Services in", "Best Restaurants Near Downtown in"]
+)
+def test_a_list_of_links_made_from_one_template_is_dropped(opening: str) -> None:
+    # one link per city under the story, each opening with the same words: the site's
+    # index pages, not the text; a heading in capitals opening the same way goes with it
+    cities = ["Boston", "Chicago", "Denver", "Austin", "Miami", "Tampa", "Seattle"]
+    links = [("item", f"{opening} {city}") for city in cities]
+    story = [("p", PROSE), ("head", "What it costs"), ("p", PROSE + " Again.")]
+    assert filter_blocks([*story, ("head", f"{opening} the USA".upper()), *links]) == story
+    assert filter_blocks([*story, *links[:5]]) == [*story, *links[:5]]  # five may be the text's
+
+
+def test_an_authors_list_with_varied_openings_or_sentences_is_kept() -> None:
+    story = [("p", PROSE)]
+    varied = [("item", t) for t in [
+        "How to clean the oven", "How to clean a window", "Why to clean the oven",
+        "How to clean the floor", "How to clean the sink", "How to clean the bath",
+    ]]  # fmt: skip
+    assert filter_blocks(story + varied) == story + varied
+    sentences = [("item", f"The city will fund {what}.") for what in
+                 ["schools", "buses", "parks", "roads", "libraries", "bike lanes"]]  # fmt: skip
+    assert filter_blocks(story + sentences) == story + sentences
