@@ -784,3 +784,24 @@ def test_an_authors_list_with_varied_openings_or_sentences_is_kept() -> None:
     sentences = [("item", f"The city will fund {what}.") for what in
                  ["schools", "buses", "parks", "roads", "libraries", "bike lanes"]]  # fmt: skip
     assert filter_blocks(story + sentences) == story + sentences
+
+
+@pytest.mark.parametrize(
+    "button", ["Republish this article", "Republish this story", "Republier cet article",
+               "Republica este artículo", "Diesen Artikel weiterverwenden"]
+)  # fmt: skip
+def test_a_republication_box_after_the_story_is_dropped(button: str) -> None:
+    # the box's licence and rules are long prose, too long for the tail zone: its
+    # button cuts it, with what follows
+    story = [("p", PROSE * 2), ("head", "What the budget buys"), ("p", PROSE + " Again." + PROSE),
+             ("p", PROSE + " Third." + PROSE), ("p", "Follow us")]  # fmt: skip
+    box = [("p", button), ("p", "This work is licensed under a Creative Commons licence."),
+           ("p", "We are happy for our stories to be shared. " * 6),
+           ("p", "Please credit us and our writers. " * 8)]  # fmt: skip
+    assert trim_tail(story + box) == story[:-1]
+
+
+def test_a_republish_button_above_the_story_cuts_nothing() -> None:
+    # a share bar's button comes before the story: nothing is cut
+    story = [("p", f"{PROSE} {i}. {PROSE}") for i in range(4)]
+    assert trim_tail([("p", PROSE), ("p", "Republish this article"), *story])[-4:] == story
