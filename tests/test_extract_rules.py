@@ -805,3 +805,21 @@ def test_a_republish_button_above_the_story_cuts_nothing() -> None:
     # a share bar's button comes before the story: nothing is cut
     story = [("p", f"{PROSE} {i}. {PROSE}") for i in range(4)]
     assert trim_tail([("p", PROSE), ("p", "Republish this article"), *story])[-4:] == story
+
+
+@pytest.mark.parametrize(
+    "heading", ["Browse Related Articles", "Explore more related content", "Related reads:",
+                "See all related stories", "Check out our related posts"]
+)  # fmt: skip
+def test_a_related_box_opened_by_an_invitation_is_dropped(heading: str) -> None:
+    story = [("p", PROSE), ("head", "What the budget buys"), ("p", PROSE + " Again.")]
+    teasers = [("item", "Are State Tax Refunds Taxable?"), ("item", "Your Guide to Filing in 2023")]
+    assert filter_blocks([*story, ("head", heading), *teasers]) == story
+
+
+def test_a_section_on_related_work_or_a_links_label_in_the_text_is_kept() -> None:
+    # a "Helpful links" label inside a guide heads a few links, and the subheadings after
+    # them are the guide's own
+    blocks = [("p", PROSE), ("head", "Related papers"), ("p", "Smith and Jones measured it"),
+              ("p", "Helpful links:"), ("head", "Bring cash"), ("p", "You need cash")]  # fmt: skip
+    assert filter_blocks(blocks) == blocks
