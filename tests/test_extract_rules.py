@@ -21,7 +21,7 @@ from ingest.core.boilerplate import is_boilerplate
 from ingest.core.html import split_blocks
 from ingest.core.text import clean_visible
 from ingest.extract import extract_page, extract_text, needs_full_mode
-from ingest.extract.blocks import BODY_BLOCK_TAGS, body_blocks
+from ingest.extract.blocks import BODY_BLOCK_TAGS, body_blocks, is_hard_wrapped
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.faq import restore_faq
@@ -823,3 +823,41 @@ def test_a_section_on_related_work_or_a_links_label_in_the_text_is_kept() -> Non
     blocks = [("p", PROSE), ("head", "Related papers"), ("p", "Smith and Jones measured it"),
               ("p", "Helpful links:"), ("head", "Bring cash"), ("p", "You need cash")]  # fmt: skip
     assert filter_blocks(blocks) == blocks
+
+
+def test_a_hard_wrapped_paragraph_stays_one_paragraph() -> None:
+    # typed with a <br> every 70-odd characters, most of them inside a sentence
+    wrapped = (
+        "Gym equipment refers to the various machines, tools, and accessories used in a<br>"
+        "fitness facility to help individuals achieve their fitness goals. These<br>"
+        "machines are designed to target different muscle groups, improve the<br>"
+        "cardiovascular health, and enhance overall physical fitness of everyone.<br>"
+        "Most gyms have them."
+    )
+    html = f"<html><body><article><p>{wrapped}</p><p>{PROSE}</p></article></body></html>"
+    text = extract_text(html, "https://example.org/a") or ""
+    assert text.split("\n") == [" ".join(wrapped.replace("<br>", " ").split()), PROSE]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["The council meets on Tuesday at the town hall in the main square.",
+         "Parking is free.", "Entry is free for residents and for their guests too.",
+         "Bring your card.", "Doors open at six."],
+        ["The council approved the budget on Tuesday after a long debate.",
+         "Schools and buses get more money than in any year before this one.",
+         "The mayor said the vote was a victory for the whole city council.",
+         "The opposition voted against it."],
+    ],
+)  # fmt: skip
+def test_uneven_breaks_and_sentence_lines_keep_their_breaks(lines: list[str]) -> None:
+    html = f"<html><body><article><p>{'<br>'.join(lines)}</p><p>{PROSE}</p></article></body></html>"
+    text = extract_text(html, "https://example.org/a") or ""
+    assert text.split("\n") == [*lines, PROSE]
+
+
+def test_verse_is_not_hard_wrapped() -> None:
+    verse = ["Roses are red, and the sky is so blue", "violets are blue, and so is the sea",
+             "sugar is sweet, and so is the honey", "and so are you."]  # fmt: skip
+    assert not is_hard_wrapped(verse)
