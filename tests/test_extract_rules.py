@@ -861,3 +861,31 @@ def test_verse_is_not_hard_wrapped() -> None:
     verse = ["Roses are red, and the sky is so blue", "violets are blue, and so is the sea",
              "sugar is sweet, and so is the honey", "and so are you."]  # fmt: skip
     assert not is_hard_wrapped(verse)
+
+
+def test_a_table_row_of_short_cells_in_paragraphs_stays_one_line() -> None:
+    # each cell wraps its text in a <p>: the row is still one line, its cells spaced apart
+    row = "".join(f"<td><p>{cell}</p></td>" for cell in ["CAPM", "PMI", "$225 to $300"])
+    html = (
+        f"<html><body><article><p>{PROSE}</p><table><tr>{row}</tr><tr>{row}</tr></table>"
+        f"<p>{PROSE} Again.</p></article></body></html>"
+    )
+    lines = (extract_text(html, "https://example.org/a") or "").split("\n")
+    assert "CAPM PMI $225 to $300" in lines
+    assert "PMI" not in lines
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(PROSE + " " + PROSE, "The opposition voted against it. " + PROSE),
+     ("Zero driving stress: no storms.", "Less flexibility: tours follow set times.")],
+)  # fmt: skip
+def test_a_table_of_prose_cells_keeps_its_paragraphs_apart(first: str, second: str) -> None:
+    # a layout grid, or pros beside cons: each cell is a sentence, a paragraph of its own
+    html = (
+        f"<html><body><article><p>{PROSE} First.</p><p>{PROSE} Second.</p><table>"
+        f"<tr><td><p>{first}</p></td><td><p>{second}</p></td></tr></table>"
+        f"<p>{PROSE} Third.</p></article></body></html>"
+    )
+    lines = (extract_text(html, "https://example.org/a") or "").split("\n")
+    assert first in lines and second in lines

@@ -76,6 +76,7 @@ def body_blocks(body: etree._Element | None) -> list[tuple[str, str]]:
             code.tag = "hi"  # inline markup: flows into the surrounding paragraph
     number_ordered_items(body)
     join_hard_wraps(body)
+    join_row_cells(body)
     return [
         (kind, strip_permalink(text))
         for kind, text in split_blocks(body, BODY_BLOCK_TAGS, clean=clean_visible)
@@ -128,6 +129,33 @@ def join_hard_wraps(body: etree._Element) -> None:
         for lb in [child for child in p if child.tag == "lb"]:
             lb.tail = " " + (lb.tail or "")
         etree.strip_tags(p, "lb")
+
+
+CELL_CHARS = 100  # a data cell: a name, a figure, a phrase; longer cells are prose
+
+
+def _is_data_cell(cell: etree._Element) -> bool:
+    """At most one <p> and no other block; short, and not closed like a sentence."""
+    if sum(1 for node in cell.iter("p")) > 1 or any(
+        node.tag in BODY_BLOCK_TAGS and node.tag != "p" for node in cell.iter()
+    ):
+        return False
+    text = " ".join("".join(cell.itertext()).split())
+    return len(text) <= CELL_CHARS and not text.endswith((".", "!", "?"))
+
+
+def join_row_cells(body: etree._Element) -> None:
+    """Keep a table row of data cells one paragraph when each cell wraps its text in a
+    <p> (a row reads "CAPM PMI $225 to $300 3 hours"; a cell per line loses the row).
+    A row with a sentence in a cell is prose laid out in a table (pros beside cons, a
+    layout grid): its paragraphs stay apart."""
+    for row in body.iter("row"):
+        cells = [cell for cell in row if cell.tag == "cell"]
+        if not cells or not all(_is_data_cell(cell) for cell in cells):
+            continue
+        for cell in cells:
+            for p in cell.iter("p"):
+                p.tag = "hi"  # inline: the cell's text flows into the row
 
 
 _ITEM_BLOCKS = frozenset({"p", "head", "list", "quote", "table", "code", "lb"})
