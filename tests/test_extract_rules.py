@@ -889,3 +889,17 @@ def test_a_table_of_prose_cells_keeps_its_paragraphs_apart(first: str, second: s
     )
     lines = (extract_text(html, "https://example.org/a") or "").split("\n")
     assert first in lines and second in lines
+
+
+def test_a_row_of_one_cell_is_layout_and_keeps_its_paragraphs_apart() -> None:
+    # a title bar laid out in a one-cell row: the time stays apart from the headline,
+    # where the dateline filter drops it
+    body = etree.fromstring(
+        "<body><table><row><cell>3:59 PM<p>Letters</p></cell></row></table></body>"
+    )
+    assert [text for _, text in body_blocks(body)] == ["3:59 PM", "Letters"]
+    two = etree.fromstring(
+        "<body><table><row><cell>3:59 PM<p>Letters</p></cell><cell><p>Mail</p></cell></row>"
+        "</table></body>"
+    )
+    assert [text for _, text in body_blocks(two)] == ["3:59 PM Letters Mail"]

@@ -148,14 +148,17 @@ def join_row_cells(body: etree._Element) -> None:
     """Keep a table row of data cells one paragraph when each cell wraps its text in a
     <p> (a row reads "CAPM PMI $225 to $300 3 hours"; a cell per line loses the row).
     A row with a sentence in a cell is prose laid out in a table (pros beside cons, a
-    layout grid): its paragraphs stay apart."""
+    layout grid): its paragraphs stay apart, and so does a row of one cell (layout: a
+    title bar, "3:59 PM" above the headline)."""
     for row in body.iter("row"):
         cells = [cell for cell in row if cell.tag == "cell"]
-        if not cells or not all(_is_data_cell(cell) for cell in cells):
+        if len(cells) < 2 or not all(_is_data_cell(cell) for cell in cells):
             continue
         for cell in cells:
             for p in cell.iter("p"):
-                p.tag = "hi"  # inline: the cell's text flows into the row
+                p.tag = "hi"  # inline: the cell's text flows into the row, spaced apart
+                p.text = " " + (p.text or "")
+                p.tail = " " + (p.tail or "")
 
 
 _ITEM_BLOCKS = frozenset({"p", "head", "list", "quote", "table", "code", "lb"})
