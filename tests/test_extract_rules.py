@@ -15,13 +15,14 @@ import lxml.html
 import pytest
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.settings import Extractor
 
 from ingest.compose import drop_repeats, repeats
 from ingest.core.boilerplate import is_boilerplate
 from ingest.core.html import split_blocks
 from ingest.core.text import clean_visible
 from ingest.extract import extract_page, extract_text, needs_full_mode
-from ingest.extract.blocks import BODY_BLOCK_TAGS, body_blocks
+from ingest.extract.blocks import BODY_BLOCK_TAGS, body_blocks, is_hard_wrapped
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.faq import restore_faq
@@ -738,3 +739,168 @@ def test_a_faq_only_in_json_ld_or_already_in_the_body_is_not_added() -> None:
     assert [text for _, text in restored] == [LONG, FAQ[0][0], FAQ[0][1]]
     kept = [("p", LONG), ("head", FAQ[0][0]), ("p", FAQ[0][1])]
     assert restore_faq(_faq_page(FAQ[:1], FAQ[:1]), kept) == kept
+
+
+def test_a_page_both_modes_discard_gets_trafilaturas_recall_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # trafilatura's fast and full modes can both return nothing for a page whose body
+    # they find too unsure; its recall mode (favor_recall) is the last try
+    import ingest.extract as extract
+
+    real = extract.trafilatura.bare_extraction
+    calls: list[str] = []
+
+    def unsure(*args: object, options: Extractor, **kwargs: object) -> object:
+        calls.append(options.focus)
+        return real(*args, options=options, **kwargs) if options.focus == "recall" else None
+
+    monkeypatch.setattr(extract.trafilatura, "bare_extraction", unsure)
+    body = [f"{PROSE} ({i})" for i in range(6)]
+    html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in body) + "</article>"
+    assert extract_text(html, "https://example.org/a") == "\n".join(body)
+    assert calls == ["balanced", "balanced", "recall"]
+
+
+@pytest.mark.parametrize(
+    "opening", ["Average Costs for Cleaning Services in", "Best Restaurants Near Downtown in"]
+)
+def test_a_list_of_links_made_from_one_template_is_dropped(opening: str) -> None:
+    # one link per city under the story, each opening with the same words: the site's
+    # index pages, not the text; a heading in capitals opening the same way goes with it
+    cities = ["Boston", "Chicago", "Denver", "Austin", "Miami", "Tampa", "Seattle"]
+    links = [("item", f"{opening} {city}") for city in cities]
+    story = [("p", PROSE), ("head", "What it costs"), ("p", PROSE + " Again.")]
+    assert filter_blocks([*story, ("head", f"{opening} the USA".upper()), *links]) == story
+    assert filter_blocks([*story, *links[:5]]) == [*story, *links[:5]]  # five may be the text's
+
+
+def test_an_authors_list_with_varied_openings_or_sentences_is_kept() -> None:
+    story = [("p", PROSE)]
+    varied = [("item", t) for t in [
+        "How to clean the oven", "How to clean a window", "Why to clean the oven",
+        "How to clean the floor", "How to clean the sink", "How to clean the bath",
+    ]]  # fmt: skip
+    assert filter_blocks(story + varied) == story + varied
+    sentences = [("item", f"The city will fund {what}.") for what in
+                 ["schools", "buses", "parks", "roads", "libraries", "bike lanes"]]  # fmt: skip
+    assert filter_blocks(story + sentences) == story + sentences
+
+
+@pytest.mark.parametrize(
+    "button", ["Republish this article", "Republish this story", "Republier cet article",
+               "Republica este artículo", "Diesen Artikel weiterverwenden"]
+)  # fmt: skip
+def test_a_republication_box_after_the_story_is_dropped(button: str) -> None:
+    # the box's licence and rules are long prose, too long for the tail zone: its
+    # button cuts it, with what follows
+    story = [("p", PROSE * 2), ("head", "What the budget buys"), ("p", PROSE + " Again." + PROSE),
+             ("p", PROSE + " Third." + PROSE), ("p", "Follow us")]  # fmt: skip
+    box = [("p", button), ("p", "This work is licensed under a Creative Commons licence."),
+           ("p", "We are happy for our stories to be shared. " * 6),
+           ("p", "Please credit us and our writers. " * 8)]  # fmt: skip
+    assert trim_tail(story + box) == story[:-1]
+
+
+def test_a_republish_button_above_the_story_cuts_nothing() -> None:
+    # a share bar's button comes before the story: nothing is cut
+    story = [("p", f"{PROSE} {i}. {PROSE}") for i in range(4)]
+    assert trim_tail([("p", PROSE), ("p", "Republish this article"), *story])[-4:] == story
+
+
+@pytest.mark.parametrize(
+    "heading", ["Browse Related Articles", "Explore more related content", "Related reads:",
+                "See all related stories", "Check out our related posts"]
+)  # fmt: skip
+def test_a_related_box_opened_by_an_invitation_is_dropped(heading: str) -> None:
+    story = [("p", PROSE), ("head", "What the budget buys"), ("p", PROSE + " Again.")]
+    teasers = [("item", "Are State Tax Refunds Taxable?"), ("item", "Your Guide to Filing in 2023")]
+    assert filter_blocks([*story, ("head", heading), *teasers]) == story
+
+
+def test_a_section_on_related_work_or_a_links_label_in_the_text_is_kept() -> None:
+    # a "Helpful links" label inside a guide heads a few links, and the subheadings after
+    # them are the guide's own
+    blocks = [("p", PROSE), ("head", "Related papers"), ("p", "Smith and Jones measured it"),
+              ("p", "Helpful links:"), ("head", "Bring cash"), ("p", "You need cash")]  # fmt: skip
+    assert filter_blocks(blocks) == blocks
+
+
+def test_a_hard_wrapped_paragraph_stays_one_paragraph() -> None:
+    # typed with a <br> every 70-odd characters, most of them inside a sentence
+    wrapped = (
+        "Gym equipment refers to the various machines, tools, and accessories used in a<br>"
+        "fitness facility to help individuals achieve their fitness goals. These<br>"
+        "machines are designed to target different muscle groups, improve the<br>"
+        "cardiovascular health, and enhance overall physical fitness of everyone.<br>"
+        "Most gyms have them."
+    )
+    html = f"<html><body><article><p>{wrapped}</p><p>{PROSE}</p></article></body></html>"
+    text = extract_text(html, "https://example.org/a") or ""
+    assert text.split("\n") == [" ".join(wrapped.replace("<br>", " ").split()), PROSE]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["The council meets on Tuesday at the town hall in the main square.",
+         "Parking is free.", "Entry is free for residents and for their guests too.",
+         "Bring your card.", "Doors open at six."],
+        ["The council approved the budget on Tuesday after a long debate.",
+         "Schools and buses get more money than in any year before this one.",
+         "The mayor said the vote was a victory for the whole city council.",
+         "The opposition voted against it."],
+    ],
+)  # fmt: skip
+def test_uneven_breaks_and_sentence_lines_keep_their_breaks(lines: list[str]) -> None:
+    html = f"<html><body><article><p>{'<br>'.join(lines)}</p><p>{PROSE}</p></article></body></html>"
+    text = extract_text(html, "https://example.org/a") or ""
+    assert text.split("\n") == [*lines, PROSE]
+
+
+def test_verse_is_not_hard_wrapped() -> None:
+    verse = ["Roses are red, and the sky is so blue", "violets are blue, and so is the sea",
+             "sugar is sweet, and so is the honey", "and so are you."]  # fmt: skip
+    assert not is_hard_wrapped(verse)
+
+
+def test_a_table_row_of_short_cells_in_paragraphs_stays_one_line() -> None:
+    # each cell wraps its text in a <p>: the row is still one line, its cells spaced apart
+    row = "".join(f"<td><p>{cell}</p></td>" for cell in ["CAPM", "PMI", "$225 to $300"])
+    html = (
+        f"<html><body><article><p>{PROSE}</p><table><tr>{row}</tr><tr>{row}</tr></table>"
+        f"<p>{PROSE} Again.</p></article></body></html>"
+    )
+    lines = (extract_text(html, "https://example.org/a") or "").split("\n")
+    assert "CAPM PMI $225 to $300" in lines
+    assert "PMI" not in lines
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(PROSE + " " + PROSE, "The opposition voted against it. " + PROSE),
+     ("Zero driving stress: no storms.", "Less flexibility: tours follow set times.")],
+)  # fmt: skip
+def test_a_table_of_prose_cells_keeps_its_paragraphs_apart(first: str, second: str) -> None:
+    # a layout grid, or pros beside cons: each cell is a sentence, a paragraph of its own
+    html = (
+        f"<html><body><article><p>{PROSE} First.</p><p>{PROSE} Second.</p><table>"
+        f"<tr><td><p>{first}</p></td><td><p>{second}</p></td></tr></table>"
+        f"<p>{PROSE} Third.</p></article></body></html>"
+    )
+    lines = (extract_text(html, "https://example.org/a") or "").split("\n")
+    assert first in lines and second in lines
+
+
+def test_a_row_of_one_cell_is_layout_and_keeps_its_paragraphs_apart() -> None:
+    # a title bar laid out in a one-cell row: the time stays apart from the headline,
+    # where the dateline filter drops it
+    body = etree.fromstring(
+        "<body><table><row><cell>3:59 PM<p>Letters</p></cell></row></table></body>"
+    )
+    assert [text for _, text in body_blocks(body)] == ["3:59 PM", "Letters"]
+    two = etree.fromstring(
+        "<body><table><row><cell>3:59 PM<p>Letters</p></cell><cell><p>Mail</p></cell></row>"
+        "</table></body>"
+    )
+    assert [text for _, text in body_blocks(two)] == ["3:59 PM Letters Mail"]

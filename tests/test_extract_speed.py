@@ -65,5 +65,8 @@ def test_extraction_settings_are_shared_but_not_changed_by_a_page() -> None:
     html = f"<html><body><article><p>{PROSE}</p><p>{PROSE} Again.</p></article></body></html>"
     page = extract_page(html, "https://example.org/a/story")
     assert page.paragraphs
-    assert _OPTIONS[True].url is None and _OPTIONS[False].url is None
-    assert not _OPTIONS[True].comments and _OPTIONS[True].fast and not _OPTIONS[False].fast
+    assert all(options.url is None and not options.comments for options in _OPTIONS.values())
+    fast, full, recall = _OPTIONS[True, False], _OPTIONS[False, False], _OPTIONS[False, True]
+    assert fast.fast and fast.focus == "balanced"
+    assert not full.fast and full.focus == "balanced"
+    assert not recall.fast and recall.focus == "recall"

@@ -82,9 +82,12 @@ _TEASER_PREFIX = re.compile(
 _RELATED_HEADING = re.compile(
     # "related", "popular", "recommended" only as the whole heading (or with a word for
     # what is listed): "Related papers" or "Popular cities" head a section of the text.
-    r"^(?:>+\s*)?(?:related(?:\s+(?:articles?|posts?|stories|content|news|links|reading|"
-    r"coverage|topics|videos?))?\s*:?$|recommended(?:\s+(?:for you|articles?|posts?|stories|"
-    r"reading))?\s*:?$|you (?:may|might) also like|more (?:from|stories|news|on)|"
+    # An invitation may come first: "Browse related articles", "Explore more related content".
+    r"^(?:>+\s*)?(?:(?:(?:browse|explore|see|view|discover|check out)\s+"
+    r"(?:(?:more|our|all|other)\s+)?)?related(?:\s+(?:articles?|posts?|stories|content|news|"
+    r"links|reading|reads|coverage|topics|videos?))?\s*:?$|"
+    r"recommended(?:\s+(?:for you|articles?|posts?|stories|reading))?\s*:?$|"
+    r"you (?:may|might) also like|more (?:from|stories|news|on)|"
     r"read (?:this )?next|most (?:read|popular)|"
     r"popular(?:\s+(?:posts?|articles?|stories|news|now))?\s*:?$|"
     r"related (?:articles?|posts?|stories) (?:that )?(?:may|might|you) |"

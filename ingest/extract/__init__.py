@@ -153,7 +153,8 @@ def _paragraph_chars(tree: HtmlElement) -> int:
 # and only the URL differs from page to page. The date (htmldate's upper bound) is not
 # read: no metadata is asked of trafilatura (with_metadata stays False).
 _OPTIONS = {
-    fast: Extractor(output_format="python", fast=fast, comments=False) for fast in (True, False)
+    (fast, recall): Extractor(output_format="python", fast=fast, recall=recall, comments=False)
+    for fast, recall in ((True, False), (False, False), (False, True))
 }
 
 
@@ -161,8 +162,8 @@ def _main_text(tree: HtmlElement, url: str | None) -> Document | None:
     """trafilatura's main text: fast mode, then full mode for a short, missing or
     partial body."""
 
-    def run(fast: bool) -> Document | None:
-        options = copy.copy(_OPTIONS[fast])
+    def run(fast: bool, recall: bool = False) -> Document | None:
+        options = copy.copy(_OPTIONS[fast, recall])
         options.url = options.source = url
         # output_format="python" gives a Document (a dict only with as_dict=True)
         document: Document | None = trafilatura.bare_extraction(  # type: ignore[assignment]
@@ -173,6 +174,11 @@ def _main_text(tree: HtmlElement, url: str | None) -> Document | None:
     doc = run(fast=True)
     if needs_full_mode((doc.text or "") if doc is not None else "", tree):
         doc = run(fast=False)
+        # Both modes can discard a whole page (a body they judge too short or too
+        # unsure of); its recall mode keeps more when unsure, which is better than no
+        # body at all. Costs nothing on pages that have one.
+        if doc is None or not doc.text:
+            doc = run(fast=False, recall=True)
     return doc
 
 

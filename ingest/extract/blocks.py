@@ -75,10 +75,90 @@ def body_blocks(body: etree._Element | None) -> list[tuple[str, str]]:
         if parent is not None and parent.tag in _RUNNING_TEXT:
             code.tag = "hi"  # inline markup: flows into the surrounding paragraph
     number_ordered_items(body)
+    join_hard_wraps(body)
+    join_row_cells(body)
     return [
         (kind, strip_permalink(text))
         for kind, text in split_blocks(body, BODY_BLOCK_TAGS, clean=clean_visible)
     ]
+
+
+# A paragraph typed with hard line breaks (an editor's or an e-mail's wrap at a fixed
+# width) is one paragraph: its <br>s stand at every WRAP_MIN to WRAP_MAX characters, most
+# of them inside a sentence. Verse, addresses and lists break shorter, or unevenly.
+WRAP_BREAKS = 3  # so many <br> at least
+WRAP_MIN = 40
+WRAP_MAX = 100
+WRAP_SPREAD = 35  # characters between the shortest and the longest wrapped line
+_SENTENCE_END = re.compile(r"[.!?:;…\"”»)]\s*$")
+
+
+def _wrapped_lines(p: etree._Element) -> list[str] | None:
+    """The lines of a paragraph between its own <lb>s, or None when it has fewer
+    than WRAP_BREAKS of them."""
+    if sum(1 for child in p if child.tag == "lb") < WRAP_BREAKS:
+        return None
+    lines: list[str] = []
+    current = p.text or ""
+    for child in p:
+        if child.tag == "lb":
+            lines.append(current)
+            current = child.tail or ""
+        else:
+            current += "".join(child.itertext()) + (child.tail or "")
+    lines.append(current)
+    return [" ".join(line.split()) for line in lines]
+
+
+def is_hard_wrapped(lines: list[str]) -> bool:
+    """Lines (the last one aside) of an even width within WRAP_MIN..WRAP_MAX, most of
+    them ending inside a sentence."""
+    wrapped = lines[:-1]
+    widths = [len(line) for line in wrapped]
+    if min(widths) < WRAP_MIN or max(widths) > WRAP_MAX or max(widths) - min(widths) > WRAP_SPREAD:
+        return False
+    return sum(not _SENTENCE_END.search(line) for line in wrapped) * 2 > len(wrapped)
+
+
+def join_hard_wraps(body: etree._Element) -> None:
+    """Drop the line breaks of hard-wrapped paragraphs, so each stays one paragraph."""
+    for p in body.iter("p"):
+        lines = _wrapped_lines(p)
+        if lines is None or not is_hard_wrapped(lines):
+            continue
+        for lb in [child for child in p if child.tag == "lb"]:
+            lb.tail = " " + (lb.tail or "")
+        etree.strip_tags(p, "lb")
+
+
+CELL_CHARS = 100  # a data cell: a name, a figure, a phrase; longer cells are prose
+
+
+def _is_data_cell(cell: etree._Element) -> bool:
+    """At most one <p> and no other block; short, and not closed like a sentence."""
+    if sum(1 for node in cell.iter("p")) > 1 or any(
+        node.tag in BODY_BLOCK_TAGS and node.tag != "p" for node in cell.iter()
+    ):
+        return False
+    text = " ".join("".join(cell.itertext()).split())
+    return len(text) <= CELL_CHARS and not text.endswith((".", "!", "?"))
+
+
+def join_row_cells(body: etree._Element) -> None:
+    """Keep a table row of data cells one paragraph when each cell wraps its text in a
+    <p> (a row reads "CAPM PMI $225 to $300 3 hours"; a cell per line loses the row).
+    A row with a sentence in a cell is prose laid out in a table (pros beside cons, a
+    layout grid): its paragraphs stay apart, and so does a row of one cell (layout: a
+    title bar, "3:59 PM" above the headline)."""
+    for row in body.iter("row"):
+        cells = [cell for cell in row if cell.tag == "cell"]
+        if len(cells) < 2 or not all(_is_data_cell(cell) for cell in cells):
+            continue
+        for cell in cells:
+            for p in cell.iter("p"):
+                p.tag = "hi"  # inline: the cell's text flows into the row, spaced apart
+                p.text = " " + (p.text or "")
+                p.tail = " " + (p.tail or "")
 
 
 _ITEM_BLOCKS = frozenset({"p", "head", "list", "quote", "table", "code", "lb"})

@@ -61,6 +61,44 @@ def drop_nav_runs(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [block for i, block in enumerate(blocks) if i not in drop]
 
 
+TEMPLATE_RUN = 6  # so many lines in a row made from one template are a link list
+TEMPLATE_WORDS = 3  # the words every line of such a list opens with
+TEMPLATE_LINE_MAX = 120  # characters: a link's title, not a sentence of the text
+
+
+def _template_prefix(text: str) -> tuple[str, ...] | None:
+    """The first TEMPLATE_WORDS words (casefolded) of a line that may be a templated
+    link, or None for prose (long, or closed like a sentence)."""
+    words = text.casefold().split()
+    if len(text) > TEMPLATE_LINE_MAX or len(words) <= TEMPLATE_WORDS:
+        return None
+    if text.endswith((".", "!", "?", ":", ";")):
+        return None
+    return tuple(words[:TEMPLATE_WORDS])
+
+
+def drop_templated_runs(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop lists of links generated from one template ("Average prices in Boston",
+    "Average prices in Chicago", ... one per city, product or year).
+
+    TEMPLATE_RUN or more short lines in a row that all open with the same TEMPLATE_WORDS
+    words are the site's index pages listed under the story, not its text: a list the
+    author writes varies its openings within a few items.
+    """
+    prefixes = [_template_prefix(text) for _, text in blocks]
+    drop: set[int] = set()
+    start = 0
+    while start < len(blocks):
+        end = start + 1
+        if prefixes[start] is not None:
+            while end < len(blocks) and prefixes[end] == prefixes[start]:
+                end += 1
+            if end - start >= TEMPLATE_RUN:
+                drop.update(range(start, end))
+        start = end
+    return [block for i, block in enumerate(blocks) if i not in drop] if drop else blocks
+
+
 COPY_RUN = 4  # so many earlier headings again in a row: a copy of the contents
 # A stack of this many different earlier headings, in the article's order, is a copy of
 # its contents even when the stack repeats itself (a sticky copy and an end-of-page copy
@@ -110,8 +148,9 @@ def drop_heading_copies(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def filter_blocks(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Drop boilerplate paragraphs and related-article boxes (heading + teaser titles)."""
-    blocks = drop_heading_copies(drop_nav_runs(blocks))
+    """Drop boilerplate paragraphs, menus, templated link lists and related-article boxes
+    (heading + teaser titles)."""
+    blocks = drop_templated_runs(drop_heading_copies(drop_nav_runs(blocks)))
     kept: list[tuple[str, str]] = []
     seen: set[str] = set()
     in_related = 0  # teaser titles still allowed to be skipped after a related heading

@@ -129,9 +129,35 @@ def cut_source_list(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return blocks
 
 
+# The button of a republication box (a licence and the rules for republishing: a dozen
+# paragraphs of prose, too long for the tail zone). Nothing of the story follows it.
+_REPUBLISH_MARKER = re.compile(
+    r"^(?:republish this (?:article|story|post)|republish our (?:articles|stories)|"
+    r"diesen (?:artikel|beitrag) (?:weiterverwenden|übernehmen)|"
+    r"republica (?:este|esta) (?:artículo|historia|nota)|republier cet article|"
+    r"ripubblica questo articolo|republique (?:este|esta) (?:artigo|matéria|reportagem))\s*:?$",
+    re.IGNORECASE,
+)
+
+
+REPUBLISH_AFTER = 3  # paragraphs of prose before the button: it follows the story
+
+
+def cut_republish_box(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop a republication box, from its button to the end, when the button follows
+    REPUBLISH_AFTER paragraphs of prose (the same button in a share bar above the story
+    cuts nothing)."""
+    prose = 0
+    for i, (_, text) in enumerate(blocks):
+        if prose >= REPUBLISH_AFTER and len(text) <= 40 and _REPUBLISH_MARKER.match(text):
+            return blocks[:i]
+        prose += len(text) >= PROSE_CHARS
+    return blocks
+
+
 def trim_tail(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Drop the credits, polls, appeals, promotions and boxes after the story."""
-    blocks = cut_source_list(blocks)
+    blocks = cut_source_list(cut_republish_box(blocks))
     start = len(blocks)
     while start > 0 and len(blocks) - start < TAIL_SCAN:
         if len(blocks[start - 1][1]) >= PROSE_CHARS and not is_tail_line(blocks[start - 1][1]):
