@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,25 @@ def check_url(url: str) -> None:
         )
 
 
+# Revision 0003 drops a column with ALTER TABLE ... DROP COLUMN (SQLite 3.35, 2021): the
+# copy of the table that older versions need would drop the full-text triggers and, with
+# foreign keys on, cannot be made inside the upgrade's transaction.
+MIN_SQLITE = (3, 35)
+
+
+def check_sqlite_version(found: tuple[int, ...] | None = None) -> None:
+    """A StorageError saying what to do when Python's SQLite library is too old."""
+    found = found or sqlite3.sqlite_version_info
+    if found < MIN_SQLITE:
+        have = ".".join(map(str, found))
+        need = ".".join(map(str, MIN_SQLITE))
+        raise StorageError(
+            f"this Python uses SQLite {have}; the store needs {need} or newer (2021): "
+            "use a Python built with a newer SQLite (python.org, Debian 12, Ubuntu 22.04 "
+            "and conda builds have one), or a PostgreSQL database_url"
+        )
+
+
 def make_engine(url: str, *, writer: bool = True, durable: bool = False) -> Engine:
     """`writer=False` gives SQLite readers that never take the write lock; `durable=True`
     a SQLite writer whose every commit is on disk when it returns (synchronous=FULL)."""
@@ -54,6 +74,7 @@ def make_engine(url: str, *, writer: bool = True, durable: bool = False) -> Engi
 
 def _make_engine(url: str, writer: bool, durable: bool) -> Engine:
     if url.startswith("sqlite"):
+        check_sqlite_version()
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)

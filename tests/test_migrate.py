@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from ingest.core.errors import StorageError
 from ingest.pipeline.deduplicate import save_article
 from storage import migrate
 from storage.db import normalize_url
@@ -200,3 +201,17 @@ def test_processes_opening_a_new_store_at_once_do_not_race(url: str, tmp_path: P
         found = [errors.get() for _ in range(errors.qsize())] if not errors.empty() else []
         assert found == [] and [p.exitcode for p in procs] == [0] * 4, found
         assert version_of(url) == migrate.HEAD
+
+
+def test_an_sqlite_too_old_for_the_schema_is_named_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from storage.db import MIN_SQLITE, check_sqlite_version, make_engine
+
+    check_sqlite_version(MIN_SQLITE)  # the oldest that works
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    with pytest.raises(StorageError, match=r"SQLite 3\.34\.1; the store needs 3\.35 or newer"):
+        make_engine(f"sqlite:///{tmp_path / 'ingest.db'}")
+    assert not (tmp_path / "ingest.db").exists()
