@@ -8,8 +8,9 @@ articles, which the pipeline leaves out of the site's new articles (ingest/compo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -22,13 +23,20 @@ def remember(s: Session, site: str, keys: Iterable[int]) -> None:
     rows = [{"site": site, "key": key, "articles": 1} for key in set(keys)]
     if not site or not rows:
         return
+    conn = s.connection()
+    conn.execute(_upsert(conn.dialect.name), rows)
+
+
+@cache
+def _upsert(dialect: str) -> Insert:
+    """The counting upsert, built once per dialect: this runs for every stored article,
+    and building the statement (and its cache key) cost more than running it."""
     table = SiteParagraph.__table__  # type: ignore[attr-defined]
-    dialect = s.connection().dialect.name
     upsert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    stmt = upsert.on_conflict_do_update(
+    stmt: Insert = upsert.on_conflict_do_update(
         index_elements=["site", "key"], set_={"articles": table.c.articles + 1}
     )
-    s.connection().execute(stmt, rows)
+    return stmt
 
 
 def noise(s: Session, site: str) -> frozenset[int]:
