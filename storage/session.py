@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
@@ -88,6 +89,19 @@ class StoreBase:
         """A write transaction; `durable`: its commit is on disk when it returns (what must
         hold before a file is written: the article's row)."""
         return _WriteSession(self.durable_engine if durable else self.engine, what)
+
+    @contextmanager
+    def _write_core(self, what: str) -> Iterator[Connection]:
+        """`_write` for Core statements alone: a connection in a transaction, without an
+        ORM session (its set-up, commit and close cost more than a one-row UPDATE, which
+        runs for every stored article). Same errors as `_write`."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except IntegrityError:
+            raise
+        except SQLAlchemyError as err:
+            raise StorageError(f"database error while trying to {what}: {err}") from err
 
     def render(self, article: Article) -> str:
         """The article's document text, rebuilt from the database."""

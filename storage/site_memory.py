@@ -8,8 +8,9 @@ articles, which the pipeline leaves out of the site's new articles (ingest/compo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
-from sqlalchemy import select, text
+from sqlalchemy import Insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
@@ -36,11 +37,18 @@ def remember(s: Session, site: str, keys: Iterable[int]) -> None:
         conn.execute(_PG_REMEMBER, {"site": site, "keys": distinct})
         return
     # SQLite: executemany runs in-process, one prepared statement for all the rows
+    conn.execute(_sqlite_upsert(), [{"site": site, "key": key, "articles": 1} for key in distinct])
+
+
+@cache
+def _sqlite_upsert() -> Insert:
+    """SQLite's counting upsert, built once: this runs for every stored article, and
+    building the statement (and its cache key) cost more than running it."""
     table = SiteParagraph.__table__  # type: ignore[attr-defined]
-    stmt = sqlite.insert(table).on_conflict_do_update(
+    stmt: Insert = sqlite.insert(table).on_conflict_do_update(
         index_elements=["site", "key"], set_={"articles": table.c.articles + 1}
     )
-    conn.execute(stmt, [{"site": site, "key": key, "articles": 1} for key in distinct])
+    return stmt
 
 
 def noise(s: Session, site: str) -> frozenset[int]:

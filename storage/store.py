@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 
 from storage.feed_states import FeedStates
@@ -23,6 +23,10 @@ from storage.models import Article, ArticleSource, SkippedEntry, to_utc
 from storage.query import parse_ref
 from storage.session import chunks
 
+_ARTICLES = Article.__table__  # type: ignore[attr-defined]
+_URLS_STORED = select(_ARTICLES.c.canonical_url, _ARTICLES.c.id).where(
+    _ARTICLES.c.canonical_url.in_(bindparam("urls", expanding=True))
+)
 # A transient skip (timeout, 5xx) is retried on later polls up to this many times.
 MAX_SKIP_ATTEMPTS = 3
 
@@ -63,13 +67,12 @@ class Store(Maintenance, FeedStates):
     def find_urls(self, canonical_urls: Iterable[str]) -> dict[str, str]:
         """canonical URL -> article id, for the URLs already stored."""
         found: dict[str, str] = {}
-        with self.session() as s:
+        # Core on the read engine, the statement built once: the poll asks this for every
+        # new entry, and an ORM session plus a select built per call cost several times
+        # the indexed lookup (0.7 ms of CPU per entry).
+        with self.read_engine.connect() as conn:
             for chunk in chunks(list(set(canonical_urls))):
-                rows = s.exec(
-                    select(Article.canonical_url, Article.id).where(
-                        col(Article.canonical_url).in_(chunk)
-                    )
-                )
+                rows = conn.execute(_URLS_STORED, {"urls": list(chunk)})
                 found.update({url: id_ for url, id_ in rows})
         return found
 

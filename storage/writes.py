@@ -237,9 +237,9 @@ class ArticleWrites(StoreBase):
         except OSError as exc:
             return f"cannot write {self.path_of(article)}: {exc.strerror or exc}"
         try:
-            with self._write("mark a file written") as s:
-                # one DELETE, no SELECT: this runs for every stored article
-                s.connection().execute(_MARK_WRITTEN, {"article_id": article.id})
+            with self._write_core("mark a file written") as conn:
+                # one DELETE, no SELECT, no ORM session: this runs for every stored article
+                conn.execute(_MARK_WRITTEN, {"article_id": article.id})
         except StorageError as exc:
             return str(exc)
         return None

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -24,6 +26,23 @@ def test_template_bodies_are_distinct_stories_and_gzip_matches() -> None:
     assert b"benchf0i1" in one and b"benchf0i2" in two
     assert suffix(1).encode() in one and suffix(1).encode() not in two
     assert gzip.decompress(t.gzip_body(marker(0, 1), 1)) == one
+
+
+def test_extraction_baseline_is_what_the_poll_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The farm's items carry dates, so the poll extracts without the page-date search:
+    the baseline of "beyond our own extract_page" must be measured the same way."""
+    import ingest.extract
+    from bench.run import page_costs
+
+    calls: list[dict[str, object]] = []
+
+    def spy(html: bytes | str, url: str | None, **kwargs: object) -> None:
+        calls.append(kwargs)
+
+    monkeypatch.setattr(ingest.extract, "extract_page", spy)
+    costs = page_costs(synthetic_templates(2), reps=1)
+    assert len(costs["ours"]) == 2
+    assert calls and all(kw.get("guess_date") is False for kw in calls)
 
 
 def test_bench_runs_and_reports_stored_articles(tmp_path: Path) -> None:

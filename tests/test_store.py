@@ -146,6 +146,17 @@ def test_sequence_numbers_and_known_entries(store: Store) -> None:
     assert store.known_entries("f", ["key-404", "key-503"]) == {"key-404"}
 
 
+def test_find_urls_answers_stored_urls_only_in_chunks(store: Store) -> None:
+    """The per-entry URL lookup (a statement built once, one IN list per chunk of 500)."""
+    ids = {draft(n).canonical_url: save_article(store, draft(n), NOW).article_id for n in range(3)}
+    asked = [f"https://site.example/{n}" for n in range(1200)] + ["https://site.example/1"]
+    assert store.find_urls(asked) == ids
+    assert store.find_urls(["https://site.example/2"]) == {
+        "https://site.example/2": ids["https://site.example/2"]
+    }
+    assert store.find_urls([]) == {}
+
+
 def test_missing_and_unwritten_files_are_repaired(store: Store) -> None:
     a = save_article(store, draft(1), NOW)
     b = save_article(store, draft(2), NOW)
