@@ -947,3 +947,24 @@ def test_intro_in_a_box_of_its_own_or_in_a_line_height_class_is_not(intro: str) 
     tree = _intro_page("frame frame-type-list", intro)
     blocks = [("p", PROSE), ("p", PROSE + " Again.")]
     assert recover_intro(tree, blocks) == blocks
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        ("head", "Budget approved"),  # the headline, also the page's <title>
+        ("p", "Stadtrat"),  # a kicker
+        ("p", "Stand: 5. März 2024, 18:30 Uhr."),  # a stamp
+    ],
+)
+def test_intro_is_found_and_put_before_the_first_paragraph_of_prose(
+    head: tuple[str, str],
+) -> None:
+    # the body's first block is a short line that may stand elsewhere too (in <title>,
+    # in a menu): the intro is searched for, and put back, before the first paragraph
+    tag = "h1" if head[0] == "head" else "p"
+    tree = _intro_page(
+        "article", f'<div class="teaser-text">{INTRO}</div>', head=f"<{tag}>{head[1]}</{tag}>"
+    )
+    blocks = [head, ("p", PROSE), ("p", PROSE + " Again.")]
+    assert recover_intro(tree, blocks) == [head, ("p", INTRO), *blocks[1:]]

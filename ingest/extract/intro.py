@@ -90,12 +90,28 @@ def _is_ancestor(anc: HtmlElement, el: HtmlElement) -> bool:
     return any(a is anc for a in el.iterancestors())
 
 
+ANCHOR_CHARS = 80  # a paragraph this long is prose, not a kicker, stamp or breadcrumb
+ANCHOR_SCAN = 8  # blocks looked at for it (head.py's HEAD_SCAN)
+
+
+def _anchor(blocks: list[tuple[str, str]]) -> int:
+    """Index of the block the intro must precede: the first paragraph of prose.
+
+    The body often opens with the headline, a kicker, a breadcrumb or a stamp; such a
+    line also stands in the page's <title> or a menu, where no intro is searched for."""
+    for i, (kind, text) in enumerate(blocks[:ANCHOR_SCAN]):
+        if kind != "head" and len(text) >= ANCHOR_CHARS:
+            return i
+    return 0
+
+
 def recover_intro(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """`blocks` with the intro found just before the body, and missing from it, put
-    back in front."""
+    back before the body's first paragraph of prose."""
     if not blocks:
         return blocks
-    start = find_body_start(tree, blocks[0][1])
+    at = _anchor(blocks)
+    start = find_body_start(tree, blocks[at][1])
     if start is None:
         return blocks
     body_text = " ".join(text for _, text in blocks)
@@ -115,5 +131,5 @@ def recover_intro(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tupl
         if intro and is_author_bio(intro[0][1]):
             continue  # an author card's blurb ("excerpt", "summary") above the story
         if 40 <= text_len <= 1500:
-            return [("p", t) for _, t in intro] + blocks
+            return blocks[:at] + [("p", t) for _, t in intro] + blocks[at:]
     return blocks
