@@ -28,6 +28,7 @@ from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.faq import restore_faq
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
+from ingest.extract.intro import recover_intro
 from ingest.extract.resplit import resplit_flat_body
 from ingest.extract.summary import restore_summary
 from ingest.extract.tail import trim_tail
@@ -904,3 +905,66 @@ def test_a_row_of_one_cell_is_layout_and_keeps_its_paragraphs_apart() -> None:
         "</table></body>"
     )
     assert [text for _, text in body_blocks(two)] == ["3:59 PM Letters Mail"]
+
+
+INTRO = "Mehr Geld für Schulen und Radwege: Der Rat stimmt nach langer Debatte dem Haushalt zu."
+
+
+def _intro_page(wrapper: str, intro: str, head: str = "") -> HtmlElement:
+    return lxml.html.fromstring(
+        f"<html><head><title>Budget approved</title></head><body><form>"
+        f'<div class="{wrapper}"><div class="news-single">{head}{intro}'
+        f'<div class="body"><p>{PROSE}</p><p>{PROSE} Again.</p></div></div></div>'
+        f"</form></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "wrapper", ["frame frame-type-list", "wsmenucontainer", "whitelistPremium"]
+)
+def test_intro_in_a_wrapper_of_the_body_is_recovered_whatever_the_wrappers_class(
+    wrapper: str,
+) -> None:
+    # the class of a container that holds the body too names the article's wrapper, not
+    # a widget (a "list" plugin, a menu container): the intro inside it is the article's
+    tree = _intro_page(wrapper, f'<div class="teaser-text">{INTRO}</div>')
+    blocks = [("p", PROSE), ("p", PROSE + " Again.")]
+    assert recover_intro(tree, blocks) == [("p", INTRO), *blocks]
+
+
+@pytest.mark.parametrize(
+    "intro",
+    [
+        f'<div class="related-list"><div class="teaser-text">{INTRO}</div></div>',
+        f'<figure><div class="teaser">{INTRO}</div></figure>',
+        f'<div class="leading-tight text-xl">{INTRO}</div>',
+        '<div class="excerpt">Archie is a writer from South London who studied film.</div>',
+    ],
+)
+def test_intro_in_a_box_of_its_own_or_in_a_line_height_class_is_not(intro: str) -> None:
+    # a related box or a figure of its own around the teaser, "leading-*" (a line
+    # height, not a lead), an author card's blurb: no intro
+    tree = _intro_page("frame frame-type-list", intro)
+    blocks = [("p", PROSE), ("p", PROSE + " Again.")]
+    assert recover_intro(tree, blocks) == blocks
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        ("head", "Budget approved"),  # the headline, also the page's <title>
+        ("p", "Stadtrat"),  # a kicker
+        ("p", "Stand: 5. März 2024, 18:30 Uhr."),  # a stamp
+    ],
+)
+def test_intro_is_found_and_put_before_the_first_paragraph_of_prose(
+    head: tuple[str, str],
+) -> None:
+    # the body's first block is a short line that may stand elsewhere too (in <title>,
+    # in a menu): the intro is searched for, and put back, before the first paragraph
+    tag = "h1" if head[0] == "head" else "p"
+    tree = _intro_page(
+        "article", f'<div class="teaser-text">{INTRO}</div>', head=f"<{tag}>{head[1]}</{tag}>"
+    )
+    blocks = [head, ("p", PROSE), ("p", PROSE + " Again.")]
+    assert recover_intro(tree, blocks) == [head, ("p", INTRO), *blocks[1:]]

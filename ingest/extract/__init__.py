@@ -108,7 +108,7 @@ def _extract_page(
     if resplit is not blocks:  # filtered again only when split anew (most pages are not)
         blocks = filter_blocks(resplit)
     if blocks:
-        blocks = filter_blocks(recover_intro(tree, blocks) + blocks)
+        blocks = filter_blocks(recover_intro(tree, blocks))
         blocks = drop_marked_boxes(tree, restore_headings(tree, blocks))
         blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
         blocks = restore_faq(tree, restore_summary(tree, blocks))

@@ -14,10 +14,11 @@ from lxml.html import HtmlElement
 
 from ingest.core.html import PAGE_SKIP_TAGS, class_and_id
 from ingest.core.text import clean_visible as clean_text
-from ingest.extract.blocks import html_blocks
+from ingest.extract.blocks import html_blocks, strip_permalink
+from ingest.extract.tail import is_author_bio
 
 _INTRO_CLASS = re.compile(
-    r"lead|intro|chapo|teaser|abstract|excerpt|standfirst|summary|deck|preface|subtitle|"
+    r"lead(?!ing)|intro|chapo|teaser|abstract|excerpt|standfirst|summary|deck|preface|subtitle|"
     r"vorspann|short-info|description",
     re.IGNORECASE,
 )
@@ -33,7 +34,18 @@ _INTRO_MAX_DEPTH = 6  # how far up from the intro the body may start (same artic
 
 
 def _intro_candidates(tree: HtmlElement, stop: HtmlElement) -> Iterator[HtmlElement]:
-    """Intro-like elements of `tree` that come before `stop` in document order."""
+    """Intro-like elements of `tree` that come before `stop` in document order.
+
+    Only the intro's own containers can name it a widget: a container that also holds
+    the body is the article's wrapper, whatever its class says ("frame-type-list",
+    "wsmenucontainer"); so is a <form> (ASP.NET wraps whole pages in one). A figure,
+    link or list item around the intro is not one, even around the body too: that is
+    markup the parser mended after an unclosed tag.
+    """
+    # lxml hands out the same proxy for an element only while one is referenced: the
+    # list keeps them alive, so their ids name these elements for the whole walk
+    wrappers = list(stop.iterancestors())
+    shared = {id(anc) for anc in wrappers}
     for el in tree.iter(*_INTRO_TAGS, stop.tag):
         if el is stop:
             return
@@ -43,7 +55,8 @@ def _intro_candidates(tree: HtmlElement, stop: HtmlElement) -> Iterator[HtmlElem
         if not _INTRO_CLASS.search(attrs) or _NOT_INTRO_CLASS.search(attrs):
             continue
         if any(
-            anc.tag in _NOT_INTRO_ANCESTORS or _NOT_INTRO_CLASS.search(class_and_id(anc))
+            (anc.tag in _NOT_INTRO_ANCESTORS and (anc.tag != "form" or id(anc) not in shared))
+            or (id(anc) not in shared and _NOT_INTRO_CLASS.search(class_and_id(anc)))
             for anc in el.iterancestors()
             if anc.tag not in ("html", "body")
         ):
@@ -77,13 +90,30 @@ def _is_ancestor(anc: HtmlElement, el: HtmlElement) -> bool:
     return any(a is anc for a in el.iterancestors())
 
 
+ANCHOR_CHARS = 80  # a paragraph this long is prose, not a kicker, stamp or breadcrumb
+ANCHOR_SCAN = 8  # blocks looked at for it (head.py's HEAD_SCAN)
+
+
+def _anchor(blocks: list[tuple[str, str]]) -> int:
+    """Index of the block the intro must precede: the first paragraph of prose.
+
+    The body often opens with the headline, a kicker, a breadcrumb or a stamp; such a
+    line also stands in the page's <title> or a menu, where no intro is searched for."""
+    for i, (kind, text) in enumerate(blocks[:ANCHOR_SCAN]):
+        if kind != "head" and len(text) >= ANCHOR_CHARS:
+            return i
+    return 0
+
+
 def recover_intro(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Intro paragraphs found just before the body and missing from it (maybe empty)."""
+    """`blocks` with the intro found just before the body, and missing from it, put
+    back before the body's first paragraph of prose."""
     if not blocks:
-        return []
-    start = find_body_start(tree, blocks[0][1])
+        return blocks
+    at = _anchor(blocks)
+    start = find_body_start(tree, blocks[at][1])
     if start is None:
-        return []
+        return blocks
     body_text = " ".join(text for _, text in blocks)
     scope = start
     for _ in range(_INTRO_MAX_DEPTH):
@@ -95,8 +125,11 @@ def recover_intro(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tupl
     for el in _intro_candidates(scope, stop=start):
         if _is_ancestor(el, start):
             continue
-        intro = [(k, t) for k, t in html_blocks(el) if t not in body_text]
+        # a heading's permalink sign ("Costs #") is not in the body's copy of it
+        intro = [(k, t) for k, t in html_blocks(el) if strip_permalink(t) not in body_text]
         text_len = sum(len(t) for _, t in intro)
+        if intro and is_author_bio(intro[0][1]):
+            continue  # an author card's blurb ("excerpt", "summary") above the story
         if 40 <= text_len <= 1500:
-            return [("p", t) for _, t in intro]
-    return []
+            return blocks[:at] + [("p", t) for _, t in intro] + blocks[at:]
+    return blocks

@@ -83,13 +83,17 @@ _SENTENCE_END = (".", "!", "?", "…", '"', "”", "»")
 
 # An author box's biography: "Jane Smith is a freelance writer based in ...". A name (two
 # to four capitalised words), a copula, and a profession of the press within the line.
-_AUTHOR_BIO = re.compile(
-    r"^(?:[A-ZÀ-Þ][\w.'’-]+\s){1,3}[A-ZÀ-Þ][\w.'’-]+,?\s(?:is|was|ist|es|est|è|jest|é)\s"
+_BIO_REST = (
+    r",?\s(?:is|was|ist|es|est|è|jest|é)\s"
     r".{0,160}\b(?i:writer|editor|journalist|reporter|correspondent|columnist|contributor|"
     r"author|freelancer|photographer|(?:freie[rn]? )?(?:journalist(?:in)?|redakteur(?:in)?|"
     r"autor(?:in)?|korrespondent(?:in)?)|periodista|redactor(?:a)?|corresponsal|"
     r"journaliste|rédact(?:eur|rice)|giornalista|dziennikar(?:z|ka)|jornalista)s?\b"
 )
+_AUTHOR_BIO = re.compile(r"^(?:[A-ZÀ-Þ][\w.'’-]+\s){1,3}[A-ZÀ-Þ][\w.'’-]+" + _BIO_REST)
+# Where no sentence of the story can stand (an intro above it), a first name will do:
+# "Archie is a writer from South London."
+_FIRST_NAME_BIO = re.compile(r"^[A-ZÀ-Þ][\w.'’-]+" + _BIO_REST)
 BIO_MAX = 600  # characters: a biography of a few sentences
 
 
@@ -98,6 +102,11 @@ def is_tail_line(text: str) -> bool:
     if len(text) <= BIO_MAX and _AUTHOR_BIO.match(text):
         return True
     return len(text) <= TAIL_LINE_MAX and bool(_TAIL_LINE.search(text))
+
+
+def is_author_bio(text: str) -> bool:
+    """An author's biography, opening with the name alone or with the full name."""
+    return len(text) <= BIO_MAX and bool(_FIRST_NAME_BIO.match(text) or _AUTHOR_BIO.match(text))
 
 
 def is_tail_marker(text: str) -> bool:
