@@ -93,7 +93,7 @@ class StoreBase:
     @contextmanager
     def _write_core(self, what: str) -> Iterator[Connection]:
         """`_write` for Core statements alone: a connection in a transaction, without an
-        ORM session (its set-up, commit and close cost more than a one-row UPDATE, which
+        ORM session (its set-up, commit and close cost more than a one-row DELETE, which
         runs for every stored article). Same errors as `_write`."""
         try:
             with self.engine.begin() as conn:
@@ -101,7 +101,7 @@ class StoreBase:
         except IntegrityError:
             raise
         except SQLAlchemyError as err:
-            raise StorageError(f"database error while trying to {what}: {err}") from err
+            raise _database_error(what, err) from err
 
     def render(self, article: Article) -> str:
         """The article's document text, rebuilt from the database."""
@@ -118,6 +118,10 @@ def insert_row(s: Session, row: SQLModel) -> None:
     values = {c.name: getattr(row, c.name) for c in table.columns}
     values = {k: v for k, v in values.items() if v is not None or not table.c[k].primary_key}
     s.connection().execute(insert(table), values)
+
+
+def _database_error(what: str, err: SQLAlchemyError) -> StorageError:
+    return StorageError(f"database error while trying to {what}: {err}")
 
 
 class _WriteSession:
@@ -144,12 +148,12 @@ class _WriteSession:
             raise
         except SQLAlchemyError as err:
             self._session.close()
-            raise StorageError(f"database error while trying to {self._what}: {err}") from err
+            raise _database_error(self._what, err) from err
         self._session.close()
         if isinstance(exc, SQLAlchemyError) and not isinstance(exc, IntegrityError):
             # A full disk, a lock held too long, a value PostgreSQL refuses: one article
             # or feed fails with a clear error, the pass goes on.
-            raise StorageError(f"database error while trying to {self._what}: {exc}") from exc
+            raise _database_error(self._what, exc) from exc
         return False
 
 
