@@ -26,6 +26,12 @@ from ingest.core.types import PageContent
 from ingest.extract.blocks import body_blocks
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.boxes import drop_marked_boxes
+from ingest.extract.chrome import (
+    drop_placeholders,
+    drop_slideshows,
+    drop_standfirst,
+    drop_widget_lines,
+)
 from ingest.extract.errorpage import is_error_shell
 from ingest.extract.faq import restore_faq
 from ingest.extract.head import strip_site_suffix, trim_head
@@ -111,6 +117,7 @@ def _extract_page(
         blocks = filter_blocks(recover_intro(tree, blocks))
         blocks = drop_marked_boxes(tree, restore_headings(tree, blocks))
         blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
+        blocks = drop_chrome(tree, blocks, [info.description, meta.get("og:description")])
         blocks = restore_faq(tree, restore_summary(tree, blocks))
     paragraphs = tuple(text for _, text in blocks)
     title = strip_site_suffix(clean_text(info.title), site_name, headlines) or None
@@ -124,6 +131,14 @@ def _extract_page(
         site_name=site_name,
         is_error_page=is_error_shell(tree, title, paragraphs),
     )
+
+
+def drop_chrome(
+    tree: HtmlElement, blocks: list[tuple[str, str]], descriptions: list[str | None]
+) -> list[tuple[str, str]]:
+    """Widget labels, slideshows, template tokens and the standfirst (chrome.py)."""
+    blocks = drop_slideshows(drop_placeholders(drop_widget_lines(tree, blocks)))
+    return drop_standfirst(tree, blocks, descriptions)
 
 
 # trafilatura's fallbacks (readability, jusText) and its comparison with them are a third

@@ -1,0 +1,169 @@
+"""Page chrome left in the body (ingest/extract/chrome.py): widget labels, slideshows,
+template tokens and the standfirst, on small hand-written pages in German, Spanish,
+French, English and Polish."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from ingest.extract import extract_page
+from ingest.extract.chrome import (
+    drop_placeholders,
+    drop_slideshows,
+    drop_standfirst,
+    drop_widget_lines,
+    is_placeholder,
+)
+
+PROSE_DE = (
+    "Der Stadtrat hat am Dienstag nach einer langen Debatte den Haushalt für das kommende "
+    "Jahr beschlossen. Die Schulen bekommen mehr Geld als in jedem Jahr zuvor."
+)
+PROSE_ES = (
+    "El ayuntamiento aprobó el martes el presupuesto del próximo año tras un largo debate, "
+    "con más dinero para escuelas, carriles bici y autobuses que nunca."
+)
+PROSE_FR = (
+    "Le conseil municipal a adopté mardi le budget de l'année prochaine après un long débat, "
+    "avec plus d'argent pour les écoles, les pistes cyclables et les bus."
+)
+
+
+def _blocks(*lines: str) -> list[tuple[str, str]]:
+    return [("p", line) for line in lines]
+
+
+VIDEO_PAGE = """<html lang="de"><body><article>
+<div class="player">
+  <ul role="menu"><li role="menuitemradio">Kapitel</li>
+    <li role="menuitemcheckbox">Untertitel aus, ausgewählt</li></ul>
+  <div role="dialog"><p>Dies ist ein modales Fenster.</p><button>Schließen</button></div>
+</div>
+<select name="inhalt"><option>Inhalt</option><option>Was sich für Familien ändert</option></select>
+<p>{prose}</p>
+<h2>Was sich für Familien ändert</h2>
+<p>{prose}</p>
+</article></body></html>"""
+
+
+def test_widget_labels_leave_the_body_and_toc_headings_stay() -> None:
+    tree = lxml.html.fromstring(VIDEO_PAGE.format(prose=PROSE_DE))
+    blocks = [
+        ("p", "Kapitel"),
+        ("p", "Untertitel aus, ausgewählt"),
+        ("p", "Dies ist ein modales Fenster."),
+        ("p", "Schließen"),
+        ("p", PROSE_DE),
+        # the table of contents' <option> repeats it, but the text has it too
+        ("head", "Was sich für Familien ändert"),
+        ("p", PROSE_DE),
+    ]
+    assert drop_widget_lines(tree, blocks) == [
+        ("p", PROSE_DE),
+        ("head", "Was sich für Familien ändert"),
+        ("p", PROSE_DE),
+    ]
+
+
+ACCORDION_PAGE = """<html lang="fr"><body><article><p>{prose}</p>
+<h2>Questions fréquentes</h2>
+<button aria-expanded="true">Combien coûte le permis ?</button>
+<div><p>Le permis coûte 40 euros par an et se demande en ligne.</p></div>
+<div role="button"><h3>Où le demander ?</h3></div>
+<div><p>À la mairie ou sur le site de la ville, du lundi au vendredi.</p></div>
+</article></body></html>"""
+
+
+def test_accordion_toggles_are_the_text_s_questions() -> None:
+    tree = lxml.html.fromstring(ACCORDION_PAGE.format(prose=PROSE_FR))
+    blocks = _blocks(
+        PROSE_FR,
+        "Combien coûte le permis ?",
+        "Le permis coûte 40 euros par an et se demande en ligne.",
+        "Où le demander ?",
+        "À la mairie ou sur le site de la ville, du lundi au vendredi.",
+    )
+    assert drop_widget_lines(tree, blocks) == blocks
+
+
+GALLERY = [
+    "1/5 El alcalde en el pleno",
+    "El alcalde presenta el presupuesto ante el pleno del ayuntamiento.",
+    "2/5 La oposición vota en contra",
+    "Los concejales de la oposición votan en contra del proyecto.",
+    "EFE",
+    "3/5 Nuevos carriles bici",
+    "Los nuevos carriles bici se construirán el año que viene.",
+    "4/5 Autobuses eléctricos",
+    "La ciudad comprará veinte autobuses eléctricos.",
+    "5/5 Las escuelas, las grandes ganadoras",
+    "Las escuelas recibirán más dinero que nunca.",
+    "Europa Press",
+]
+
+
+def test_a_slideshow_in_the_article_is_dropped_whole() -> None:
+    blocks = _blocks(PROSE_ES, *GALLERY, PROSE_ES + " Fin.")
+    assert drop_slideshows(blocks) == _blocks(PROSE_ES, PROSE_ES + " Fin.")
+
+
+def test_a_short_numbered_list_is_not_a_slideshow() -> None:
+    # steps of the text counted against their total: fewer than SLIDE_RUN
+    blocks = _blocks("1/3 Preparar los papeles", PROSE_ES, "2/3 Pedir cita", "3/3 Pagar la tasa")
+    assert drop_slideshows(blocks) == blocks
+    # counters against different totals, or falling, are no gallery either
+    mixed = _blocks("1/5 a b", "2/6 c d", "3/7 e f", "4/8 g h", "9/9 i j", "2/9 k l")
+    assert drop_slideshows(mixed) == mixed
+
+
+def test_template_tokens_are_dropped_and_tag_prefixes_cut() -> None:
+    assert is_placeholder("[CTA_MODULE]")
+    assert is_placeholder("{{ newsletter_box }}")
+    assert not is_placeholder("[sic]")
+    assert not is_placeholder("[1]")
+    assert not is_placeholder("[UPDATE] The minister resigned on Friday.")
+    blocks = [("p", PROSE_FR), ("p", "[CTA_MODULE]"), ("p", "[H4] Classement"), ("p", PROSE_FR)]
+    assert drop_placeholders(blocks) == [("p", PROSE_FR), ("p", "Classement"), ("p", PROSE_FR)]
+
+
+PLACEHOLDER_PAGE = """<html lang="pl"><head><title>Rada miasta przyjęła budżet</title></head>
+<body><article><h1>Rada miasta przyjęła budżet</h1>
+<p>Rada miasta przyjęła we wtorek budżet na przyszły rok po długiej debacie. Szkoły dostaną
+więcej pieniędzy niż kiedykolwiek wcześniej, powiedziała burmistrz na konferencji.</p>
+<p>[AD_SLOT_2]</p>
+<p>Więcej pieniędzy przewidziano także na nowe ścieżki rowerowe i autobusy. Opozycja
+skrytykowała, że dług miasta znowu wzrośnie, i głosowała przeciwko projektowi.</p>
+<p>Opłaty za przedszkola pozostaną w przyszłym roku bez zmian. Wzrosną dopiero w 2028
+roku, gdy skończy się dotacja województwa, powiedziała skarbnik miasta.</p>
+</article></body></html>"""
+
+
+def test_a_template_token_leaves_the_stored_body() -> None:
+    paragraphs = extract_page(PLACEHOLDER_PAGE, "https://example.pl/a/1").paragraphs
+    assert len(paragraphs) == 3
+    assert "[AD_SLOT_2]" not in paragraphs
+
+
+DEK = "Plus d'argent pour les écoles et les pistes cyclables : le budget est adopté."
+DEK_PAGE = """<html lang="fr"><body><article>
+<header class="hero"><h1>Le budget est adopté</h1><p class="chapo">{dek}</p></header>
+<div class="corps"><p>{prose}</p><p>{prose} Deux.</p></div>
+</article></body></html>"""
+LEAD_IN_BODY_PAGE = """<html lang="fr"><body><article><h1>Le budget est adopté</h1>
+<div class="corps"><p>{dek}</p><p>{prose}</p><p>{prose} Deux.</p></div>
+</article></body></html>"""
+
+
+def test_the_standfirst_above_the_body_is_left_to_the_lead() -> None:
+    tree = lxml.html.fromstring(DEK_PAGE.format(dek=DEK, prose=PROSE_FR))
+    blocks = _blocks(DEK, PROSE_FR, PROSE_FR + " Deux.")
+    assert drop_standfirst(tree, blocks, [None, DEK]) == blocks[1:]
+
+
+def test_a_description_copied_from_the_first_paragraph_stays() -> None:
+    tree = lxml.html.fromstring(LEAD_IN_BODY_PAGE.format(dek=DEK, prose=PROSE_FR))
+    blocks = _blocks(DEK, PROSE_FR, PROSE_FR + " Deux.")
+    assert drop_standfirst(tree, blocks, [DEK]) == blocks
+    # and no description, no drop
+    tree = lxml.html.fromstring(DEK_PAGE.format(dek=DEK, prose=PROSE_FR))
+    assert drop_standfirst(tree, blocks, [None]) == blocks
