@@ -8,6 +8,7 @@ import lxml.html
 
 from ingest.extract import extract_page
 from ingest.extract.chrome import (
+    drop_italic_notes,
     drop_placeholders,
     drop_slideshows,
     drop_standfirst,
@@ -167,3 +168,34 @@ def test_a_description_copied_from_the_first_paragraph_stays() -> None:
     # and no description, no drop
     tree = lxml.html.fromstring(DEK_PAGE.format(dek=DEK, prose=PROSE_FR))
     assert drop_standfirst(tree, blocks, [None]) == blocks
+
+
+NOTES_PAGE = """<html lang="es"><body><article>
+<p>{prose}</p><p>{prose} Dos.</p><p><em>Un poema del autor</em> abre el libro, dijo.</p>
+<p>{prose} Tres.</p>
+<p><em>Andrés Ruiz es politólogo e investigador en la Universidad de Lisboa.</em></p>
+<p><i>Una versión de este artículo se publicó en el diario <em>El Norte</em>.</i></p>
+</article></body></html>"""
+
+
+def test_closing_notes_in_italics_leave_the_body() -> None:
+    tree = lxml.html.fromstring(NOTES_PAGE.format(prose=PROSE_ES))
+    body = _blocks(
+        PROSE_ES,
+        PROSE_ES + " Dos.",
+        "Un poema del autor abre el libro, dijo.",
+        PROSE_ES + " Tres.",
+    )
+    notes = _blocks(
+        "Andrés Ruiz es politólogo e investigador en la Universidad de Lisboa.",
+        "Una versión de este artículo se publicó en el diario El Norte.",
+    )
+    assert drop_italic_notes(tree, body + notes) == body
+
+
+def test_italic_lines_inside_the_text_or_a_short_text_stay() -> None:
+    tree = lxml.html.fromstring(NOTES_PAGE.format(prose=PROSE_ES))
+    note = ("p", "Andrés Ruiz es politólogo e investigador en la Universidad de Lisboa.")
+    inside = [("p", PROSE_ES), note, ("p", PROSE_ES + " Tres.")]
+    assert drop_italic_notes(tree, inside) == inside  # not at the end
+    assert drop_italic_notes(tree, [("p", PROSE_ES), note]) == [("p", PROSE_ES), note]

@@ -27,6 +27,7 @@ from ingest.extract.blocks import body_blocks
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.chrome import (
+    drop_italic_notes,
     drop_placeholders,
     drop_slideshows,
     drop_standfirst,
@@ -136,9 +137,10 @@ def _extract_page(
 def drop_chrome(
     tree: HtmlElement, blocks: list[tuple[str, str]], descriptions: list[str | None]
 ) -> list[tuple[str, str]]:
-    """Widget labels, slideshows, template tokens and the standfirst (chrome.py)."""
+    """Widget labels, slideshows, template tokens, the standfirst and the closing notes
+    in italics (chrome.py)."""
     blocks = drop_slideshows(drop_placeholders(drop_widget_lines(tree, blocks)))
-    return drop_standfirst(tree, blocks, descriptions)
+    return drop_italic_notes(tree, drop_standfirst(tree, blocks, descriptions))
 
 
 # trafilatura's fallbacks (readability, jusText) and its comparison with them are a third

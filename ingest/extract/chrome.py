@@ -265,3 +265,45 @@ def _apart(dek: HtmlElement, body: HtmlElement) -> bool:
     if any(anc is container for anc in dek.iterancestors()):
         return False  # in the body's container: the body's first paragraph
     return not any(anc is dek for anc in body.iterancestors())
+
+
+NOTE_SCAN = 4  # closing lines looked at: an editor's note, a bio, a disclaimer or two
+NOTE_MAX_CHARS = 500  # a note of a few sentences; a long italic passage is text
+NOTE_BODY_MIN = 3  # lines of the text that must remain: a short text may be all italics
+_ITALIC = frozenset({"em", "i"})
+
+
+def _all_italic(el: HtmlElement) -> bool:
+    """Whether every word of `el` stands inside an <em> or <i> of it."""
+    whole = comparison_key(el.text_content())
+    if not whole:
+        return False
+    italic = " ".join(
+        comparison_key(part.text_content())
+        for part in el.iterdescendants(*_ITALIC)
+        if not any(anc.tag in _ITALIC for anc in part.iterancestors() if anc is not el)
+    )
+    return italic.split() == whole.split()
+
+
+def drop_italic_notes(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop the closing notes set in italics under the story: the author's line ("Jane
+    Smith is a physician in Memphis"), the republication or partnership note, the
+    outlet's disclaimer, in any language, by their markup: each a paragraph whose every
+    word is emphasised, among the last NOTE_SCAN lines.
+
+    A paragraph of the text is set in italics now and then (a quote, a title): a note
+    only when every line after it is one too, and never the text's only paragraphs.
+    """
+    end = len(blocks)
+    while end > 1 and len(blocks) - end < NOTE_SCAN:
+        kind, text = blocks[end - 1]
+        if kind == "head" or len(text) > NOTE_MAX_CHARS:
+            break
+        sources = [el for el in _source_paragraphs(tree, text) if el.tag == "p"]
+        if not sources or not all(_all_italic(el) for el in sources):
+            break
+        end -= 1
+    if end == len(blocks) or end < NOTE_BODY_MIN:
+        return blocks
+    return blocks[:end]
