@@ -8,6 +8,7 @@ import lxml.html
 
 from ingest.extract import extract_page
 from ingest.extract.chrome import (
+    drop_card_labels,
     drop_italic_notes,
     drop_placeholders,
     drop_slideshows,
@@ -199,3 +200,27 @@ def test_italic_lines_inside_the_text_or_a_short_text_stay() -> None:
     inside = [("p", PROSE_ES), note, ("p", PROSE_ES + " Tres.")]
     assert drop_italic_notes(tree, inside) == inside  # not at the end
     assert drop_italic_notes(tree, [("p", PROSE_ES), note]) == [("p", PROSE_ES), note]
+
+
+CARDS_PAGE = """<html lang="cs"><body><article><p>{prose}</p>{cards}</article></body></html>"""
+CARD = """<div class="card"><h3>{name}</h3><dl><dt>Míra přijetí</dt><dd>{rate}</dd></dl>
+<dl><dt>Typ školy</dt><dd>{kind}</dd></dl></div>"""
+
+
+def test_data_card_labels_repeated_on_every_card_leave_the_body() -> None:
+    schools = [("Univerzita A", "96 %", "Veřejná"), ("Univerzita B", "40 %", "Soukromá")]
+    schools.append(("Univerzita C", "75 %", "Veřejná"))
+    cards = "".join(CARD.format(name=n, rate=r, kind=k) for n, r, k in schools)
+    tree = lxml.html.fromstring(CARDS_PAGE.format(prose=PROSE_FR, cards=cards))
+    blocks = [("p", PROSE_FR)]
+    for name, _, kind in schools:  # the figures lost, as trafilatura loses them
+        blocks += [("head", name), ("item", "Míra přijetí"), ("item", "Typ školy"), ("item", kind)]
+    kept = drop_card_labels(tree, blocks)
+    assert [text for _, text in kept] == [
+        PROSE_FR, "Univerzita A", "Veřejná", "Univerzita B", "Soukromá", "Univerzita C", "Veřejná"
+    ]  # fmt: skip
+    # two cards are no template: a glossary's terms stay
+    two = lxml.html.fromstring(
+        CARDS_PAGE.format(prose=PROSE_FR, cards=cards[: cards.rindex("<div")])
+    )
+    assert drop_card_labels(two, blocks) == blocks

@@ -27,6 +27,7 @@ from ingest.extract.blocks import body_blocks
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.chrome import (
+    drop_card_labels,
     drop_italic_notes,
     drop_placeholders,
     drop_slideshows,
@@ -140,6 +141,7 @@ def drop_chrome(
     """Widget labels, slideshows, template tokens, the standfirst and the closing notes
     in italics (chrome.py)."""
     blocks = drop_slideshows(drop_placeholders(drop_widget_lines(tree, blocks)))
+    blocks = drop_card_labels(tree, blocks)
     return drop_italic_notes(tree, drop_standfirst(tree, blocks, descriptions))
 
 

@@ -1,5 +1,6 @@
 """Page chrome that trafilatura keeps as paragraphs: widget labels, slideshow captions,
-template placeholders and the standfirst above the body.
+template placeholders, the standfirst above the body, data cards' field labels and the
+closing notes under it.
 
 Each rule reads structure, not wording, so it holds in any language:
 
@@ -11,7 +12,10 @@ Each rule reads structure, not wording, so it holds in any language:
 - placeholders: a line that is only a template token ("[CTA_MODULE]", "{{ad_slot}}") is a
   module the page failed to render;
 - the standfirst (dek): the page's own description repeated in an element above and
-  outside the container of the body text; the document keeps it as the lead.
+  outside the container of the body text; the document keeps it as the lead;
+- card labels: a definition term repeated on three or more cards is a field's label;
+- closing notes: the last paragraphs set wholly in italics (a bio, a republication
+  note, a disclaimer) are the outlet's notes about the story.
 """
 
 from __future__ import annotations
@@ -307,3 +311,32 @@ def drop_italic_notes(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[
     if end == len(blocks) or end < NOTE_BODY_MIN:
         return blocks
     return blocks[:end]
+
+
+CARD_LABEL_CHARS = 60  # a field's label ("Acceptance Rate", "Deposit required")
+CARD_REPEATS = 3  # cards on the page that show the same label
+
+
+def card_label_keys(tree: HtmlElement) -> set[str]:
+    """Comparison keys of the definition terms (<dt>) that recur on CARD_REPEATS or more
+    cards of the page: the field labels of a data card, each card a definition list."""
+    counts: dict[str, int] = {}
+    for dt in tree.iter("dt"):
+        text = clean_visible(dt.text_content())
+        if text and len(text) <= CARD_LABEL_CHARS:
+            key = comparison_key(text)
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, count in counts.items() if count >= CARD_REPEATS and key}
+
+
+def drop_card_labels(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop the field labels of data cards: a definition term repeated on CARD_REPEATS or
+    more cards ("Acceptance Rate", "Students Enrolled" over each school). trafilatura
+    keeps the term and often loses its value (a figure in a styled element), leaving
+    the label alone on its line; a lone label tells the reader nothing, and the values
+    that survive differ from card to card and stay.
+    """
+    keys = card_label_keys(tree)
+    if not keys:
+        return blocks
+    return [(kind, text) for kind, text in blocks if comparison_key(text) not in keys]
