@@ -1,5 +1,5 @@
 """Page chrome left in the body (ingest/extract/chrome.py): widget labels, slideshows,
-template tokens and the standfirst, on small hand-written pages in German, Spanish,
+template tokens, card labels and photo credits, on small hand-written pages in German, Spanish,
 French, English and Polish."""
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ import lxml.html
 from ingest.extract import extract_page
 from ingest.extract.chrome import (
     drop_card_labels,
-    drop_italic_notes,
+    drop_credits,
     drop_placeholders,
     drop_slideshows,
-    drop_standfirst,
     drop_widget_lines,
     is_placeholder,
 )
@@ -146,62 +145,6 @@ def test_a_template_token_leaves_the_stored_body() -> None:
     assert "[AD_SLOT_2]" not in paragraphs
 
 
-DEK = "Plus d'argent pour les écoles et les pistes cyclables : le budget est adopté."
-DEK_PAGE = """<html lang="fr"><body><article>
-<header class="hero"><h1>Le budget est adopté</h1><p class="chapo">{dek}</p></header>
-<div class="corps"><p>{prose}</p><p>{prose} Deux.</p></div>
-</article></body></html>"""
-LEAD_IN_BODY_PAGE = """<html lang="fr"><body><article><h1>Le budget est adopté</h1>
-<div class="corps"><p>{dek}</p><p>{prose}</p><p>{prose} Deux.</p></div>
-</article></body></html>"""
-
-
-def test_the_standfirst_above_the_body_is_left_to_the_lead() -> None:
-    tree = lxml.html.fromstring(DEK_PAGE.format(dek=DEK, prose=PROSE_FR))
-    blocks = _blocks(DEK, PROSE_FR, PROSE_FR + " Deux.")
-    assert drop_standfirst(tree, blocks, [None, DEK]) == blocks[1:]
-
-
-def test_a_description_copied_from_the_first_paragraph_stays() -> None:
-    tree = lxml.html.fromstring(LEAD_IN_BODY_PAGE.format(dek=DEK, prose=PROSE_FR))
-    blocks = _blocks(DEK, PROSE_FR, PROSE_FR + " Deux.")
-    assert drop_standfirst(tree, blocks, [DEK]) == blocks
-    # and no description, no drop
-    tree = lxml.html.fromstring(DEK_PAGE.format(dek=DEK, prose=PROSE_FR))
-    assert drop_standfirst(tree, blocks, [None]) == blocks
-
-
-NOTES_PAGE = """<html lang="es"><body><article>
-<p>{prose}</p><p>{prose} Dos.</p><p><em>Un poema del autor</em> abre el libro, dijo.</p>
-<p>{prose} Tres.</p>
-<p><em>Andrés Ruiz es politólogo e investigador en la Universidad de Lisboa.</em></p>
-<p><i>Una versión de este artículo se publicó en el diario <em>El Norte</em>.</i></p>
-</article></body></html>"""
-
-
-def test_closing_notes_in_italics_leave_the_body() -> None:
-    tree = lxml.html.fromstring(NOTES_PAGE.format(prose=PROSE_ES))
-    body = _blocks(
-        PROSE_ES,
-        PROSE_ES + " Dos.",
-        "Un poema del autor abre el libro, dijo.",
-        PROSE_ES + " Tres.",
-    )
-    notes = _blocks(
-        "Andrés Ruiz es politólogo e investigador en la Universidad de Lisboa.",
-        "Una versión de este artículo se publicó en el diario El Norte.",
-    )
-    assert drop_italic_notes(tree, body + notes) == body
-
-
-def test_italic_lines_inside_the_text_or_a_short_text_stay() -> None:
-    tree = lxml.html.fromstring(NOTES_PAGE.format(prose=PROSE_ES))
-    note = ("p", "Andrés Ruiz es politólogo e investigador en la Universidad de Lisboa.")
-    inside = [("p", PROSE_ES), note, ("p", PROSE_ES + " Tres.")]
-    assert drop_italic_notes(tree, inside) == inside  # not at the end
-    assert drop_italic_notes(tree, [("p", PROSE_ES), note]) == [("p", PROSE_ES), note]
-
-
 CARDS_PAGE = """<html lang="cs"><body><article><p>{prose}</p>{cards}</article></body></html>"""
 CARD = """<div class="card"><h3>{name}</h3><dl><dt>Míra přijetí</dt><dd>{rate}</dd></dl>
 <dl><dt>Typ školy</dt><dd>{kind}</dd></dl></div>"""
@@ -224,3 +167,29 @@ def test_data_card_labels_repeated_on_every_card_leave_the_body() -> None:
         CARDS_PAGE.format(prose=PROSE_FR, cards=cards[: cards.rindex("<div")])
     )
     assert drop_card_labels(two, blocks) == blocks
+
+
+FIGURE_PAGE = """<html lang="it"><body><article><p>{prose}</p>
+<figure><img src="a.jpg"><figcaption>Il sindaco in consiglio comunale.
+<span class="image-credit">Mario Rossi / Comune</span></figcaption></figure>
+<figure><img src="b.jpg"><figcaption>Foto: Ansa</figcaption></figure>
+<figure><img src="c.jpg"><figcaption>Os novos ônibus elétricos</figcaption></figure>
+<p>{prose} Due.</p></article></body></html>"""
+
+
+def test_photo_credits_leave_the_body_and_captions_stay() -> None:
+    tree = lxml.html.fromstring(FIGURE_PAGE.format(prose=PROSE_FR))
+    blocks = _blocks(
+        PROSE_FR,
+        "Il sindaco in consiglio comunale.",
+        "Mario Rossi / Comune",
+        "Foto: Ansa",
+        "Os novos ônibus elétricos",
+        PROSE_FR + " Due.",
+    )
+    assert [text for _, text in drop_credits(tree, blocks)] == [
+        PROSE_FR,
+        "Il sindaco in consiglio comunale.",
+        "Os novos ônibus elétricos",
+        PROSE_FR + " Due.",
+    ]

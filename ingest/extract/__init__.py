@@ -28,10 +28,9 @@ from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.chrome import (
     drop_card_labels,
-    drop_italic_notes,
+    drop_credits,
     drop_placeholders,
     drop_slideshows,
-    drop_standfirst,
     drop_widget_lines,
 )
 from ingest.extract.errorpage import is_error_shell
@@ -119,7 +118,7 @@ def _extract_page(
         blocks = filter_blocks(recover_intro(tree, blocks))
         blocks = drop_marked_boxes(tree, restore_headings(tree, blocks))
         blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
-        blocks = drop_chrome(tree, blocks, [info.description, meta.get("og:description")])
+        blocks = drop_chrome(tree, blocks)
         blocks = restore_faq(tree, restore_summary(tree, blocks))
     paragraphs = tuple(text for _, text in blocks)
     title = strip_site_suffix(clean_text(info.title), site_name, headlines) or None
@@ -135,14 +134,11 @@ def _extract_page(
     )
 
 
-def drop_chrome(
-    tree: HtmlElement, blocks: list[tuple[str, str]], descriptions: list[str | None]
-) -> list[tuple[str, str]]:
-    """Widget labels, slideshows, template tokens, the standfirst and the closing notes
-    in italics (chrome.py)."""
+def drop_chrome(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Widget labels, slideshows, template tokens, card labels and photo credits
+    (chrome.py)."""
     blocks = drop_slideshows(drop_placeholders(drop_widget_lines(tree, blocks)))
-    blocks = drop_card_labels(tree, blocks)
-    return drop_italic_notes(tree, drop_standfirst(tree, blocks, descriptions))
+    return drop_credits(tree, drop_card_labels(tree, blocks))
 
 
 # trafilatura's fallbacks (readability, jusText) and its comparison with them are a third
