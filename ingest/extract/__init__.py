@@ -31,6 +31,7 @@ from ingest.extract.faq import restore_faq
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
 from ingest.extract.intro import recover_intro
+from ingest.extract.mend import reopen_early_end
 from ingest.extract.meta import (
     find_canonical,
     find_language,
@@ -94,7 +95,7 @@ def _extract_page(
     html = _cap(html, max_bytes)
     if not html or not html.strip():
         return EMPTY
-    tree = load_html(html)
+    tree = load_html(reopen_early_end(html))
     if tree is None:
         return EMPTY
     doc = _main_text(tree, url)
