@@ -72,3 +72,79 @@ def test_a_short_comment_after_the_end_of_the_document_changes_nothing() -> None
     page = _early_end_page("<!-- Performance optimized by a cache plugin -->")
     assert reopen_early_end(page) is page
     assert reopen_early_end(page.encode()) == page.encode()
+
+
+PROSE_DE = [
+    "Der Stadtrat hat am Dienstagabend nach langer Debatte einen neuen Haushalt beschlossen, "
+    "der deutlich mehr Geld für Schulen, Radwege und den öffentlichen Nahverkehr vorsieht.",
+    "Die Opposition kritisierte vor allem die steigenden Schulden und warnte vor den Folgen "
+    "für künftige Generationen, die diese Lasten am Ende tragen müssten.",
+    "Der Bürgermeister verteidigte den Entwurf und verwies auf die gestiegenen Baukosten sowie "
+    "auf Zuschüsse des Landes, die nur mit einem Eigenanteil der Stadt abrufbar seien.",
+]
+FOLDED_DE = [
+    "Im ersten Schritt prüft die Verwaltung, welche Schulen zuerst saniert werden, und legt "
+    "dem Rat bis zum Sommer eine Liste mit Kosten und Zeitplan für jedes Gebäude vor.",
+    "Danach schreibt die Stadt die Arbeiten aus; die ersten Baustellen sollen im Herbst "
+    "beginnen, damit der Unterricht in den Ferien möglichst wenig gestört wird.",
+]
+
+
+def _article(inner: str, lang: str = "de") -> str:
+    return (
+        f"<!DOCTYPE html><html lang='{lang}'><head><title>Haushalt beschlossen</title></head>"
+        "<body><nav><a href='/'>Start</a> <a href='/politik'>Politik</a></nav>"
+        f"<main><article><h1>Haushalt beschlossen</h1>{inner}</article></main>"
+        "<footer>Impressum</footer></body></html>"
+    )
+
+
+def test_collapsed_accordion_panels_of_the_article_are_read() -> None:
+    # WAI-ARIA accordion: the panel is a region labelled by its button, hidden by style
+    # until the reader opens it
+    panels = "".join(
+        f"<h3><button id='acc{i}' aria-expanded='false'>Schritt {i + 1}</button></h3>"
+        f"<div id='acc{i}-panel' role='region' aria-labelledby='acc{i}' style='display:none;'>"
+        f"<p>{text}</p></div>"
+        for i, text in enumerate(FOLDED_DE)
+    )
+    page = _article("".join(f"<p>{p}</p>" for p in PROSE_DE) + panels)
+    lines = (extract_text(page, "https://example.org/haushalt") or "").split("\n")
+    assert all(p in lines for p in PROSE_DE + FOLDED_DE)
+
+
+def test_a_hidden_dialog_is_not_shown() -> None:
+    dialog = (
+        "<div role='dialog' aria-labelledby='t' style='display:none'><h2 id='t'>Teilen</h2>"
+        f"<p>{FOLDED_DE[0]}</p></div>"
+    )
+    page = _article("".join(f"<p>{p}</p>" for p in PROSE_DE) + dialog)
+    assert FOLDED_DE[0] not in (extract_text(page, "https://example.org/haushalt") or "")
+
+
+PROSE_ES = [
+    "El ayuntamiento aprobó el martes por la noche, tras un largo debate, un presupuesto que "
+    "destina mucho más dinero a escuelas, carriles para bicicletas y autobuses.",
+    "La oposición criticó sobre todo el aumento de la deuda y advirtió de las consecuencias "
+    "para las generaciones futuras, que tendrán que cargar con ella.",
+    "El alcalde defendió el proyecto y recordó el aumento de los costes de construcción y las "
+    "ayudas de la región, que solo se obtienen con una parte aportada por la ciudad.",
+]
+
+
+def test_parts_of_the_article_streamed_by_react_are_put_in_place() -> None:
+    # React's streamed rendering: a placeholder and a "Loading..." fallback in the
+    # article, the part sent at the end of the document in a hidden div, and a script
+    # that moves it into place
+    streamed = "".join(f"<p>{p}</p>" for p in PROSE_ES[1:])
+    page = (
+        "<!DOCTYPE html><html lang='es'><head><title>Presupuesto aprobado</title></head><body>"
+        "<nav><a href='/'>Inicio</a> <a href='/politica'>Política</a></nav>"
+        f"<main><article><h1>Presupuesto aprobado</h1><p>{PROSE_ES[0]}</p>"
+        "<!--$?--><template id='B:0'></template><div>Cargando...</div><!--/$-->"
+        "</article></main><footer>Aviso legal</footer>"
+        f"<div hidden id='S:0'>{streamed}</div>"
+        '<script>$RC("B:0","S:0")</script></body></html>'
+    )
+    lines = (extract_text(page, "https://example.org/presupuesto") or "").split("\n")
+    assert lines == PROSE_ES

@@ -31,7 +31,12 @@ from ingest.extract.faq import restore_faq
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
 from ingest.extract.intro import recover_intro
-from ingest.extract.mend import reopen_early_end
+from ingest.extract.mend import (
+    place_streamed_parts,
+    reopen_early_end,
+    show_collapsed_panels,
+    streamed_swaps,
+)
 from ingest.extract.meta import (
     find_canonical,
     find_language,
@@ -98,6 +103,8 @@ def _extract_page(
     tree = load_html(reopen_early_end(html))
     if tree is None:
         return EMPTY
+    place_streamed_parts(tree, streamed_swaps(html))
+    show_collapsed_panels(tree)
     doc = _main_text(tree, url)
     meta = meta_map(tree)
     info = page_info(tree)
