@@ -5,10 +5,12 @@ Each rule has its case here, on small hand-written pages or on trafilatura's XML
 
 from __future__ import annotations
 
+import lxml.html
 from lxml import etree
 
 from ingest.extract import extract_text
 from ingest.extract.blocks import body_blocks
+from ingest.extract.headings import restore_headings
 from ingest.extract.mend import reopen_early_end
 
 PROSE_FR = [
@@ -148,3 +150,26 @@ def test_parts_of_the_article_streamed_by_react_are_put_in_place() -> None:
     )
     lines = (extract_text(page, "https://example.org/presupuesto") or "").split("\n")
     assert lines == PROSE_ES
+
+
+def test_a_heading_in_a_card_header_with_labels_heads_the_text_after_the_header() -> None:
+    # <header><h2>name</h2><ul>labels</ul></header> then the text: the labels' line is
+    # not the body, so the heading is put before the paragraph after the header
+    long_fr = [f"{p} {p}" for p in PROSE_FR]  # paragraphs of the story's length
+    cards = "".join(
+        f"<div class='card'><header><h2>{name}</h2><ul class='tags'><li>Cuisine française</li>"
+        f"<li>Centre-ville</li><li><a href='https://example.org'>example.org</a></li></ul>"
+        f"</header><div class='description'><p>{text}</p></div></div>"
+        for name, text in zip(["Chez Marcel", "Le Petit Zinc"], long_fr[1:], strict=True)
+    )
+    tree = lxml.html.fromstring(
+        f"<html><body><article><p>{long_fr[0]}</p>{cards}</article></body></html>"
+    )
+    blocks = [("p", text) for text in long_fr]
+    assert restore_headings(tree, blocks) == [
+        ("p", long_fr[0]),
+        ("head", "Chez Marcel"),
+        ("p", long_fr[1]),
+        ("head", "Le Petit Zinc"),
+        ("p", long_fr[2]),
+    ]
