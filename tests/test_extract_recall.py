@@ -11,7 +11,7 @@ from lxml import etree
 from ingest.extract import extract_text
 from ingest.extract.blocks import body_blocks
 from ingest.extract.headings import restore_headings
-from ingest.extract.mend import reopen_early_end
+from ingest.extract.mend import reopen_early_end, space_glued_heading_parts
 
 PROSE_FR = [
     "Le conseil municipal a adopté mardi soir, après un long débat, un budget qui prévoit "
@@ -172,4 +172,20 @@ def test_a_heading_in_a_card_header_with_labels_heads_the_text_after_the_header(
         ("p", long_fr[1]),
         ("head", "Le Petit Zinc"),
         ("p", long_fr[2]),
+    ]
+
+
+def test_inline_parts_of_a_heading_set_on_lines_of_their_own_stay_apart() -> None:
+    tree = lxml.html.fromstring(
+        "<html><body><article>"
+        "<h2><span><a href='/umelec/kveta'>Květa Nováková</a><em>Podzimní písně</em>"
+        "<span class='label'>Indies</span></span></h2>"
+        "<h3><b>M</b>anchester im Regen</h3><h3><a href='/rat'>Rat</a>haus 2024</h3>"
+        "</article></body></html>"
+    )
+    space_glued_heading_parts(tree)
+    assert [" ".join(h.text_content().split()) for h in tree.iter("h2", "h3")] == [
+        "Květa Nováková Podzimní písně Indies",
+        "Manchester im Regen",
+        "Rathaus 2024",
     ]

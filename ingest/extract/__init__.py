@@ -35,6 +35,7 @@ from ingest.extract.mend import (
     place_streamed_parts,
     reopen_early_end,
     show_collapsed_panels,
+    space_glued_heading_parts,
     streamed_swaps,
 )
 from ingest.extract.meta import (
@@ -105,6 +106,7 @@ def _extract_page(
         return EMPTY
     place_streamed_parts(tree, streamed_swaps(html))
     show_collapsed_panels(tree)
+    space_glued_heading_parts(tree)
     doc = _main_text(tree, url)
     meta = meta_map(tree)
     info = page_info(tree)

@@ -99,3 +99,38 @@ def show_collapsed_panels(tree: HtmlElement) -> None:
 
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none\s*;?", re.IGNORECASE)
+
+
+# A heading built of inline parts that the stylesheet sets on lines of their own
+# ("<a>Artist</a><em>Album</em><span>Label</span>") reads "ArtistAlbumLabel" once the
+# markup is gone. Where one part ends in a lower-case letter or a digit and the next,
+# an element of its own, starts with a capital, the browser shows two words: a space
+# keeps them apart. A part ending in a capital ("<b>M</b>anchester", a drop cap) or
+# followed by lower case ("<a>Rat</a>haus") is one word.
+_GLUED_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _last_char(el: HtmlElement) -> str:
+    for text in reversed(list(el.itertext())):
+        if text:
+            return str(text[-1])
+    return ""
+
+
+def _first_char(el: HtmlElement) -> str:
+    for text in el.itertext():
+        if text:
+            return str(text[0])
+    return ""
+
+
+def space_glued_heading_parts(tree: HtmlElement) -> None:
+    """Put a space between the inline parts of a heading that touch, as above."""
+    for heading in tree.iter(*_GLUED_HEADINGS):
+        for el in heading.iterdescendants():
+            following = el.getnext()
+            if el.tail or following is None or not isinstance(following.tag, str):
+                continue
+            end, start = _last_char(el), _first_char(following)
+            if (end.islower() or end.isdigit()) and start.isupper():
+                el.tail = " "
