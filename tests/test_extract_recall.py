@@ -11,6 +11,7 @@ from lxml import etree
 from ingest.extract import extract_text
 from ingest.extract.blocks import body_blocks
 from ingest.extract.headings import restore_headings
+from ingest.extract.lists import restore_lists
 from ingest.extract.mend import reopen_early_end, space_glued_heading_parts
 
 PROSE_FR = [
@@ -189,3 +190,46 @@ def test_inline_parts_of_a_heading_set_on_lines_of_their_own_stay_apart() -> Non
         "Manchester im Regen",
         "Rathaus 2024",
     ]
+
+
+PROSE_PT = [
+    "A câmara aprovou na terça-feira à noite, depois de um longo debate, um orçamento que "
+    "prevê muito mais dinheiro para escolas, ciclovias e autocarros do que no ano passado.",
+    "Os vereadores da oposição votaram contra e explicaram as suas razões em três pontos:",
+    "O presidente da câmara defendeu o projeto e lembrou a subida dos custos de construção "
+    "e os apoios da região, que só se obtêm com uma parte paga pelo município.",
+]
+ITEMS_PT = ["A dívida sobe dois anos seguidos", "As obras começam tarde demais", "Faltam creches"]
+
+
+def _list_page(items: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(
+        "<html><body><nav><ul><li><a href='/'>Início</a></li><li><a href='/p'>Política</a>"
+        f"</li></ul></nav><article><p>{PROSE_PT[0]}</p><p>{PROSE_PT[1]}</p>{items}"
+        f"<p>{PROSE_PT[2]}</p></article></body></html>"
+    )
+
+
+def test_a_list_dropped_between_two_adjacent_body_paragraphs_is_put_back() -> None:
+    tree = _list_page("<ul>" + "".join(f"<li>{i}</li>" for i in ITEMS_PT) + "</ul>")
+    blocks = [("p", p) for p in PROSE_PT]
+    assert restore_lists(tree, blocks) == [
+        *blocks[:2],
+        *(("item", i) for i in ITEMS_PT),
+        blocks[2],
+    ]
+
+
+def test_a_list_of_links_or_one_whose_neighbours_are_apart_is_not() -> None:
+    links = "<ul>" + "".join(f"<li><a href='/x'>{i}</a></li>" for i in ITEMS_PT) + "</ul>"
+    blocks = [("p", p) for p in PROSE_PT]
+    assert restore_lists(_list_page(links), blocks) == blocks
+    plain = "<ul>" + "".join(f"<li>{i}</li>" for i in ITEMS_PT) + "</ul>"
+    # something the body kept stands between the paragraphs around the list: not a gap
+    apart = [
+        blocks[0],
+        blocks[1],
+        ("p", "Uma citação do debate, guardada pelo extrator."),
+        blocks[2],
+    ]
+    assert restore_lists(_list_page(plain), apart) == apart

@@ -31,7 +31,9 @@ from ingest.extract.faq import restore_faq
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
 from ingest.extract.intro import recover_intro
+from ingest.extract.lists import restore_lists
 from ingest.extract.mend import (
+    has_regions,
     place_streamed_parts,
     reopen_early_end,
     show_collapsed_panels,
@@ -105,7 +107,8 @@ def _extract_page(
     if tree is None:
         return EMPTY
     place_streamed_parts(tree, streamed_swaps(html))
-    show_collapsed_panels(tree)
+    if has_regions(html):
+        show_collapsed_panels(tree)
     space_glued_heading_parts(tree)
     doc = _main_text(tree, url)
     meta = meta_map(tree)
@@ -119,7 +122,7 @@ def _extract_page(
         blocks = filter_blocks(resplit)
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks))
-        blocks = drop_marked_boxes(tree, restore_headings(tree, blocks))
+        blocks = drop_marked_boxes(tree, restore_headings(tree, restore_lists(tree, blocks)))
         blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
         blocks = restore_faq(tree, restore_summary(tree, blocks))
     paragraphs = tuple(text for _, text in blocks)

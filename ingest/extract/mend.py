@@ -86,6 +86,14 @@ def _fallback(hole: HtmlElement) -> list[HtmlElement]:
     return [fallback]
 
 
+def has_regions(html: bytes | str) -> bool:
+    """Whether the page may have accordion panels: a scan of the bytes is cheaper than
+    a search of the tree (most pages have none)."""
+    if isinstance(html, str):
+        return "region" in html
+    return b"region" in html
+
+
 def show_collapsed_panels(tree: HtmlElement) -> None:
     """Show the panels of accordions: a region labelled by its header button and hidden
     by style until the reader opens it (the WAI-ARIA accordion pattern). The text is the
