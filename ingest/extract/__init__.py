@@ -38,6 +38,15 @@ from ingest.extract.faq import restore_faq
 from ingest.extract.head import strip_site_suffix, trim_head
 from ingest.extract.headings import restore_headings
 from ingest.extract.intro import recover_intro
+from ingest.extract.lists import restore_lists
+from ingest.extract.mend import (
+    has_regions,
+    place_streamed_parts,
+    reopen_early_end,
+    show_collapsed_panels,
+    space_glued_heading_parts,
+    streamed_swaps,
+)
 from ingest.extract.meta import (
     find_canonical,
     find_language,
@@ -101,9 +110,13 @@ def _extract_page(
     html = _cap(html, max_bytes)
     if not html or not html.strip():
         return EMPTY
-    tree = load_html(html)
+    tree = load_html(reopen_early_end(html))
     if tree is None:
         return EMPTY
+    place_streamed_parts(tree, streamed_swaps(html))
+    if has_regions(html):
+        show_collapsed_panels(tree)
+    space_glued_heading_parts(tree)
     doc = _main_text(tree, url)
     meta = meta_map(tree)
     info = page_info(tree)
@@ -116,7 +129,7 @@ def _extract_page(
         blocks = filter_blocks(resplit)
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks))
-        blocks = drop_marked_boxes(tree, restore_headings(tree, blocks))
+        blocks = drop_marked_boxes(tree, restore_headings(tree, restore_lists(tree, blocks)))
         blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
         blocks = drop_chrome(tree, blocks)
         blocks = restore_faq(tree, restore_summary(tree, blocks))

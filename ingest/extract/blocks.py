@@ -165,25 +165,45 @@ _ITEM_BLOCKS = frozenset({"p", "head", "list", "quote", "table", "code", "lb"})
 _NUMBERED = re.compile(r"^\s*(?:\d+|[a-zA-Z]|[ivxIVX]+)[.):]")
 
 
+def _item_text_holder(item: etree._Element) -> etree._Element | None:
+    """Where an item's number goes: the item, or the one <p> that is all of it (editors
+    wrap each item's text in a paragraph); None for an item of several blocks."""
+    blocks = [node for node in item.iterdescendants() if node.tag in _ITEM_BLOCKS]
+    if not blocks:
+        return item
+    only = blocks[0]
+    if (
+        len(blocks) == 1
+        and only.tag == "p"
+        and only.getparent() is item
+        and not (item.text or "").strip()
+        and not (only.tail or "").strip()
+        and len(item) == 1
+    ):
+        return only
+    return None
+
+
 def number_ordered_items(body: etree._Element) -> None:
     """Put the reader's numbers in front of the items of ordered lists ("1. Preheat the
     oven"): the browser draws them, the text refers to them ("step 3"), and a plain
-    text loses them. Only lists of two or more one-paragraph items: an item holding a
-    heading and its text is a section whose heading the page numbers its own way, and a
-    list of one item is markup around a paragraph. Items that carry their own number
-    keep it alone."""
+    text loses them. Only lists of two or more one-paragraph items (the text may be
+    wrapped in one <p>): an item holding a heading and its text is a section whose
+    heading the page numbers its own way, and a list of one item is markup around a
+    paragraph. Items that carry their own number keep it alone."""
     for lst in body.iter("list"):
         if lst.get("rend") != "ol":
             continue
         items = [child for child in lst if child.tag == "item"]
-        if len(items) < 2 or any(
-            _NUMBERED.match("".join(item.itertext()))
-            or any(node.tag in _ITEM_BLOCKS for node in item.iterdescendants())
-            for item in items
+        holders = [h for h in map(_item_text_holder, items) if h is not None]
+        if (
+            len(items) < 2
+            or len(holders) < len(items)
+            or any(_NUMBERED.match("".join(item.itertext())) for item in items)
         ):
             continue
-        for n, item in enumerate(items, 1):
-            item.text = f"{n}. {item.text or ''}"
+        for n, holder in enumerate(holders, 1):
+            holder.text = f"{n}. {holder.text or ''}"
 
 
 HEADING_CHARS = 150  # longer lines are prose, whatever they end with

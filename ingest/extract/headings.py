@@ -9,6 +9,8 @@ heading is not: then it heads that paragraph.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from lxml.html import HtmlElement
 
 from ingest.core.boilerplate import is_boilerplate, is_related_heading, is_teaser
@@ -31,6 +33,7 @@ PROBE_CHARS = 40  # a paragraph is recognised by its first characters
 MIN_PROBE_CHARS = 20  # shorter followers (a date, a button) prove nothing
 SIBLINGS_LOOKED_AT = 3  # elements after the heading searched for its paragraph
 WRAPPERS_CLIMBED = 3  # wrappers holding nothing but the heading
+HEADERS_CLIMBED = 1  # <header> boxes around the heading and its labels
 PROSE_CHARS = 200  # the story ends with its last paragraph this long
 
 
@@ -55,11 +58,13 @@ def leading_text(el: HtmlElement) -> str:
     return clean_visible("".join(parts))
 
 
-def _follower(heading: HtmlElement, text: str) -> str | None:
-    """Start of the first substantial text after `heading`.
+def _followers(heading: HtmlElement, text: str) -> Iterator[str]:
+    """Starts of the substantial texts after `heading`, nearest first.
 
     When the heading is the only text of its wrappers (<div class="title"><h3>), the
-    search starts after the outermost such wrapper.
+    search starts after the outermost such wrapper. A card's header holds the heading
+    and a line of labels or links ("Korean · Asiatown · instagram.com"): when nothing
+    after the heading inside it is the body, the search goes on after the header.
     """
     el = heading
     for _ in range(WRAPPERS_CLIMBED):
@@ -67,20 +72,26 @@ def _follower(heading: HtmlElement, text: str) -> str | None:
         if parent is None or clean_visible(parent.text_content()) != text:
             break
         el = parent
-    for i, sibling in enumerate(el.itersiblings()):
-        if i >= SIBLINGS_LOOKED_AT or not isinstance(sibling.tag, str):
-            break
-        if sibling.tag in HEADING_TAGS:
-            return None  # a heading of headings (a list of titles): nothing to head
-        if sibling.tag in _PASSED_OVER:
-            continue  # a picture or a script between the heading and its paragraph
-        follower = leading_text(sibling)
-        # compared without spaces and punctuation: the page's "<td>City</td><td>State"
-        # is "City State" in the body, and "<a>Rat</a>haus" is "Rathaus"
-        key = comparison_key(follower)
-        if len(key) >= MIN_PROBE_CHARS:
-            return key[:PROBE_CHARS]
-    return None
+    for level in range(HEADERS_CLIMBED + 1):
+        for i, sibling in enumerate(el.itersiblings()):
+            if i >= SIBLINGS_LOOKED_AT or not isinstance(sibling.tag, str):
+                break
+            if sibling.tag in HEADING_TAGS:
+                return  # a heading of headings (a list of titles): nothing to head
+            if sibling.tag in _PASSED_OVER:
+                continue  # a picture or a script between the heading and its paragraph
+            follower = leading_text(sibling)
+            # compared without spaces and punctuation: the page's "<td>City</td><td>State"
+            # is "City State" in the body, and "<a>Rat</a>haus" is "Rathaus"
+            key = comparison_key(follower)
+            if len(key) >= MIN_PROBE_CHARS:
+                yield key[:PROBE_CHARS]
+                if level == 0 and i == 0:
+                    break  # the nearest text decides, unless the heading's box is a header
+        parent = el.getparent()
+        if level == HEADERS_CLIMBED or parent is None or parent.tag != "header":
+            return
+        el = parent
 
 
 def restore_headings(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -105,10 +116,7 @@ def restore_headings(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[t
             continue
         if text.endswith(".") or any(a.tag in _NOT_CONTENT for a in heading.iterancestors()):
             continue  # a caption set as a heading, a box beside the story
-        probe = _follower(heading, text)
-        if probe is None:
-            continue
-        at = starts.get(probe)
+        at = next((starts[p] for p in _followers(heading, text) if p in starts), None)
         if at is None or at > last_prose or at in inserts:
             continue
         inserts[at] = text

@@ -1,0 +1,78 @@
+"""Lists trafilatura dropped between two paragraphs it kept, put back in their place.
+
+trafilatura sometimes leaves out a plain bulleted list in the middle of the text (the
+items of an enumeration, "Imaging AI: ...", "Managing the data"), while it keeps the
+sentence that announces the list and the paragraph after it. The page still has the
+list there. A list is put back only where the body has the paragraph right before it
+and the one right after it next to each other, and none of its items: then nothing
+but the list stood between them.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from ingest.core.html import PAGE_SKIP_TAGS
+from ingest.core.text import clean_visible, comparison_key
+from ingest.extract.headings import leading_text
+
+PROBE_CHARS = 40  # a paragraph is recognised by its first characters
+MIN_PROBE_CHARS = 20  # shorter neighbours (a date, a button) prove nothing
+MIN_ITEMS, MAX_ITEMS = 2, 30
+ITEM_MAX_CHARS = 1000
+LINK_SHARE = 0.5  # of an item's text, linked elsewhere: a list of teasers or a menu
+_NOT_CONTENT = frozenset({"nav", "aside", "footer", "form", "header", "figure"})
+
+
+def _probe(el: HtmlElement | None) -> str | None:
+    if el is None or not isinstance(el.tag, str) or el.tag in PAGE_SKIP_TAGS:
+        return None
+    key = comparison_key(leading_text(el))
+    return key[:PROBE_CHARS] if len(key) >= MIN_PROBE_CHARS else None
+
+
+def _items(lst: HtmlElement) -> list[str] | None:
+    items: list[str] = []
+    for li in lst.iterchildren("li"):
+        text = clean_visible(li.text_content())
+        if not text:
+            continue
+        linked = sum(len(clean_visible(a.text_content())) for a in li.iter("a"))
+        if len(text) > ITEM_MAX_CHARS or linked > LINK_SHARE * len(text):
+            return None
+        items.append(text)
+    return items if MIN_ITEMS <= len(items) <= MAX_ITEMS else None
+
+
+def restore_lists(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`blocks` with the lists the page shows between two adjacent body paragraphs."""
+    if len(blocks) < 2:
+        return blocks
+    starts: dict[str, int] = {}
+    for i, (_, text) in enumerate(blocks):
+        key = comparison_key(text)
+        if len(key) >= MIN_PROBE_CHARS:
+            starts.setdefault(key[:PROBE_CHARS], i)
+    body = comparison_key(" ".join(text for _, text in blocks))
+    inserts: dict[int, list[str]] = {}
+    for lst in tree.iter("ul", "ol"):
+        after = _probe(lst.getnext())
+        at = starts.get(after) if after is not None else None
+        if not at or at in inserts:
+            continue  # the cheap test first: most lists of a page are menus
+        before = _probe(lst.getprevious())
+        if before is None or starts.get(before) != at - 1:
+            continue
+        if any(anc.tag in _NOT_CONTENT or anc.tag in ("ul", "ol") for anc in lst.iterancestors()):
+            continue
+        items = _items(lst)
+        if items is None or any(comparison_key(item) in body for item in items):
+            continue
+        inserts[at] = items
+    if not inserts:
+        return blocks
+    result: list[tuple[str, str]] = []
+    for i, block in enumerate(blocks):
+        result.extend(("item", item) for item in inserts.get(i, ()))
+        result.append(block)
+    return result
