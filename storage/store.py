@@ -5,6 +5,7 @@
     session.py      engines, read and write sessions, the document render
     feed_states.py  FeedState <-> feeds row, saved once per poll
     writes.py       articles inserted, rewritten in place, sources, skips, files
+    batch.py        several articles looked up and written in one transaction
     maintenance.py  start-of-pass repair of files and of the dedup index
     store.py        reads (this file)
 """
@@ -17,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 
+from storage.batch import BatchWrites
 from storage.feed_states import FeedStates
 from storage.maintenance import Maintenance
 from storage.models import Article, ArticleSource, SkippedEntry, to_utc
@@ -31,7 +33,7 @@ _URLS_STORED = select(_ARTICLES.c.canonical_url, _ARTICLES.c.id).where(
 MAX_SKIP_ATTEMPTS = 3
 
 
-class Store(Maintenance, FeedStates):
+class Store(Maintenance, BatchWrites, FeedStates):
     def __enter__(self) -> Store:
         return self
 

@@ -13,6 +13,7 @@ file never exists without its article row, and is only written while it is marke
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, func, insert, text, update
@@ -34,15 +35,17 @@ from storage.session import StoreBase, insert_row
 _SAVE_RETRIES = 8
 # pg_advisory_xact_lock key of lock_dedup (no colon: text() would read a bind parameter)
 _PG_DEDUP_LOCK = "hashtextextended(current_schema() || ' news-ingest dedup', 0)"
-_NEXT_SEQ = select(func.coalesce(func.max(Article.seq), -1) + 1)
+NEXT_SEQ = select(func.coalesce(func.max(Article.seq), -1) + 1)
 # Core, built once: through the ORM session, an UPDATE of an entity is its bulk-update
 # path (statement built, compiled from the cache, synchronize_session evaluated), which
 # cost more CPU than the write itself, once for every stored article.
 _ARTICLES = Article.__table__  # type: ignore[attr-defined]
 _UNWRITTEN = UnwrittenFile.__table__  # type: ignore[attr-defined]
 _MARK_NEW_UNWRITTEN = insert(_UNWRITTEN)
-_MARK_WRITTEN = delete(_UNWRITTEN).where(_UNWRITTEN.c.article_id == bindparam("article_id"))
-_BY_URL = select(_ARTICLES).where(_ARTICLES.c.canonical_url == bindparam("url"))
+_MARK_WRITTEN = delete(_UNWRITTEN).where(
+    _UNWRITTEN.c.article_id.in_(bindparam("ids", expanding=True))
+)
+BY_URL = select(_ARTICLES).where(_ARTICLES.c.canonical_url == bindparam("url"))
 _URL_TAKEN = select(_ARTICLES.c.id).where(_ARTICLES.c.canonical_url == bindparam("url"))
 _SOURCES = ArticleSource.__table__  # type: ignore[attr-defined]
 # bind names unlike the columns': an UPDATE reserves the column names for its SET clause
@@ -60,7 +63,7 @@ class ArticleWrites(StoreBase):
         # Core, and the row built by hand: this runs for every new article, where the ORM's
         # session and identity map cost more than the indexed lookup.
         with self.read_engine.connect() as conn:
-            found = conn.execute(_BY_URL, {"url": canonical_url}).first()
+            found = conn.execute(BY_URL, {"url": canonical_url}).first()
         return Article(**found._mapping) if found is not None else None
 
     def find_same_story(
@@ -98,7 +101,6 @@ class ArticleWrites(StoreBase):
         so two processes storing one syndicated story under two URLs store it once.
         The file is written by `write_file`, after the commit.
         """
-        id_ = files.article_id(draft.canonical_url)
         for _ in range(_SAVE_RETRIES):
             try:
                 with self._write("store an article", durable=True) as s:
@@ -108,17 +110,8 @@ class ArticleWrites(StoreBase):
                         return None
                     if dedup_on and fp is not None and self._stored_meanwhile(s, fp, draft):
                         return None
-                    seq = s.connection().execute(_NEXT_SEQ).scalar_one()
-                    article = _article(draft, id_, seq, now)
-                    article.update_count = 0
-                    fingerprints.set_columns(article, fp, on=dedup_on)
-                    insert_row(s, article)  # the row first: band rows refer to it
-                    s.connection().execute(_MARK_NEW_UNWRITTEN, {"article_id": id_})
-                    fingerprints.insert_bands(s, id_, fp, on=dedup_on)
-                    site = site_of(draft.canonical_url)
-                    site_memory.remember(s, site, site_noise_candidates(draft.paragraphs))
-                    _merge_source(s, id_, draft, "new", None, now, entry_version, veto)
-                return article
+                    seq = s.connection().execute(NEXT_SEQ).scalar_one()
+                    return insert_new(s, draft, fp, now, seq, dedup_on, entry_version, veto)
             except IntegrityError:
                 continue  # a concurrent writer took the seq or the URL: look again
         raise StorageError(f"could not store {draft.canonical_url} after retries")
@@ -146,19 +139,7 @@ class ArticleWrites(StoreBase):
         file is rewritten by `write_file`, atomically, after the commit.
         """
         with self._write("update an article", durable=True) as s:
-            article = s.get(Article, article_id)
-            if article is None:
-                raise StorageError(f"article {article_id} vanished while it was updated")
-            article.title, article.lead = draft.title, draft.lead
-            article.body = "\n".join(draft.paragraphs)
-            article.text_source = draft.text_source
-            article.updated_at = to_utc(now)
-            article.update_count = (article.update_count or 0) + 1
-            mark_unwritten(s, [article_id])
-            fingerprints.index_article(s, article, fp, on=article.dedup_version != 0)
-            s.add(article)
-            _merge_source(s, article_id, draft, rule, similarity, now, entry_version)
-        return article
+            return rewrite(s, article_id, draft, fp, now, entry_version, rule, similarity)
 
     def merge_source(
         self,
@@ -174,7 +155,7 @@ class ArticleWrites(StoreBase):
         for _ in range(_SAVE_RETRIES):
             try:
                 with self._write("record a source") as s:
-                    _merge_source(s, article_id, draft, rule, similarity, now, entry_version)
+                    merge_source_in(s, article_id, draft, rule, similarity, now, entry_version)
                 return
             except IntegrityError:
                 continue  # a concurrent poll recorded it first: it is now an update
@@ -232,17 +213,80 @@ class ArticleWrites(StoreBase):
 
     def write_file(self, article: Article) -> str | None:
         """Write the article's file and mark it written; return the error text on failure."""
+        return self.write_files([article]).get(article.id)
+
+    def write_files(self, articles: Sequence[Article]) -> dict[str, str]:
+        """Write these articles' files, then mark those written in one statement; return
+        the error text by article id, for the files that could not be written or marked."""
+        errors: dict[str, str] = {}
+        written: list[str] = []
+        for article in articles:
+            try:
+                files.write_atomic(self.path_of(article), self.render(article))
+                written.append(article.id)
+            except OSError as exc:
+                errors[article.id] = f"cannot write {self.path_of(article)}: {exc.strerror or exc}"
+        if not written:
+            return errors
         try:
-            files.write_atomic(self.path_of(article), self.render(article))
-        except OSError as exc:
-            return f"cannot write {self.path_of(article)}: {exc.strerror or exc}"
-        try:
-            with self._write_core("mark a file written") as conn:
+            with self._write_core("mark files written") as conn:
                 # one DELETE, no SELECT, no ORM session: this runs for every stored article
-                conn.execute(_MARK_WRITTEN, {"article_id": article.id})
+                conn.execute(_MARK_WRITTEN, {"ids": written})
         except StorageError as exc:
-            return str(exc)
-        return None
+            errors.update(dict.fromkeys(written, str(exc)))
+        return errors
+
+
+def insert_new(
+    s: Session,
+    draft: ArticleDraft,
+    fp: dedup.Fingerprint | None,
+    now: datetime,
+    seq: int,
+    dedup_on: bool,
+    entry_version: datetime | None,
+    veto: str | None,
+) -> Article:
+    """A new article's row, band rows, site memory and first source, in `s`'s transaction,
+    with its file marked unwritten; the caller holds the dedup lock and has looked."""
+    id_ = files.article_id(draft.canonical_url)
+    article = _article(draft, id_, seq, now)
+    article.update_count = 0
+    fingerprints.set_columns(article, fp, on=dedup_on)
+    insert_row(s, article)  # the row first: band rows refer to it
+    s.connection().execute(_MARK_NEW_UNWRITTEN, {"article_id": id_})
+    fingerprints.insert_bands(s, id_, fp, on=dedup_on)
+    site = site_of(draft.canonical_url)
+    site_memory.remember(s, site, site_noise_candidates(draft.paragraphs))
+    merge_source_in(s, id_, draft, "new", None, now, entry_version, veto)
+    return article
+
+
+def rewrite(
+    s: Session,
+    article_id: str,
+    draft: ArticleDraft,
+    fp: dedup.Fingerprint | None,
+    now: datetime,
+    entry_version: datetime | None,
+    rule: str,
+    similarity: float | None,
+) -> Article:
+    """`rewrite_article` in `s`'s transaction, flushed: later look-ups in it see the new body."""
+    article = s.get(Article, article_id)
+    if article is None:
+        raise StorageError(f"article {article_id} vanished while it was updated")
+    article.title, article.lead = draft.title, draft.lead
+    article.body = "\n".join(draft.paragraphs)
+    article.text_source = draft.text_source
+    article.updated_at = to_utc(now)
+    article.update_count = (article.update_count or 0) + 1
+    mark_unwritten(s, [article_id])
+    fingerprints.index_article(s, article, fp, on=article.dedup_version != 0)
+    s.add(article)
+    s.flush()
+    merge_source_in(s, article_id, draft, rule, similarity, now, entry_version)
+    return article
 
 
 def mark_unwritten(s: Session, article_ids: list[str]) -> None:
@@ -269,7 +313,7 @@ def lock_dedup(s: Session) -> None:
         conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_DEDUP_LOCK})"))
 
 
-def _merge_source(
+def merge_source_in(
     s: Session,
     article_id: str,
     draft: ArticleDraft,

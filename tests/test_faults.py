@@ -165,18 +165,20 @@ def fill(folder: Path) -> Path:
 
 
 def test_disk_full_is_a_clear_error_and_the_run_resumes(tmp_path: Path) -> None:
-    store, many = tmp_path / "store", 40
+    store, many = tmp_path / "store", 120
     with SiteServer() as site, tiny_tmpfs(store, "1m"):
         slow_site(site, count=2, delay=0)
         config(tmp_path, site)
         assert run_ingest("poll", cwd=tmp_path).returncode == 0
-        slow_site(site, count=many, delay=0)  # 38 new items arrive...
+        slow_site(site, count=many, delay=0)  # 118 new items arrive...
         filler = fill(store)  # ...when the disk is full: the store cannot even open
         full = run_ingest("poll", cwd=tmp_path)
         assert full.returncode == 1 and "Traceback" not in full.stderr
         assert "Error: cannot open the database" in full.stderr and "is full" in full.stderr
         filler.unlink()
-        # 1 MB holds about a dozen articles: the disk fills up again in the middle
+        # 1 MB holds about forty articles stored a few per transaction (a dozen stored one
+        # per transaction, each appending its pages to the WAL): the disk fills up again
+        # in the middle
         partly = run_ingest("poll", cwd=tmp_path)
         assert "Traceback" not in partly.stderr
         assert "database or disk is full" in partly.stderr

@@ -13,22 +13,29 @@
                                              (a vetoed look-alike's reason on its source)
 
 `decide` is pure; `deduplicate` makes the lookups it needs and `store_article` carries
-the decision out. Both run on the storage thread; the pipeline holds its store lock
-across the two, so no other entry of this process slips in between. Other processes
-(workers on other machines) can: the INSERT of a new article repeats the lookups under
-the store's dedup lock (storage/writes.py `lock_dedup`) and, when the story was stored
-meanwhile, returns None, and the decision is made again.
+the decision out, one entry at a time: other processes (workers on other machines) may
+store an article between the two, so the INSERT of a new article repeats the lookups
+under the store's dedup lock (storage/writes.py `lock_dedup`) and, when the story was
+stored meanwhile, returns None, and the decision is made again.
+
+The pipeline stores the entries its pass composes a few at a time (`store_together`):
+the lookups and writes of all of them in one transaction that holds the dedup lock from
+the first lookup (storage/batch.py), each decided in order, seeing those before it, so
+that every decision is the one it would be alone and is looked up once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from ingest.core import dedup
 from ingest.core.errors import StorageError
 from ingest.core.types import ArticleDraft
+from storage.batch import ArticleBatch
 from storage.fingerprints import SameStory
 from storage.models import Article
 from storage.store import Store
@@ -62,6 +69,29 @@ class SaveResult:
     file_error: str | None = None  # the row is stored; the file will be repaired later
 
 
+@dataclass(frozen=True)
+class Composed:
+    """An entry's article, ready for the dedup step (what `store_together` takes)."""
+
+    draft: ArticleDraft
+    fp: dedup.Fingerprint | None
+    now: datetime
+    dedup_on: bool = True
+    entry_version: datetime | None = None
+
+
+class Lookups(Protocol):
+    """What the dedup step looks up: in the store (Store), or in a batch's transaction."""
+
+    max_updates: int
+
+    def article_by_url(self, canonical_url: str) -> Article | None: ...
+
+    def find_same_story(
+        self, fp: dedup.Fingerprint, published: datetime | None = None
+    ) -> SameStory | None: ...
+
+
 def decide(
     draft: ArticleDraft, by_url: Article | None, same: SameStory | None, max_updates: int
 ) -> Decision:
@@ -88,7 +118,7 @@ def decide(
 
 
 def deduplicate(
-    store: Store, draft: ArticleDraft, fp: dedup.Fingerprint | None, dedup_on: bool = True
+    store: Lookups, draft: ArticleDraft, fp: dedup.Fingerprint | None, dedup_on: bool = True
 ) -> Decision:
     """Look up what `decide` needs (the URL first: the near-duplicate search only when the
     URL is new and content rules apply) and decide."""
@@ -160,3 +190,63 @@ def save_article(
         if result is not None:
             return result
     raise StorageError(f"could not store {draft.canonical_url}: its URL kept changing hands")
+
+
+def store_together(store: Store, entries: Sequence[Composed]) -> list[SaveResult | StorageError]:
+    """deduplicate -> carry out, for each of `entries` in order, in one transaction
+    (storage/batch.py); then their files. Each entry's result, or the StorageError that
+    kept it from being stored.
+
+    When the transaction fails (a full disk, a value the database refuses, a concurrent
+    writer), nothing of it is stored and each entry is stored on its own: only the one
+    at fault fails."""
+    try:
+        with store.article_batch() as batch:
+            results = [_carry_out(batch, entry) for entry in entries]
+    except StorageError:
+        return [_store_alone(store, entry) for entry in entries]
+    errors = batch.file_errors
+    return [
+        replace(r, file_error=errors[r.article_id]) if r.path and r.article_id in errors else r
+        for r in results
+    ]
+
+
+def _carry_out(batch: ArticleBatch, entry: Composed) -> SaveResult:
+    draft, fp, now, version = entry.draft, entry.fp, entry.now, entry.entry_version
+    decision = deduplicate(batch, draft, fp, entry.dedup_on)
+    if decision.action is Action.ADD_SOURCE:
+        assert decision.article_id is not None
+        batch.merge_source(
+            decision.article_id, draft, decision.rule, decision.similarity, now, version
+        )
+        return SaveResult(decision.article_id, created=False, reason=decision.reason)
+    if decision.action is Action.REWRITE:
+        assert decision.article_id is not None
+        rule, similarity = decision.rule, decision.similarity
+        article = batch.rewrite_article(
+            decision.article_id, draft, fp, now, version, rule, similarity
+        )
+    else:
+        article = batch.insert_article(
+            draft, fp, now, dedup_on=entry.dedup_on, entry_version=version, veto=decision.veto
+        )
+    created = decision.action is Action.INSERT
+    return SaveResult(article.id, created=created, reason=decision.reason, path=article.path)
+
+
+def _store_alone(store: Store, entry: Composed) -> SaveResult | StorageError:
+    draft, fp = entry.draft, entry.fp
+    try:
+        for _ in range(MAX_DECISIONS):
+            decision = deduplicate(store, draft, fp, entry.dedup_on)
+            result = store_article(
+                store, decision, draft, fp, entry.now,
+                dedup_on=entry.dedup_on, entry_version=entry.entry_version,
+            )  # fmt: skip
+            if result is not None:  # None: another process stored the URL in between
+                return result
+    except StorageError as exc:
+        return exc
+    message = f"could not store {draft.canonical_url}: its URL kept changing hands"
+    return StorageError(message)

@@ -350,28 +350,12 @@ async def deduplicate_and_store(
     ctx: Context,
     now: datetime,
 ) -> SaveResult:
-    """The dedup step, then its decision carried out (pipeline/deduplicate.py).
-
-    The store lock makes look-up-then-write one step for this process: no other entry
-    can store the same story between this entry's decision and its write.
-    """
-    from ingest.pipeline.deduplicate import MAX_DECISIONS, deduplicate, store_article
+    """The dedup step, then its decision carried out (pipeline/deduplicate.py), with the
+    entries composed at about the same time, in one transaction (Context.store_article)."""
+    from ingest.pipeline.deduplicate import Composed
 
     version = entry_version(entry)
-
-    def decide_and_store() -> SaveResult | None:
-        # both steps in one hop to the storage thread: one wake-up of each side, not two
-        decision = deduplicate(ctx.store, draft, fp, spec.dedup)
-        return store_article(
-            ctx.store, decision, draft, fp, now, dedup_on=spec.dedup, entry_version=version
-        )
-
-    async with ctx.store_lock:
-        for _ in range(MAX_DECISIONS):
-            result = await ctx.db(decide_and_store)
-            if result is not None:  # None: another process stored the URL in between
-                return result
-    raise StorageError(f"could not store {draft.canonical_url}: its URL kept changing hands")
+    return await ctx.store_article(Composed(draft, fp, now, spec.dedup, version))
 
 
 def _outcome(result: SaveResult) -> EntryOutcome:

@@ -7,6 +7,7 @@ work and `ctx.db(...)` for the store, which runs on one thread, in order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import multiprocessing
 import multiprocessing.forkserver
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     import pebble
 
     from ingest.fetch import Fetcher
+    from ingest.pipeline.deduplicate import Composed, SaveResult
     from storage.store import Store
 
 T = TypeVar("T")
@@ -47,6 +49,13 @@ CPU_TIMEOUT = 120.0
 # Feed rows saved by one group commit at most (Context.save_state): bounds how long it
 # holds the database's write lock, which other processes wait for.
 MAX_STATES_PER_COMMIT = 256
+# Articles stored by one transaction at most (Context.store_article), and how long the
+# first of them waits for others: a first poll composes an article every 10-20 ms, and
+# each transaction of its own cost about as much CPU as its rows (BEGIN, a synced
+# commit, the delete of its file mark); a batch also bounds how long the dedup lock and
+# the database's write lock are held, which other processes wait for.
+MAX_ARTICLES_PER_COMMIT = 16
+ARTICLE_COMMIT_WINDOW = 0.1
 # `ingest run` (Context.write_behind): a poll that changed only these columns of its
 # feed's row (a not-modified poll: when it ran, when the next one is) is written at most
 # this many seconds later, with every other such row, in one transaction. A crash loses
@@ -112,10 +121,18 @@ class Context:
     # States waiting for the next group commit (save_state): (as read, new), and a waiter.
     state_queue: list[tuple[StateChange, asyncio.Future[None]]] = field(default_factory=list)
     state_writer: asyncio.Task[None] | None = None
+    # Articles waiting for the next group commit (store_article), when each arrived, and
+    # their waiters.
+    article_queue: list[tuple[Composed, float, asyncio.Future[SaveResult]]] = field(
+        default_factory=list
+    )
+    article_writer: asyncio.Task[None] | None = None
+    article_batch_full: asyncio.Event = field(default_factory=asyncio.Event)
     planning: Planning | None = None  # `ingest run`; None: `ingest poll` plans nothing
     # Per site: the keys of its boilerplate paragraphs, and when read (poll.site_noise).
     site_noise: dict[str, tuple[frozenset[int], float]] = field(default_factory=dict)
-    # Held across an entry's dedup decision and its write (poll.deduplicate_and_store).
+    # Held across a batch of articles' dedup decisions and writes (store_article), and
+    # across `ingest reextract`'s writes.
     store_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # `ingest run`: not-modified polls' rows written behind (WRITE_BEHIND_SECONDS), by
     # feed: (the state as last written, the newest state).
@@ -277,6 +294,57 @@ class Context:
         if self.state_writer is None or self.state_writer.done():
             self.state_writer = asyncio.create_task(self._write_states())
         await done
+
+    async def store_article(self, entry: Composed) -> SaveResult:
+        """The dedup step and its decision carried out for `entry` (deduplicate.py), with
+        the entries that arrive within ARTICLE_COMMIT_WINDOW of it, in one transaction;
+        return once its row is durable and its file written, or raise its StorageError.
+
+        One writer task, in arrival order: no other entry of this process can store the
+        same story between an entry's decision and its write."""
+        done: asyncio.Future[SaveResult] = asyncio.get_running_loop().create_future()
+        self.article_queue.append((entry, time.monotonic(), done))
+        if len(self.article_queue) >= MAX_ARTICLES_PER_COMMIT:
+            self.article_batch_full.set()
+        if self.article_writer is None or self.article_writer.done():
+            self.article_writer = asyncio.create_task(self._write_articles())
+        return await done
+
+    async def _write_articles(self) -> None:
+        from ingest.pipeline.deduplicate import store_together
+
+        batch: list[tuple[Composed, float, asyncio.Future[SaveResult]]] = []
+        try:
+            while self.article_queue:
+                waited = time.monotonic() - self.article_queue[0][1]
+                if len(self.article_queue) < MAX_ARTICLES_PER_COMMIT:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(max(0.0, ARTICLE_COMMIT_WINDOW - waited)):
+                            await self.article_batch_full.wait()
+                batch = self.article_queue[:MAX_ARTICLES_PER_COMMIT]
+                del self.article_queue[:MAX_ARTICLES_PER_COMMIT]
+                if len(self.article_queue) < MAX_ARTICLES_PER_COMMIT:
+                    self.article_batch_full.clear()
+                entries = [entry for entry, _, _ in batch]
+                results: list[SaveResult | Exception]
+                try:
+                    async with self.store_lock:
+                        results = list(await self.db(store_together, self.store, entries))
+                except Exception as exc:  # a bug: raised by each entry of the batch, loudly
+                    results = [exc] * len(batch)
+                for (_, _, done), result in zip(batch, results, strict=True):
+                    if done.done():  # its poll was cancelled; the article is stored all the same
+                        continue
+                    if isinstance(result, Exception):
+                        done.set_exception(result)
+                    else:
+                        done.set_result(result)
+                batch = []
+        except BaseException:  # cancelled (the loop is closing): nobody waits forever
+            for _, _, done in [*batch, *self.article_queue]:
+                done.cancel()
+            self.article_queue.clear()
+            raise
 
     def _write_behind(self, before: FeedState | None, after: FeedState) -> bool:
         """Keep `after` to write later, if it changed only WRITE_BEHIND_FIELDS since the
@@ -479,8 +547,10 @@ async def open_context(
 
 
 async def close_context(ctx: Context, close_store: bool = True) -> None:
+    # Rows of cancelled polls may still be on their way: let them reach the database.
+    if ctx.article_writer is not None:
+        await asyncio.gather(ctx.article_writer, return_exceptions=True)
     if ctx.state_writer is not None:
-        # Rows of cancelled polls may still be on their way: let them reach the database.
         await asyncio.gather(ctx.state_writer, return_exceptions=True)
     await ctx.flush_behind()
     if ctx.pool_idle_timer is not None:
