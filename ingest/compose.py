@@ -101,6 +101,24 @@ def drop_repeats(paragraphs: tuple[str, ...], *repeated: str | None) -> tuple[st
     return tuple(head) + paragraphs[REPEAT_SCAN:]
 
 
+def same_text(text: str, paragraphs: tuple[str, ...]) -> bool:
+    """`_key(text) == _key(" ".join(paragraphs))`, keying only the paragraphs it takes.
+
+    The key of paragraphs joined by spaces is their keys end to end: the spaces are
+    dropped, and no character composes or reorders across a space (NFKC), nor folds
+    differently next to one. Keying the whole body to compare it with a lead of at most
+    MAX_LEAD_CHARS was a third of composing an article.
+    """
+    want = _key(text)
+    found = 0
+    for paragraph in paragraphs:
+        key = _key(paragraph)
+        if want[found : found + len(key)] != key:
+            return False
+        found += len(key)
+    return found == len(want)
+
+
 def compose(
     spec: FeedSpec,
     entry: EntryData,
@@ -115,7 +133,7 @@ def compose(
         raise Skip("no_title", "neither the feed entry nor the page has a title")
     paragraphs, source = choose_body(entry, page, spec.full_content)
     lead = lead_from_summary(entry.summary)
-    if lead and (len(lead) > MAX_LEAD_CHARS or _key(lead) == _key(" ".join(paragraphs))):
+    if lead and (len(lead) > MAX_LEAD_CHARS or same_text(lead, paragraphs)):
         lead = None
     if not lead and page and page.lead and len(page.lead) <= MAX_LEAD_CHARS:
         lead = clean_text(page.lead)

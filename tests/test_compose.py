@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -131,3 +132,25 @@ def test_feed_html_comments_are_not_text() -> None:
 )
 def test_canonical_url(url: str, canonical: str) -> None:
     assert canonical_url(url) == canonical
+
+
+def test_same_text_keys_only_what_it_needs_and_agrees_with_the_whole_key() -> None:
+    from ingest.compose import same_text
+    from ingest.core.text import comparison_key
+
+    # characters that compose, reorder, fold or expand: none does so across a space
+    chars = ["a", "B", " ", ".", "_", "\u0301", "\u0308", "ﬁ", "ß", "Σ", "ς", "가", "\u1161",
+             "\u11a8", "½", "İ", "\u0345", "ｶ", "ﾞ", "\u3099", "\u00a8"]  # fmt: skip
+    rng = random.Random(3)
+    for _ in range(20_000):
+        paragraphs = tuple(
+            "".join(rng.choices(chars, k=rng.randint(0, 4))) for _ in range(rng.randint(0, 3))
+        )
+        joined = " ".join(paragraphs)
+        text = joined[: rng.randint(0, len(joined))] if rng.random() < 0.5 else joined
+        if rng.random() < 0.3:
+            text = "".join(rng.choices(chars, k=rng.randint(0, 6)))
+        whole = comparison_key(text) == comparison_key(joined)
+        assert same_text(text, paragraphs) is whole, (text, paragraphs)
+    assert same_text("The lead, in full.", ("The lead,", "in full"))
+    assert not same_text("The lead.", ("The lead.", "And more."))

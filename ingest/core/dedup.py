@@ -155,7 +155,9 @@ import difflib
 import hashlib
 import re
 import struct
+import threading
 import unicodedata
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -198,7 +200,8 @@ MAX_CANDIDATES = 10  # bodies verified per new article
 MAX_UPDATES = 5  # in-place rewrites per article
 # Memory bounds for hostile input (the audit: 441 MB for 1.4 MB of distinct words).
 MAX_FINGERPRINT_CHARS = 200_000  # of body text fingerprinted, ~30,000 words
-MINHASH_ROWS = 4096  # shingles per slice of the MinHash matrix (4 MB at 128 functions)
+MAX_BARE_CHARS = 4096  # characters whose bare form is remembered (_bare)
+MINHASH_ROWS = 256  # shingles per slice of the MinHash matrix (256 KB at 128 functions)
 
 # A figure as one token (its separators kept, made "."), a word, or a sign that gives a
 # figure its unit. `[^\W_]` is \w without "_": "snake_case" is two words.
@@ -256,6 +259,55 @@ class Fingerprint:
     words: tuple[str, ...] = ()  # the normalised tokens, in order: the alignment's input
     flags: bytes = b""  # FIGURE | NAME | PARAGRAPH per token
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled packed (each extraction worker sends one per article to the pool's
+        parent): the shingle sets as arrays of 64-bit words and the words as one string,
+        which take half the CPU of a set of ints and a tuple of strings to load, a fifth
+        to dump. The same Fingerprint once loaded."""
+        words: str | tuple[str, ...] = _WORD_SEP.join(self.words)
+        if not self.words or words.count(_WORD_SEP) != len(self.words) - 1:
+            words = self.words  # none, or a word holding the separator: as they are
+        return _unpacked, (
+            self.text_hash,
+            self.tokens,
+            *(array("Q", s).tobytes() for s in (self.shingles, self.lede, self.after_lede)),
+            self.bands,
+            words,
+            self.flags,
+        )
+
+
+_WORD_SEP = "\x00"  # never in a token: tokens are runs of letters, digits or a sign
+
+
+def _unpacked(
+    text_hash: str,
+    tokens: int,
+    shingles: bytes,
+    lede: bytes,
+    after_lede: bytes,
+    bands: tuple[int, ...],
+    words: str | tuple[str, ...],
+    flags: bytes,
+) -> Fingerprint:
+    """A Fingerprint from Fingerprint.__reduce__'s packed fields."""
+
+    def unpacked(packed: bytes) -> frozenset[int]:
+        values = array("Q")
+        values.frombytes(packed)
+        return frozenset(values)
+
+    return Fingerprint(
+        text_hash=text_hash,
+        tokens=tokens,
+        shingles=unpacked(shingles),
+        lede=unpacked(lede),
+        bands=bands,
+        after_lede=unpacked(after_lede),
+        words=tuple(words.split(_WORD_SEP)) if isinstance(words, str) else words,
+        flags=flags,
+    )
+
 
 @dataclass(frozen=True)
 class Match:
@@ -312,8 +364,34 @@ def _normalize_token(token: str) -> str:
 
 
 def _bare(text: str) -> str:
-    """NFKC, accents removed, case kept (the names need it)."""
-    return _strip_marks(unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text)))
+    """NFKC, accents removed, case kept (the names need it).
+
+    Equal to stripping the marks of the whole text's NFKD, which only reorders marks
+    among themselves (all of which go): each non-ASCII character is replaced by its own
+    bare form, looked up, and the ASCII around it is left alone. Decomposing and scanning
+    every character, as before, was a third of the tokenising.
+    """
+    if text.isascii():
+        return text
+    return _NON_ASCII_RE.sub(_bare_run, unicodedata.normalize("NFKC", text))
+
+
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+# Bare forms of the characters met so far: a few hundred for any mix of alphabets.
+_BARE_CHARS: dict[str, str] = {}
+
+
+def _bare_run(found: re.Match[str]) -> str:
+    run = found.group()
+    known = _BARE_CHARS
+    if len(known) > MAX_BARE_CHARS:  # a hostile page of every code point: bounded
+        known.clear()
+    for char in run:
+        if char not in known:
+            known[char] = "".join(
+                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+            )
+    return "".join([known[c] for c in run])
 
 
 def tokenize(text: str) -> list[str]:
@@ -324,15 +402,6 @@ def tokenize(text: str) -> list[str]:
 def normalize_text(text: str) -> str:
     """Case, accents, punctuation and whitespace ignored: the comparison form."""
     return " ".join(tokenize(text))
-
-
-def _flag(token: str, folded: str) -> int:
-    """FIGURE, NAME or 0 for one token (`folded`: its normalised form)."""
-    if not token.isalpha():  # a number, a sign, or a code with digits ("A12", "COVID19")
-        return FIGURE
-    if folded in DATE_WORDS:
-        return FIGURE
-    return NAME if token[0].isupper() else 0
 
 
 def tokens_and_flags(paragraphs: Sequence[str]) -> tuple[list[str], bytearray]:
@@ -346,7 +415,10 @@ def tokens_and_flags(paragraphs: Sequence[str]) -> tuple[list[str], bytearray]:
         # list comprehensions, not a loop of statements: this runs for every word stored
         folded = [_normalize_token(t) if t[0].isdigit() or not t.isascii() else t.lower()
                   for t in found]  # fmt: skip
-        marks = [_flag(t, f) for t, f in zip(found, folded, strict=True)]
+        # FIGURE: a number, a sign, a code with digits ("A12", "COVID19"), a date word;
+        # NAME: capitalised. Inline, not a function per token: a fifth of the tokenising.
+        marks = [FIGURE if not t.isalpha() or f in DATE_WORDS else NAME if t[0].isupper() else 0
+                 for t, f in zip(found, folded, strict=True)]  # fmt: skip
         marks[0] |= PARAGRAPH
         words += folded
         flags += bytes(marks)
@@ -427,12 +499,27 @@ def shingle_hashes(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> Any:
         return n.np.zeros(0, dtype=n.np.uint64)
     if len(tokens) < k:
         return _word_hashes([" ".join(tokens)])
-    words = _word_hashes(tokens)
-    count = len(tokens) - k + 1
+    return n.np.unique(_windows(_word_hashes(tokens), k))
+
+
+def _windows(words: Any, k: int = SHINGLE_WORDS) -> Any:
+    """The hash of every k-word window of `words` (word hashes, at least k), in order:
+    window i covers words i .. i+k-1, so any span's windows are a slice of them."""
+    n = _numbers()
+    count = len(words) - k + 1
     z = words[:count].copy()
     for i in range(1, k):
         z = _mix(z ^ n.order[i]) ^ words[i : i + count]
-    return n.np.unique(_mix(z))
+    return _mix(z)
+
+
+def _span_hashes(tokens: Sequence[str], windows: Any, lo: int, hi: int) -> Any:
+    """shingle_hashes(tokens[lo:hi]), from `windows` (the body's `_windows`; None for a
+    body shorter than a window): the body and its openings, each word hashed once."""
+    span = tokens[lo:hi]
+    if windows is None or len(span) < SHINGLE_WORDS:
+        return shingle_hashes(span)
+    return _numbers().np.unique(windows[lo : lo + len(span) - SHINGLE_WORDS + 1])
 
 
 def shingles(tokens: Sequence[str], k: int = SHINGLE_WORDS) -> frozenset[int]:
@@ -451,15 +538,37 @@ def minhash(hashes: Any, perms: int = NUM_PERM) -> tuple[int, ...]:
     if not len(hashes):
         return ()
     n = _numbers()
-    multipliers, seeds = n.multipliers[None, :perms], n.seeds[None, :perms]
-    # In slices of MINHASH_ROWS shingles: the whole (shingles x perms) matrix of a
-    # hostile 5 MB page would be gigabytes; a slice is a few MB whatever the input.
+    multipliers, seeds = n.multipliers[:perms], n.seeds[:perms]
+    # In slices of MINHASH_ROWS shingles, each computed in place in this thread's buffer:
+    # the whole (shingles x perms) matrix of a hostile 5 MB page would be gigabytes, and
+    # a new matrix per call, freed at once, is a fresh mapping of zeroed pages each time
+    # where the heap's thresholds are held (core/heap.py, the extraction workers): five
+    # times the arithmetic's CPU.
+    buffer = _minhash_buffer()
     low = None
     for start in range(0, len(hashes), MINHASH_ROWS):
-        z = (hashes[start : start + MINHASH_ROWS, None] * multipliers + seeds).min(axis=0)
-        low = z if low is None else n.np.minimum(low, z)
+        part = hashes[start : start + MINHASH_ROWS]
+        z = buffer[: len(part), :perms]
+        n.np.multiply(part[:, None], multipliers, out=z)
+        z += seeds
+        least = z.min(axis=0)
+        low = least if low is None else n.np.minimum(low, least, out=low)
     assert low is not None
     return tuple(int(v) for v in low >> n.s32)  # shifting keeps the order
+
+
+_local = threading.local()
+
+
+def _minhash_buffer() -> Any:
+    """This thread's (MINHASH_ROWS x NUM_PERM) scratch matrix for `minhash`: per thread,
+    as the storage thread fingerprints stored bodies while extraction threads (workers:
+    1) fingerprint new ones."""
+    buffer = getattr(_local, "minhash", None)
+    if buffer is None:
+        np = _numbers().np
+        buffer = _local.minhash = np.empty((MINHASH_ROWS, NUM_PERM), dtype=np.uint64)
+    return buffer
 
 
 def bands(signature: Sequence[int], first: int = 0) -> tuple[int, ...]:
@@ -492,16 +601,19 @@ def fingerprint(paragraphs: Sequence[str], with_bands: bool = True) -> Fingerpri
     shingle and its hashes).
     """
     tokens, flags = tokens_and_flags(_capped(paragraphs))
-    hashes = shingle_hashes(tokens)
-    lede_hashes = shingle_hashes(tokens[:LEDE_TOKENS])
+    # every window hashed once; the openings' shingles are slices of them
+    windows = _windows(_word_hashes(tokens)) if len(tokens) >= SHINGLE_WORDS else None
+    hashes = _span_hashes(tokens, windows, 0, len(tokens))
+    lede_hashes = _span_hashes(tokens, windows, 0, LEDE_TOKENS)
     starts = [k for k, f in enumerate(flags) if f & PARAGRAPH]
     second = starts[1] if len(starts) >= LEDE_MIN_PARAGRAPHS else len(tokens)
+    after_hashes = _span_hashes(tokens, windows, second, second + LEDE_TOKENS)
     return Fingerprint(
         text_hash=hashlib.sha256(" ".join(tokens).encode()).hexdigest(),
         tokens=len(tokens),
         shingles=frozenset(hashes.tolist()),
         lede=frozenset(lede_hashes.tolist()),
-        after_lede=shingles(tokens[second : second + LEDE_TOKENS]),
+        after_lede=frozenset(after_hashes.tolist()),
         bands=_all_bands(hashes, lede_hashes) if with_bands else (),
         words=tuple(tokens),
         flags=bytes(flags),
