@@ -40,9 +40,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 StateChange = tuple[FeedState | None, FeedState]  # a feed's state as read, and as saved
-# Replace an extraction worker after this many tasks: lxml's memory grows over thousands
-# of pages.
-RECYCLE_AFTER_TASKS = 1000
+# Replace an extraction worker after this many tasks: its heap grows over its pages
+# (lxml's and the caches' fragments: 39-45 MB when young, 53-55 MB near 1,000 tasks).
+# After 1,000, a first poll's peak rose with its size, as its workers came to their
+# 1,000th task in a poll of 2,000 articles or more, but not in one of 1,000 (issue 17:
+# "flat from 1k to 10k"). After 250, every poll past a few hundred articles has workers
+# at their largest, and that largest is smaller. A new worker is a fork of the
+# forkserver, which has the extraction modules loaded (bench/RESULTS.md: its CPU).
+RECYCLE_AFTER_TASKS = 250
 # Parsing a capped feed or extracting a capped page takes well under a second of running;
 # past this the input is pathological and its worker is killed and replaced.
 CPU_TIMEOUT = 120.0
