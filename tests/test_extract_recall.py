@@ -13,6 +13,7 @@ from ingest.extract.blocks import body_blocks
 from ingest.extract.headings import restore_headings
 from ingest.extract.lists import restore_lists
 from ingest.extract.mend import reopen_early_end, space_glued_heading_parts
+from tests.test_extract import SENTENCES
 
 PROSE_FR = [
     "Le conseil municipal a adopté mardi soir, après un long débat, un budget qui prévoit "
@@ -77,14 +78,7 @@ def test_a_short_comment_after_the_end_of_the_document_changes_nothing() -> None
     assert reopen_early_end(page.encode()) == page.encode()
 
 
-PROSE_DE = [
-    "Der Stadtrat hat am Dienstagabend nach langer Debatte einen neuen Haushalt beschlossen, "
-    "der deutlich mehr Geld für Schulen, Radwege und den öffentlichen Nahverkehr vorsieht.",
-    "Die Opposition kritisierte vor allem die steigenden Schulden und warnte vor den Folgen "
-    "für künftige Generationen, die diese Lasten am Ende tragen müssten.",
-    "Der Bürgermeister verteidigte den Entwurf und verwies auf die gestiegenen Baukosten sowie "
-    "auf Zuschüsse des Landes, die nur mit einem Eigenanteil der Stadt abrufbar seien.",
-]
+PROSE_DE = SENTENCES[:3]
 FOLDED_DE = [
     "Im ersten Schritt prüft die Verwaltung, welche Schulen zuerst saniert werden, und legt "
     "dem Rat bis zum Sommer eine Liste mit Kosten und Zeitplan für jedes Gebäude vor.",
