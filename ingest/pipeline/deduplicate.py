@@ -140,31 +140,43 @@ def store_article(
     entry_version: datetime | None = None,
 ) -> SaveResult | None:
     """Carry out `decision`; None when another process stored the URL meanwhile."""
+    done = _carry_out_decision(store, decision, draft, fp, now, dedup_on, entry_version)
+    if done is None or isinstance(done, SaveResult):
+        return done
+    error = store.write_file(done)
+    return SaveResult(
+        done.id,
+        created=decision.action is Action.INSERT,
+        reason=decision.reason,
+        path=done.path,
+        file_error=error,
+    )
+
+
+def _carry_out_decision(
+    target: Store | ArticleBatch,
+    decision: Decision,
+    draft: ArticleDraft,
+    fp: dedup.Fingerprint | None,
+    now: datetime,
+    dedup_on: bool,
+    version: datetime | None,
+) -> SaveResult | Article | None:
+    """The write `decision` asks for: a merged source's result, or the article whose file
+    is to be written (None: another process stored the URL meanwhile)."""
     if decision.action is Action.ADD_SOURCE:
         assert decision.article_id is not None
-        store.merge_source(
-            decision.article_id, draft, decision.rule, decision.similarity, now, entry_version
+        target.merge_source(
+            decision.article_id, draft, decision.rule, decision.similarity, now, version
         )
         return SaveResult(decision.article_id, created=False, reason=decision.reason)
     if decision.action is Action.REWRITE:
         assert decision.article_id is not None
-        article = store.rewrite_article(
-            decision.article_id, draft, fp, now, entry_version, decision.rule, decision.similarity
+        return target.rewrite_article(
+            decision.article_id, draft, fp, now, version, decision.rule, decision.similarity
         )
-    else:
-        inserted = store.insert_article(
-            draft, fp, now, dedup_on=dedup_on, entry_version=entry_version, veto=decision.veto
-        )
-        if inserted is None:
-            return None
-        article = inserted
-    error = store.write_file(article)
-    return SaveResult(
-        article.id,
-        created=decision.action is Action.INSERT,
-        reason=decision.reason,
-        path=article.path,
-        file_error=error,
+    return target.insert_article(
+        draft, fp, now, dedup_on=dedup_on, entry_version=version, veto=decision.veto
     )
 
 
@@ -213,26 +225,16 @@ def store_together(store: Store, entries: Sequence[Composed]) -> list[SaveResult
 
 
 def _carry_out(batch: ArticleBatch, entry: Composed) -> SaveResult:
-    draft, fp, now, version = entry.draft, entry.fp, entry.now, entry.entry_version
+    draft, fp = entry.draft, entry.fp
     decision = deduplicate(batch, draft, fp, entry.dedup_on)
-    if decision.action is Action.ADD_SOURCE:
-        assert decision.article_id is not None
-        batch.merge_source(
-            decision.article_id, draft, decision.rule, decision.similarity, now, version
-        )
-        return SaveResult(decision.article_id, created=False, reason=decision.reason)
-    if decision.action is Action.REWRITE:
-        assert decision.article_id is not None
-        rule, similarity = decision.rule, decision.similarity
-        article = batch.rewrite_article(
-            decision.article_id, draft, fp, now, version, rule, similarity
-        )
-    else:
-        article = batch.insert_article(
-            draft, fp, now, dedup_on=entry.dedup_on, entry_version=version, veto=decision.veto
-        )
+    done = _carry_out_decision(
+        batch, decision, draft, fp, entry.now, entry.dedup_on, entry.entry_version
+    )
+    assert done is not None  # nobody else stores while a batch holds the dedup lock
+    if isinstance(done, SaveResult):
+        return done
     created = decision.action is Action.INSERT
-    return SaveResult(article.id, created=created, reason=decision.reason, path=article.path)
+    return SaveResult(done.id, created=created, reason=decision.reason, path=done.path)
 
 
 def _store_alone(store: Store, entry: Composed) -> SaveResult | StorageError:
