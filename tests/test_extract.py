@@ -35,9 +35,9 @@ F1_FLOOR = 0.951
 # fallback, templated link lists, republication boxes, hard wraps and table rows: 0.948,
 # 0.880, 7.35%, 92.5%, 0.2%, 1.3%; then with the intro recovery: 0.9485, 0.880, 7.35%,
 # 92.4%, 0.2%, 1.3%; then with chrome.py (widget labels, slideshows, template tokens,
-# card labels, photo credits) and the recall rules of test_extract_recall: 0.956, 0.888, 6.8%, 92.7%,
-# 0.2%, 1.1%; plain trafilatura: 0.941, 0.841, 12.1%, 85.1%, 28.4%, 9.8%). Floors only rise,
-# ceilings only fall.
+# card labels, photo credits) and the recall rules of test_extract_recall: 0.956, 0.888,
+# 6.8%, 92.7%, 0.2%, 1.1%; plain trafilatura: 0.941, 0.841, 12.1%, 85.1%, 28.4%, 9.8%).
+# Floors only rise, ceilings only fall.
 PARAGRAPHS = DEVDATA / "paragraphs"
 PARAGRAPH_FLOORS = {"tok_f1": 0.951, "par_f1": 0.883, "heads_kept": 0.922}
 PARAGRAPH_CEILINGS = {"leak_share": 0.073, "title_rep": 0.007, "dup_rep": 0.014}
