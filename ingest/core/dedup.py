@@ -152,6 +152,7 @@ Updates (`is_update`)
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 import struct
@@ -200,7 +201,7 @@ MAX_CANDIDATES = 10  # bodies verified per new article
 MAX_UPDATES = 5  # in-place rewrites per article
 # Memory bounds for hostile input (the audit: 441 MB for 1.4 MB of distinct words).
 MAX_FINGERPRINT_CHARS = 200_000  # of body text fingerprinted, ~30,000 words
-MAX_BARE_CHARS = 4096  # characters whose bare form is remembered (_bare)
+MAX_BARE_CHARS = 4096  # characters whose bare form is remembered (_bare_char)
 MINHASH_ROWS = 256  # shingles per slice of the MinHash matrix (256 KB at 128 functions)
 
 # A figure as one token (its separators kept, made "."), a word, or a sign that gives a
@@ -377,21 +378,18 @@ def _bare(text: str) -> str:
 
 
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
-# Bare forms of the characters met so far: a few hundred for any mix of alphabets.
-_BARE_CHARS: dict[str, str] = {}
 
 
 def _bare_run(found: re.Match[str]) -> str:
-    run = found.group()
-    known = _BARE_CHARS
-    if len(known) > MAX_BARE_CHARS:  # a hostile page of every code point: bounded
-        known.clear()
-    for char in run:
-        if char not in known:
-            known[char] = "".join(
-                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-            )
-    return "".join([known[c] for c in run])
+    return "".join([_bare_char(c) for c in found.group()])
+
+
+# A few hundred characters for any mix of alphabets; bounded for a hostile page of every
+# code point, and safe across the threads that fingerprint (a shared dict that one
+# thread clears while another reads it back was not).
+@functools.lru_cache(maxsize=MAX_BARE_CHARS)
+def _bare_char(char: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
 
 
 def tokenize(text: str) -> list[str]:

@@ -14,10 +14,8 @@ from lxml.html import HtmlElement
 
 from ingest.core.html import PAGE_SKIP_TAGS
 from ingest.core.text import clean_visible, comparison_key
-from ingest.extract.headings import leading_text
+from ingest.extract.headings import MIN_PROBE_CHARS, PROBE_CHARS, leading_text
 
-PROBE_CHARS = 40  # a paragraph is recognised by its first characters
-MIN_PROBE_CHARS = 20  # shorter neighbours (a date, a button) prove nothing
 MIN_ITEMS, MAX_ITEMS = 2, 30
 ITEM_MAX_CHARS = 1000
 LINK_SHARE = 0.5  # of an item's text, linked elsewhere: a list of teasers or a menu
