@@ -276,8 +276,10 @@ def main() -> None:
         print(f"store, shuffled (seed {seed}): {mixed} articles holding two stories, "
               f"{together:.3f} of copies with their base, {split} stories split")  # fmt: skip
     mh, sh = candidate_recall(docs)
-    print(f"band candidate recall on positives: minhash 32x4 + 8 opening bands {mh:.3f}, "
-          f"simhash 4x16 {sh:.3f}")
+    print(
+        f"band candidate recall on positives: minhash 32x4 + 8 opening bands {mh:.3f}, "
+        f"simhash 4x16 {sh:.3f}"
+    )
     rows = lookup_cost(args.database_url, args.sizes, docs)
     first = rows[0]["ms"]
     print("lookup per new article (exact + near + verification):")

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gzip
 import json
 import resource
 import sys
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -231,6 +233,30 @@ async def serve_connection(farm: Farm, reader: asyncio.StreamReader,
         writer.close()
 
 
+async def listen_on_hosts(
+    handler: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None] | None],
+    hosts: list[str],
+    port: int,
+) -> list[asyncio.Server]:
+    """Listen on 127.0.0.1 and every host on one port (`port`, or a free one if 0)."""
+    for _ in range(20):
+        # port 0 would give each address its own port: take one on 127.0.0.1, reuse it.
+        # Another farm or a client socket may already hold that port on one of the
+        # other addresses (farms of concurrent runs): then try another free port.
+        first = await asyncio.start_server(handler, host="127.0.0.1", port=port, backlog=1024)
+        chosen = first.sockets[0].getsockname()[1]
+        try:
+            rest = await asyncio.start_server(handler, host=hosts, port=chosen, backlog=1024)
+        except OSError as e:
+            first.close()
+            await first.wait_closed()
+            if port or e.errno != errno.EADDRINUSE:
+                raise
+            continue
+        return [first, rest]
+    raise OSError(errno.EADDRINUSE, "no port free on all the farm's addresses after 20 tries")
+
+
 async def main_async(args: argparse.Namespace) -> None:
     templates = load_templates(args.templates, synthetic=args.synthetic)
     farm = Farm(
@@ -241,11 +267,8 @@ async def main_async(args: argparse.Namespace) -> None:
         return asyncio.ensure_future(serve_connection(farm, r, w))
 
     hosts = min(args.hosts, args.feeds)
-    # port 0 would give each address its own port: take one on 127.0.0.1, reuse it
-    first = await asyncio.start_server(handler, host="127.0.0.1", port=args.port, backlog=1024)
-    port = first.sockets[0].getsockname()[1]
-    ours = [feed_host(f, hosts) for f in range(hosts)]
-    servers = [first, await asyncio.start_server(handler, host=ours, port=port, backlog=1024)]
+    servers = await listen_on_hosts(handler, [feed_host(f, hosts) for f in range(hosts)], args.port)
+    port = servers[0].sockets[0].getsockname()[1]
     contender_port = None
     if args.contender:
         theirs = [feed_host(f, hosts, contender=True) for f in range(hosts)]

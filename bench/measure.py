@@ -18,6 +18,7 @@ import ctypes
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import threading
@@ -115,7 +116,15 @@ def main() -> None:
     sampler = Sampler()
     sampler.start()
     started = time.monotonic()
-    proc = subprocess.Popen(cmd)
+    # its own process group, so that a SIGTERM or Ctrl-C reaches the program and every
+    # process it started (pool workers, a forkserver) and none is left running
+    proc = subprocess.Popen(cmd, start_new_session=True)
+
+    def forward(signum: int, _frame: object) -> None:
+        os.killpg(proc.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
     rc = proc.wait()
     wall = time.monotonic() - started
     reap_orphans(time.monotonic() + 30)

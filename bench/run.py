@@ -29,6 +29,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -99,8 +100,17 @@ def measured(
     out = work / f"{label}.measure.json"
     farm_cpu = farm.cpu()
     with open(work / f"{label}.stdout", "w") as so, open(work / f"{label}.stderr", "w") as se:
-        rc = subprocess.call([PY, str(BENCH / "measure.py"), str(out), "--", *cmd],
-                             stdout=so, stderr=se, cwd=work, env=env)  # fmt: skip
+        proc = subprocess.Popen([PY, str(BENCH / "measure.py"), str(out), "--", *cmd],
+                                stdout=so, stderr=se, cwd=work, env=env)  # fmt: skip
+        try:
+            rc = proc.wait()
+        except BaseException:
+            # SIGTERM or Ctrl-C here: measure.py passes it on to the measured program's
+            # whole process group (subprocess.call would SIGKILL measure.py alone and
+            # leave the program and its pool workers running)
+            proc.terminate()
+            proc.wait(60)
+            raise
     result: dict[str, Any] = json.loads(out.read_text())
     result["farm_cpu"] = farm.cpu() - farm_cpu
     result["rc"] = rc
@@ -504,4 +514,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    # SIGTERM as SystemExit: the `finally` blocks stop the farm and the measured program
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     main()

@@ -549,8 +549,8 @@ def test_usage_errors_are_one_line_too(tmp_path: Path) -> None:
         line = one_line_error(proc)
         assert line.endswith("--help)"), line
     top = ingest("--help", cwd=tmp_path).stdout
-    assert top.index("  init ") < top.index("  feeds ") < top.index("  poll ") < top.index(
-        "  list "
+    assert (
+        top.index("  init ") < top.index("  feeds ") < top.index("  poll ") < top.index("  list ")
     )
 
 

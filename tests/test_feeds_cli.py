@@ -226,8 +226,7 @@ def test_list_prints_full_urls_when_piped(config: Path) -> None:
     done = run_program(config, "list")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "first\thttps://first.example.com/rss\tyes\tadaptive 5m-1d (its publishing rate)"
-        "\tgeneral",
+        "first\thttps://first.example.com/rss\tyes\tadaptive 5m-1d (its publishing rate)\tgeneral",
         f"long\t{long_url}\tno\t2h (its own interval)\t",
     ]
 
