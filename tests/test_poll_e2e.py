@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ def polled(
     (folder / "feeds.yaml").write_text(yaml, "utf-8")
     site.clear_requests()
     first = run_ingest("poll", cwd=folder)
+    pages = Counter(r.url_path for r in site.requests if r.url_path.startswith("/articles/"))
     config = load_config(folder / "feeds.yaml")
     store = open_store(config)
     articles = {a.canonical_url: a for a in store.latest(1000)}
@@ -80,6 +82,7 @@ def polled(
     return {
         "folder": folder,
         "first": first,
+        "pages": pages,
         "articles": articles,
         "sources": sources,
         "texts": texts,
@@ -137,6 +140,13 @@ def test_every_feed_an_article_appears_in_is_a_source(
         article = by_slug(polled, slug)
         feeds = {s.feed for s in polled["sources"][article.id]}
         assert feeds == {name.replace(".", "-") for name in want["feeds"]}, slug
+
+
+def test_a_page_in_several_feeds_is_fetched_once(polled: dict[str, Any]) -> None:
+    # The feeds share articles (one under tracking parameters): polled at the same time,
+    # each page is fetched and extracted once and the other entries become its sources.
+    assert len(polled["pages"]) == len(polled["articles"])
+    assert {path: n for path, n in polled["pages"].items() if n > 1} == {}
 
 
 def test_summary_and_second_poll_is_conditional(polled: dict[str, Any], site: SiteServer) -> None:

@@ -276,13 +276,15 @@ async def store_entry(
         link = entry.link if is_http_url(entry.link) else None
         if link is None or len(link) > MAX_URL_CHARS:
             raise Skip("no_link", f"entry has no usable http(s) link: {(entry.link or '')[:100]}")
-        if await _known_url(spec, entry, canonical_url(link), link, ctx, now):
-            return EntryOutcome(EntryKind.MERGED, "known:canonical_url")
-        html, final_url = None, link
-        if not spec.full_content:
-            html, final_url = await fetch_page(spec, link, ctx, entry)
-        draft, fp = await extract_entry(spec, entry, html, final_url, feed.language, ctx, now)
-        result = await deduplicate_and_store(spec, entry, draft, fp, ctx, now)
+        canonical = canonical_url(link)
+        async with ctx.claim_page(canonical):
+            if await _known_url(spec, entry, canonical, link, ctx, now):
+                return EntryOutcome(EntryKind.MERGED, "known:canonical_url")
+            html, final_url = None, link
+            if not spec.full_content:
+                html, final_url = await fetch_page(spec, link, ctx, entry)
+            draft, fp = await extract_entry(spec, entry, html, final_url, feed.language, ctx, now)
+            result = await deduplicate_and_store(spec, entry, draft, fp, ctx, now)
         if result.file_error:  # counted, and said once in the pass summary
             log.debug("feed=%s article=%s %s", spec.name, result.article_id, result.file_error)
         return _outcome(result)

@@ -14,7 +14,7 @@ import multiprocessing.forkserver
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,6 +156,9 @@ class Context:
     pool_idle_timer: asyncio.TimerHandle | None = None
     # Where feed rows are read and saved; None: the Store.
     rows: LiteStates | None = None
+    # Canonical URLs an entry is fetching and storing now (claim_page), and what their
+    # other entries wait on.
+    pages_in_flight: dict[str, asyncio.Event] = field(default_factory=dict)
 
     @property
     def store(self) -> Store:
@@ -299,6 +302,21 @@ class Context:
         if self.state_writer is None or self.state_writer.done():
             self.state_writer = asyncio.create_task(self._write_states())
         await done
+
+    @contextlib.asynccontextmanager
+    async def claim_page(self, canonical: str) -> AsyncIterator[None]:
+        """One entry at a time per canonical URL in this process. An outlet's section feeds
+        share stories, polled at the same time: the first entry fetches, extracts and
+        stores the page; the others wait for it, then find the URL known and become its
+        sources, instead of fetching and extracting the same page again."""
+        while (busy := self.pages_in_flight.get(canonical)) is not None:
+            await busy.wait()
+        done = self.pages_in_flight[canonical] = asyncio.Event()
+        try:
+            yield
+        finally:
+            del self.pages_in_flight[canonical]
+            done.set()
 
     async def store_article(self, entry: Composed) -> SaveResult:
         """The dedup step and its decision carried out for `entry` (deduplicate.py), with
