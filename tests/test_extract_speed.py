@@ -70,3 +70,30 @@ def test_extraction_settings_are_shared_but_not_changed_by_a_page() -> None:
     assert fast.fast and fast.focus == "balanced"
     assert not full.fast and full.focus == "balanced"
     assert not recall.fast and recall.focus == "recall"
+
+
+def test_pages_parse_into_plain_html_elements_and_forms_still_extract() -> None:
+    # trafilatura's parser uses lxml's lookup in C (ingest/extract/__init__.py): every
+    # element, a form's too, is an HtmlElement, with lxml.html's methods and no Python
+    # call per element; a page whose story sits beside a form extracts as before.
+    from trafilatura.utils import load_html
+
+    page = (
+        "<html><head><title>Ein Bericht</title></head><body><form><label>Suche</label>"
+        "<input name='q'><select><option>Alle</option></select><textarea></textarea></form>"
+        "<article><h1>Ein Bericht</h1>"
+        + "".join(f"<p>Absatz {i}: Der Stadtrat hat am Dienstag beschlossen, dass die "
+                  f"Bibliothek länger geöffnet bleibt, sagte die Sprecherin.</p>"
+                  for i in range(6))
+        + "</article></body></html>"
+    )  # fmt: skip
+    tree = load_html(page)
+    assert tree is not None
+    for tag in ("form", "input", "select", "textarea", "label", "p"):
+        element = tree.find(f".//{tag}")
+        assert type(element) is lxml.html.HtmlElement, tag
+    assert tree.find(".//label").text_content() == "Suche"
+    content = extract_page(page.encode(), "https://example.org/bericht", guess_date=False)
+    assert len(content.paragraphs) == 6
+    assert content.paragraphs[0].startswith("Absatz 0: Der Stadtrat")
+    assert not any("Suche" in p or "Alle" in p for p in content.paragraphs)

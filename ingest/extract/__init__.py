@@ -16,10 +16,11 @@ import copy
 import logging
 
 import trafilatura
-from lxml.html import HtmlElement
+from lxml.etree import ElementDefaultClassLookup
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.metadata import Document
 from trafilatura.settings import Extractor
-from trafilatura.utils import load_html
+from trafilatura.utils import HTML_PARSER, load_html
 
 from ingest.core.text import clean_visible as clean_text
 from ingest.core.types import PageContent
@@ -66,6 +67,21 @@ logging.getLogger("trafilatura").setLevel(logging.ERROR)
 logging.getLogger("htmldate").setLevel(logging.ERROR)
 
 EMPTY = PageContent(title=None, lead=None, paragraphs=())
+
+# lxml.html hands every element to Python through its class lookup, a Python method
+# (HtmlElementClassLookup.lookup) that picks FormElement, InputElement, ... by tag: over
+# a million calls on 300 pages, about 5% of extraction CPU. Neither trafilatura nor we use
+# those form classes, so the parser trafilatura's load_html uses (ours too) gets lxml's
+# lookup in C, which makes every element a plain HtmlElement. The output is the same:
+# both dev sets' per-page details are identical with and without it.
+HTML_PARSER.set_element_class_lookup(
+    ElementDefaultClassLookup(
+        element=HtmlElement,
+        comment=HtmlComment,
+        pi=HtmlProcessingInstruction,
+        entity=HtmlEntity,
+    )
+)
 
 
 def extract_page(
