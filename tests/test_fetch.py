@@ -372,3 +372,24 @@ def test_a_connection_the_server_closed_while_idle_is_replaced(site: SiteServer)
 
     asyncio.run(go())
     assert len({r.client_port for r in site.requests}) == 2
+
+
+def test_the_end_of_a_gzip_body_is_flushed_without_a_buffer_of_the_cap() -> None:
+    """zlib's flush(n) allocates n bytes up front: flushed with the cap left (megabytes),
+    every compressed page cost a mapping of that size; the body is the same."""
+    import tracemalloc
+
+    from ingest.fetch.decode import decode_chunk, decoders_for
+
+    body = b"<p>a paragraph of a page</p>" * 2000
+    packed = gzip.compress(body)
+    chain = decoders_for("gzip")
+    tracemalloc.start()
+    try:
+        out = decode_chunk(chain, packed, 5_000_000, "http://x/")
+        out += decode_chunk(chain, b"", 5_000_000 - len(out) + 1, "http://x/", final=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert out == body
+    assert peak < 1_000_000

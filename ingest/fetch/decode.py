@@ -18,6 +18,11 @@ from ingest.core.errors import FetchError
 
 # What we ask for: only encodings decoded here (no zstd).
 ACCEPT_ENCODING = "gzip, deflate, br"
+# zlib's flush(n) starts its output buffer at n bytes (it grows it as needed, it is no
+# cap): a body's flush with the cap left (megabytes) mapped and unmapped that much per
+# page, where the main process holds glibc's mmap threshold (core/heap.py). What is left
+# to flush after the last chunk is a few bytes at most (decode consumed all the input).
+FLUSH_BUFFER = 16 * 1024
 
 
 class Decoder(Protocol):
@@ -47,7 +52,7 @@ class ZlibDecoder:
             return self._inflate.decompress(data, limit)
 
     def flush(self, limit: int) -> bytes:
-        return self._inflate.flush(limit)
+        return self._inflate.flush(min(limit, FLUSH_BUFFER))
 
 
 class BrotliDecoder:
