@@ -345,7 +345,7 @@ def test_per_request_work_does_not_grow_with_the_requests_of_a_connection(
             async with Fetcher("ua", FetchLimits(timeout=5, per_host=1)) as fetcher:
                 for _ in range(requests):
                     result = await fetcher.fetch(
-                        site.url("/f"), allow=LOOPBACK, max_bytes=100, etag='"v1"'
+                        site.url("/f"), allow=LOOPBACK, max_bytes=100, etag='"v1"', kind="feed"
                     )
                     assert result.not_modified
 
@@ -393,3 +393,18 @@ def test_the_end_of_a_gzip_body_is_flushed_without_a_buffer_of_the_cap() -> None
         tracemalloc.stop()
     assert out == body
     assert peak < 1_000_000
+
+
+def test_only_the_feeds_urls_are_kept_parsed(site: SiteServer) -> None:
+    """A feed is fetched at every poll (its parsed URL is kept); a page once (it is not:
+    thousands of them were memory of the main process for nothing)."""
+    site.route("/feed", Response(200, b"<rss/>"))
+    site.route("/page", Response(200, b"<p>x</p>"))
+
+    async def go() -> dict[str, object]:
+        async with Fetcher("ua", FetchLimits(timeout=5)) as fetcher:
+            await fetcher.fetch(site.url("/feed"), allow=LOOPBACK, max_bytes=100, kind="feed")
+            await fetcher.fetch(site.url("/page"), allow=LOOPBACK, max_bytes=100, kind="page")
+            return dict(fetcher._urls)
+
+    assert list(asyncio.run(go())) == [site.url("/feed")]
