@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +26,10 @@ def die() -> None:
 
 def square(n: int) -> int:
     return n * n
+
+
+def imported(module: str) -> bool:
+    return module in sys.modules
 
 
 def pid_after(seconds: float) -> int:
@@ -170,3 +175,9 @@ def test_workers_1_a_stuck_task_does_not_hold_up_the_next(monkeypatch: pytest.Mo
     started = time.monotonic()
     assert asyncio.run(go()) == 36
     assert time.monotonic() - started < 2.5
+
+
+def test_a_new_worker_has_what_fingerprinting_imports_lazily(tmp_path: Path) -> None:
+    """numpy imports numpy.ma at the first np.unique: in the forkserver, not per worker."""
+    ctx = context(tmp_path)
+    assert run(ctx, ctx.cpu(imported, "numpy.ma", stage="extract"))
