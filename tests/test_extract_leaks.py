@@ -9,6 +9,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from ingest.extract.boxes import drop_marked_boxes
+from ingest.extract.tail import cut_link_list
 
 PROSE_DE = (
     "Der Stadtrat hat am Dienstag nach einer langen Debatte den Haushalt für das kommende "
@@ -61,3 +62,52 @@ def test_a_heading_whose_anchor_names_a_promotion_is_no_box() -> None:
         ("head", "Costes related al viaje"), ("p", PROSE_ES),
     ]  # fmt: skip
     assert drop_marked_boxes(tree, blocks) == blocks
+
+
+# --- a closing list of links to other articles ----------------------------------------------
+
+TEASERS_DE = ["Zehn Tipps für den Umzug", "So finden Sie eine Wohnung in Berlin"]
+TEASERS_PL = ["Jak tanio podróżować po Japonii", "Dziesięć miejsc, które warto zobaczyć"]
+
+
+def _linked_page(lead_in: str, teasers: list[str], linked: bool = True) -> HtmlElement:
+    items = "".join(
+        f'<li><a href="/{n}">{t}</a></li>' if linked else f"<li>{t}</li>"
+        for n, t in enumerate(teasers)
+    )
+    return _tree(
+        f"<html><body><article><p>{PROSE_DE}</p><p>{lead_in}</p><ul>{items}</ul>"
+        f"</article></body></html>"
+    )
+
+
+def test_a_closing_list_of_links_goes_with_its_lead_in() -> None:
+    for lead_in, teasers in (
+        ("Mehr Ratgeber zum Thema finden Sie hier:", TEASERS_DE),
+        ("Sprawdź też nasze inne przewodniki!", TEASERS_PL),
+    ):
+        tree = _linked_page(lead_in, teasers)
+        blocks = [("p", PROSE_DE), ("p", lead_in)] + [("item", t) for t in teasers]
+        assert cut_link_list(tree, blocks) == [("p", PROSE_DE)]
+    # a heading leads in as well
+    tree = _linked_page("Weitere Ratgeber", TEASERS_DE)
+    blocks = [("p", PROSE_DE), ("head", "Weitere Ratgeber")] + [("item", t) for t in TEASERS_DE]
+    assert cut_link_list(tree, blocks) == [("p", PROSE_DE)]
+
+
+def test_a_closing_list_without_lead_in_or_without_links_stays() -> None:
+    # the guide's own list: the same lines, not linked
+    tree = _linked_page("Die wichtigsten Schritte:", TEASERS_DE, linked=False)
+    blocks = [("p", PROSE_DE), ("p", "Die wichtigsten Schritte:")] + [
+        ("item", t) for t in TEASERS_DE
+    ]
+    assert cut_link_list(tree, blocks) == blocks
+    # links that close the text after a sentence: its sources or tools
+    tree = _linked_page(PROSE_ES, TEASERS_PL)
+    blocks = [("p", PROSE_DE), ("p", PROSE_ES)] + [("item", t) for t in TEASERS_PL]
+    assert cut_link_list(tree, blocks) == blocks
+    # sources cited by their addresses, after a lead-in
+    sources = ["https://example.org/studie-2024", "www.example.com/bericht"]
+    tree = _linked_page("Weitere genutzte Quellen:", sources)
+    blocks = [("p", PROSE_DE), ("p", "Weitere genutzte Quellen:")] + [("p", s) for s in sources]
+    assert cut_link_list(tree, blocks) == blocks
