@@ -9,6 +9,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from ingest.extract.boxes import drop_marked_boxes
+from ingest.extract.chrome import drop_placeholders
 from ingest.extract.tail import cut_link_list
 
 PROSE_DE = (
@@ -111,3 +112,27 @@ def test_a_closing_list_without_lead_in_or_without_links_stays() -> None:
     tree = _linked_page("Weitere genutzte Quellen:", sources)
     blocks = [("p", PROSE_DE), ("p", "Weitere genutzte Quellen:")] + [("p", s) for s in sources]
     assert cut_link_list(tree, blocks) == blocks
+
+
+# --- a "read more" link closing a paragraph -------------------------------------------------
+
+
+def test_a_closing_read_more_link_is_cut_a_bracketed_aside_stays() -> None:
+    blocks = [
+        ("p", "Rada miasta przyjęła we wtorek budżet na przyszły rok [czytaj więcej]"),
+        ("p", "Der Stadtrat hat den Haushalt beschlossen. [weiterlesen …]"),
+        ("p", "Le conseil a voté le budget mardi soir (Lire la suite)"),
+        ("p", "[Read more]"),
+        # asides of the text in brackets
+        ("p", "Each item costs about ten dollars. (More on this below.)"),
+        ("p", "The team joined in May. (Learn more in the announcement.)"),
+        ("p", "Der Haushalt wächst um drei Prozent [mehr als erwartet]"),
+    ]
+    assert drop_placeholders(blocks) == [
+        ("p", "Rada miasta przyjęła we wtorek budżet na przyszły rok"),
+        ("p", "Der Stadtrat hat den Haushalt beschlossen."),
+        ("p", "Le conseil a voté le budget mardi soir"),
+        ("p", "Each item costs about ten dollars. (More on this below.)"),
+        ("p", "The team joined in May. (Learn more in the announcement.)"),
+        ("p", "Der Haushalt wächst um drei Prozent [mehr als erwartet]"),
+    ]

@@ -52,6 +52,27 @@ def strip_boilerplate(text: str) -> str:
     return (head + tail).rstrip()
 
 
+# --- article pages: a "read more" link closing a paragraph --------------------------------
+# A teaser's link left at the end of the paragraph it closes ("... die Pläne. [weiterlesen]",
+# "... w tym roku [czytaj więcej]"): the bracket holds the link's words and nothing else,
+# so "(More on this below.)" or "(Learn more in the announcement.)" are prose and stay.
+_MORE_LINK = re.compile(
+    r"\s*[\[(]\s*(?:read more|more|continue reading|keep reading|full story|"
+    r"weiterlesen|mehr|mehr lesen|zum artikel|lire la suite|lire plus|en savoir plus|"
+    r"leer más|seguir leyendo|ver más|leggi tutto|leggi di più|continua a leggere|"
+    r"czytaj (?:więcej|dalej)|więcej|leia mais|ler mais|saiba mais|lees meer|meer lezen|"
+    r"läs mer|les mer|læs mere)\s*(?:…|\.\.\.|»|>>?|→)?\s*[\])]$",
+    re.IGNORECASE,
+)
+
+
+def strip_more_link(text: str) -> str:
+    """`text` without a bracketed "read more" link at its end."""
+    if not text.endswith(("]", ")")):
+        return text
+    return _MORE_LINK.sub("", text)
+
+
 # --- article pages: widget paragraphs --------------------------------------------------------
 # trafilatura keeps whatever sits inside the article container it picked; these rules catch
 # the widgets publishers put *inside* that container. Every rule is limited to short

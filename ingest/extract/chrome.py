@@ -9,7 +9,8 @@ Each rule reads structure, not wording, so it holds in any language:
 - slideshows: a run of captions numbered against one total ("1/50 ...", "2/50 ...") is a
   photo gallery's legends embedded in the article, not its text;
 - placeholders: a line that is only a template token ("[CTA_MODULE]", "{{ad_slot}}") is a
-  module the page failed to render;
+  module the page failed to render, and a bracketed "[read more]" closing a paragraph is a
+  teaser's link;
 - card labels: a definition term repeated on three or more cards is a field's label;
 - photo credits: the credit line of a caption ("Foto: dpa", "Jane Smith / Getty Images").
 
@@ -28,6 +29,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
+from ingest.core.boilerplate import strip_more_link
 from ingest.core.text import clean_visible, comparison_key
 
 # ARIA roles of interactive widgets: their text labels controls (WAI-ARIA 1.2 widget and
@@ -191,9 +193,13 @@ def is_placeholder(text: str) -> bool:
 
 
 def drop_placeholders(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """`blocks` without template tokens; a heading's leaked "[H4]" prefix is cut off."""
+    """`blocks` without template tokens; a heading's leaked "[H4]" prefix and a closing
+    "[read more]" link are cut off."""
     kept: list[tuple[str, str]] = []
     for kind, text in blocks:
+        text = strip_more_link(text)
+        if not text:
+            continue
         if is_placeholder(text):
             rest = re.sub(r"^\[H[1-6]\]\s+", "", text)
             if rest == text or not rest:
