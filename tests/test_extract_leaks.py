@@ -8,6 +8,7 @@ from __future__ import annotations
 import lxml.html
 from lxml.html import HtmlElement
 
+from ingest.core.boilerplate import is_boilerplate
 from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.chrome import drop_placeholders
 from ingest.extract.tail import cut_link_list
@@ -136,3 +137,21 @@ def test_a_closing_read_more_link_is_cut_a_bracketed_aside_stays() -> None:
         ("p", "The team joined in May. (Learn more in the announcement.)"),
         ("p", "Der Haushalt wächst um drei Prozent [mehr als erwartet]"),
     ]
+
+
+# --- a byline or photo credit whose label is glued to the name ------------------------------
+
+
+def test_a_byline_or_credit_glued_to_its_label_is_boilerplate_names_of_things_stay() -> None:
+    for line in (
+        "ByANI",
+        "ByJane Smith",
+        "PorEFE",
+        "VonMax Mustermann",
+        "PrzezAnna Nowak",
+        "PhotoCreditJane Smith for The Times",
+        "PhotoCreditTed Cavanaugh para The New York Times",
+    ):
+        assert is_boilerplate(line), line
+    for line in ("ByteDance", "Portugal", "Paris", "CreditRepair", "BYU Cougars", "By the river"):
+        assert not is_boilerplate(line), line

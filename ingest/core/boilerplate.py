@@ -404,6 +404,14 @@ _ROLE_BYLINE = re.compile(
     r"(?:, [A-Z][\w.]+){0,3}$"
 )
 ROLE_BYLINE_MAX = 80
+# A byline or photo credit whose label is glued to the name: the label is a visually
+# hidden element, or one the stylesheet spaces, and the text reads "ByANI", "PorEFE",
+# "PhotoCreditJane Smith for The Times". Case matters: the label, then at once a capital
+# ("ByteDance", "Portugal", "Paris" read on in lower case).
+_GLUED_LABEL = re.compile(
+    r"^(?:By|Von|Por|Par|Przez|Photo ?[Cc]redit|Image ?[Cc]redit|Foto ?[Cc]redit|Crédito)"
+    r"[A-ZÀ-Þ][\w.'’&+ -]*$"
+)
 
 
 def is_date_line(text: str) -> bool:
@@ -435,7 +443,7 @@ def _short_is_boilerplate(text: str) -> bool:
         return True
     if is_date_line(text):
         return True
-    if len(text) <= ROLE_BYLINE_MAX and _ROLE_BYLINE.match(text):
+    if len(text) <= ROLE_BYLINE_MAX and (_ROLE_BYLINE.match(text) or _GLUED_LABEL.match(text)):
         return True
     lowered, size = text.lower(), len(text)
     return any(size <= limit and rx.search(lowered) for limit, rx in _BOILERPLATE_LOWER)
