@@ -25,8 +25,9 @@ DEVDATA = Path(__file__).resolve().parents[2] / "shared" / "devdata"
 # summary box, ordered-list numbers and marked author/promotion boxes: both 79.1%, F1 0.9528;
 # plain trafilatura with include_comments=False: both 68.0%, F1 0.927; then with the intro
 # recovered from the article's wrappers and before the first paragraph: both 80.8%,
-# F1 0.9559; then with the recall rules of test_extract_recall: both 81.0%, F1 0.956).
-BOTH_OK_FLOOR = 0.805
+# F1 0.9559; then with the recall rules of test_extract_recall: both 81.0%, F1 0.956; then
+# with test_extract_leaks' rules: both 81.2%, F1 0.956).
+BOTH_OK_FLOOR = 0.807
 F1_FLOOR = 0.951
 
 # Paragraph-level gate on devdata/paragraphs (issue 13), pinned 0.5 point below what the
@@ -36,11 +37,12 @@ F1_FLOOR = 0.951
 # 0.880, 7.35%, 92.5%, 0.2%, 1.3%; then with the intro recovery: 0.9485, 0.880, 7.35%,
 # 92.4%, 0.2%, 1.3%; then with chrome.py (widget labels, slideshows, template tokens,
 # card labels, photo credits) and the recall rules of test_extract_recall: 0.956, 0.888,
-# 6.8%, 92.7%, 0.2%, 1.1%; plain trafilatura: 0.941, 0.841, 12.1%, 85.1%, 28.4%, 9.8%).
+# 6.8%, 92.7%, 0.2%, 1.1%; then with test_extract_leaks' rules: 0.956, 0.888, 6.7%, 92.7%,
+# 0.2%, 1.1%; plain trafilatura: 0.941, 0.841, 12.1%, 85.1%, 28.4%, 9.8%).
 # Floors only rise, ceilings only fall.
 PARAGRAPHS = DEVDATA / "paragraphs"
 PARAGRAPH_FLOORS = {"tok_f1": 0.951, "par_f1": 0.883, "heads_kept": 0.922}
-PARAGRAPH_CEILINGS = {"leak_share": 0.073, "title_rep": 0.007, "dup_rep": 0.014}
+PARAGRAPH_CEILINGS = {"leak_share": 0.072, "title_rep": 0.007, "dup_rep": 0.014}
 
 SENTENCES = [
     "Der Stadtrat hat am Dienstagabend nach langer Debatte einen neuen Haushalt beschlossen, "

@@ -52,6 +52,27 @@ def strip_boilerplate(text: str) -> str:
     return (head + tail).rstrip()
 
 
+# --- article pages: a "read more" link closing a paragraph --------------------------------
+# A teaser's link left at the end of the paragraph it closes ("... die Pläne. [weiterlesen]",
+# "... w tym roku [czytaj więcej]"): the bracket holds the link's words and nothing else,
+# so "(More on this below.)" or "(Learn more in the announcement.)" are prose and stay.
+_MORE_LINK = re.compile(
+    r"\s*[\[(]\s*(?:read more|more|continue reading|keep reading|full story|"
+    r"weiterlesen|mehr|mehr lesen|zum artikel|lire la suite|lire plus|en savoir plus|"
+    r"leer más|seguir leyendo|ver más|leggi tutto|leggi di più|continua a leggere|"
+    r"czytaj (?:więcej|dalej)|więcej|leia mais|ler mais|saiba mais|lees meer|meer lezen|"
+    r"läs mer|les mer|læs mere)\s*(?:…|\.\.\.|»|>>?|→)?\s*[\])]$",
+    re.IGNORECASE,
+)
+
+
+def strip_more_link(text: str) -> str:
+    """`text` without a bracketed "read more" link at its end."""
+    if not text.endswith(("]", ")")):
+        return text
+    return _MORE_LINK.sub("", text)
+
+
 # --- article pages: widget paragraphs --------------------------------------------------------
 # trafilatura keeps whatever sits inside the article container it picked; these rules catch
 # the widgets publishers put *inside* that container. Every rule is limited to short
@@ -383,6 +404,14 @@ _ROLE_BYLINE = re.compile(
     r"(?:, [A-Z][\w.]+){0,3}$"
 )
 ROLE_BYLINE_MAX = 80
+# A byline or photo credit whose label is glued to the name: the label is a visually
+# hidden element, or one the stylesheet spaces, and the text reads "ByANI", "PorEFE",
+# "PhotoCreditJane Smith for The Times". Case matters: the label, then at once a capital
+# ("ByteDance", "Portugal", "Paris" read on in lower case).
+_GLUED_LABEL = re.compile(
+    r"^(?:By|Von|Por|Par|Przez|Photo ?[Cc]redit|Image ?[Cc]redit|Foto ?[Cc]redit|Crédito)"
+    r"[A-ZÀ-Þ][\w.'’&+ -]*$"
+)
 
 
 def is_date_line(text: str) -> bool:
@@ -414,7 +443,7 @@ def _short_is_boilerplate(text: str) -> bool:
         return True
     if is_date_line(text):
         return True
-    if len(text) <= ROLE_BYLINE_MAX and _ROLE_BYLINE.match(text):
+    if len(text) <= ROLE_BYLINE_MAX and (_ROLE_BYLINE.match(text) or _GLUED_LABEL.match(text)):
         return True
     lowered, size = text.lower(), len(text)
     return any(size <= limit and rx.search(lowered) for limit, rx in _BOILERPLATE_LOWER)

@@ -58,7 +58,7 @@ from ingest.extract.meta import (
 )
 from ingest.extract.resplit import resplit_flat_body
 from ingest.extract.summary import restore_summary
-from ingest.extract.tail import trim_tail
+from ingest.extract.tail import cut_link_list, trim_tail
 
 __all__ = ["EMPTY", "extract_page", "extract_text"]
 
@@ -146,7 +146,7 @@ def _extract_page(
     if blocks:
         blocks = filter_blocks(recover_intro(tree, blocks))
         blocks = drop_marked_boxes(tree, restore_headings(tree, restore_lists(tree, blocks)))
-        blocks = trim_tail(trim_head(blocks, [info.title, *headlines]))
+        blocks = cut_link_list(tree, trim_tail(trim_head(blocks, [info.title, *headlines])))
         blocks = drop_chrome(tree, blocks)
         blocks = restore_faq(tree, restore_summary(tree, blocks))
     paragraphs = tuple(text for _, text in blocks)

@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 
 from ingest.core.text import clean_visible, comparison_key
 from ingest.extract.blocks import html_blocks
+from ingest.extract.chrome import stands_outside
 
 # A class or id naming a box, as a whole word of it ("author-box", "c-byline",
 # "post_author", "cta-banner"): not "authority", "biography-of-the-city" or "octagon".
@@ -42,6 +43,10 @@ PIECE_MAX_CHARS = 300  # an element's own line in the box: a name, a role, a sen
 # Cheap candidates first (one regex search per class and id, these fragments of the
 # words), the word test after. A walk over the elements in Python costs 60% of the XPath
 # it replaces ("//@class[contains(., 'uthor') or ...]/.."), 1 ms a page on devdata.
+# A heading is no box, whatever its id: "ninja-promo", "h-promo-codes", "travel-related-cover"
+# are anchors made from the heading's own words.
+_NOT_BOXES = frozenset({"html", "body", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6"})
+
 _PIECES = re.compile(
     "|".join(
         (
@@ -77,8 +82,8 @@ def _boxes(tree: HtmlElement) -> list[tuple[HtmlElement, int]]:
     """The page's marked boxes, outermost only, with the most text each may hold."""
     boxes: list[tuple[HtmlElement, int]] = []
     for el in _candidates(tree):
-        if el.tag in ("html", "body", "article", "main"):
-            continue  # page-wide classes ("author-jane" on <body>) mark no box
+        if el.tag in _NOT_BOXES:
+            continue  # page-wide classes ("author-jane" on <body>), a heading's anchor
         limit = _box_limit(el)
         if not limit:
             continue
@@ -105,8 +110,9 @@ def _box_lines(box: HtmlElement) -> set[str]:
 def drop_marked_boxes(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """`blocks` without the lines that stand in an author or promotion box of the page.
 
-    A subheading stays when only a promotion box repeats it: the name of a product heads
-    its section of the text and recurs in the box that sells it.
+    A subheading stays when a promotion box only repeats it: the name of a product heads
+    its section of the text and recurs in the box that sells it. A heading that stands
+    nowhere else is the box's own title ("Ready to get started?"), and goes with it.
     """
     boxes = _boxes(tree)
     if not boxes:
@@ -115,20 +121,28 @@ def drop_marked_boxes(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[
     block_keys.discard("")
     author: set[str] = set()
     promo: set[str] = set()
+    promo_boxes: set[HtmlElement] = set()
     for box, limit in boxes:
         whole = clean_visible(box.text_content())
         if len(whole) > limit:
             continue
         # most boxes share no line with the body: look inside only when one might
         flat = comparison_key(whole)
-        if any(key in flat for key in block_keys):
-            (author if limit == AUTHOR_BOX_MAX_CHARS else promo).update(_box_lines(box))
+        if not any(key in flat for key in block_keys):
+            continue
+        if limit == AUTHOR_BOX_MAX_CHARS:
+            author.update(_box_lines(box))
+        else:
+            promo.update(_box_lines(box))
+            promo_boxes.add(box)
     if not author and not promo:
         return blocks
     kept: list[tuple[str, str]] = []
     for kind, text in blocks:
         key = comparison_key(text)
-        if key in author or (key in promo and kind != "head"):
+        if key in author:
+            continue
+        if key in promo and (kind != "head" or not stands_outside(tree, text, promo_boxes)):
             continue
         kept.append((kind, text))
     return kept

@@ -9,7 +9,8 @@ Each rule reads structure, not wording, so it holds in any language:
 - slideshows: a run of captions numbered against one total ("1/50 ...", "2/50 ...") is a
   photo gallery's legends embedded in the article, not its text;
 - placeholders: a line that is only a template token ("[CTA_MODULE]", "{{ad_slot}}") is a
-  module the page failed to render;
+  module the page failed to render, and a bracketed "[read more]" closing a paragraph is a
+  teaser's link;
 - card labels: a definition term repeated on three or more cards is a field's label;
 - photo credits: the credit line of a caption ("Foto: dpa", "Jane Smith / Getty Images").
 
@@ -28,6 +29,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
+from ingest.core.boilerplate import strip_more_link
 from ingest.core.text import clean_visible, comparison_key
 
 # ARIA roles of interactive widgets: their text labels controls (WAI-ARIA 1.2 widget and
@@ -92,9 +94,10 @@ def widget_keys(widgets: list[HtmlElement]) -> set[str]:
     return keys
 
 
-def _stands_outside(tree: HtmlElement, text: str, widgets: set[HtmlElement]) -> bool:
+def stands_outside(tree: HtmlElement, text: str, widgets: set[HtmlElement]) -> bool:
     """Whether the opening of `text` is also in a text node of the page outside every
-    control: a table of contents' buttons and options repeat the subheadings."""
+    element of `widgets` (controls, boxes): a table of contents' buttons and options
+    repeat the subheadings."""
     for node in _text_nodes(tree, text):
         el = node.getparent()
         if el is None or el.tag in _NOT_TEXT:
@@ -119,7 +122,7 @@ def drop_widget_lines(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[
     inside = set(widgets)
     kept: list[tuple[str, str]] = []
     for (kind, text), candidate in zip(blocks, candidates, strict=True):
-        if candidate and not _stands_outside(tree, text, inside):
+        if candidate and not stands_outside(tree, text, inside):
             continue
         kept.append((kind, text))
     return kept
@@ -190,9 +193,13 @@ def is_placeholder(text: str) -> bool:
 
 
 def drop_placeholders(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """`blocks` without template tokens; a heading's leaked "[H4]" prefix is cut off."""
+    """`blocks` without template tokens; a heading's leaked "[H4]" prefix and a closing
+    "[read more]" link are cut off."""
     kept: list[tuple[str, str]] = []
     for kind, text in blocks:
+        text = strip_more_link(text)
+        if not text:
+            continue
         if is_placeholder(text):
             rest = re.sub(r"^\[H[1-6]\]\s+", "", text)
             if rest == text or not rest:

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import re
 
+from lxml.html import HtmlElement
+
+from ingest.core.text import clean_visible, comparison_key
+
 TAIL_SCAN = 12  # blocks after the last long paragraph that may be chrome
 PROSE_CHARS = 200  # a paragraph this long ends the tail zone (scanning backwards)
 TAIL_LINE_MAX = 300  # characters: notices are short; longer text is kept whatever it says
@@ -186,3 +190,52 @@ def trim_tail(blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
             continue
         kept.append((kind, text))
     return blocks[:start] + kept
+
+
+# A closing list of links to the site's other articles: a lead-in ("More travel guides",
+# "Check out these articles!", "Zobacz także:") and then nothing but links, each a title
+# (short, not closed like a sentence), to the end of the body. Links alone are not enough:
+# a guide's last section may list its sources or tools as links; the lead-in is what
+# turns them into a box of teasers.
+LINK_LIST_MIN = 2  # links after the lead-in
+LINK_TITLE_MAX = 120  # characters: an article's title
+LEAD_IN_MAX = 100  # characters: "If you're looking for more tips, check out these articles!"
+_TITLE_CLOSED = (".", "!", "?", "…")
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
+
+
+def _link_texts(tree: HtmlElement) -> set[str]:
+    """Comparison keys of the texts of the page's links."""
+    keys = {comparison_key(clean_visible(a.text_content())) for a in tree.iter("a")}
+    keys.discard("")
+    return keys
+
+
+def _is_title(text: str) -> bool:
+    """Short, not closed like a sentence, not an address (a source cited by its URL)."""
+    return (
+        len(text) <= LINK_TITLE_MAX
+        and not text.endswith(_TITLE_CLOSED)
+        and not _ADDRESS.match(text)
+    )
+
+
+def cut_link_list(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop a closing list of links and its lead-in (a heading, or a short line ending in
+    ":" or "!")."""
+    if len(blocks) <= LINK_LIST_MIN or not all(
+        _is_title(text) for _, text in blocks[-LINK_LIST_MIN:]
+    ):
+        return blocks  # most bodies end in a sentence: the page's links are not read
+    links = _link_texts(tree)
+    start = len(blocks)
+    while start > 0 and _is_title(blocks[start - 1][1]):
+        if comparison_key(blocks[start - 1][1]) not in links:
+            break
+        start -= 1
+    if len(blocks) - start < LINK_LIST_MIN or start == 0:
+        return blocks
+    kind, lead_in = blocks[start - 1]
+    if len(lead_in) > LEAD_IN_MAX or not (kind == "head" or lead_in.endswith((":", "!"))):
+        return blocks
+    return blocks[: start - 1]
