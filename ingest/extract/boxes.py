@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 
 from ingest.core.text import clean_visible, comparison_key
 from ingest.extract.blocks import html_blocks
+from ingest.extract.chrome import stands_outside
 
 # A class or id naming a box, as a whole word of it ("author-box", "c-byline",
 # "post_author", "cta-banner"): not "authority", "biography-of-the-city" or "octagon".
@@ -63,6 +64,14 @@ def _candidates(tree: HtmlElement) -> list[HtmlElement]:
     return found
 
 
+# Page-wide classes ("author-jane" on <body>) mark no box; nor does a heading, whose id is
+# often its text's slug ("promo-codes-and-offers"), nor a stylesheet named for a box.
+_NO_BOX = frozenset(
+    {"html", "body", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "style", "link",
+     "script"}
+)  # fmt: skip
+
+
 def _box_limit(el: HtmlElement) -> int:
     """The most text a box of `el`'s kind holds, or 0 when `el` marks no box."""
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
@@ -77,8 +86,8 @@ def _boxes(tree: HtmlElement) -> list[tuple[HtmlElement, int]]:
     """The page's marked boxes, outermost only, with the most text each may hold."""
     boxes: list[tuple[HtmlElement, int]] = []
     for el in _candidates(tree):
-        if el.tag in ("html", "body", "article", "main"):
-            continue  # page-wide classes ("author-jane" on <body>) mark no box
+        if el.tag in _NO_BOX:
+            continue
         limit = _box_limit(el)
         if not limit:
             continue
@@ -105,8 +114,10 @@ def _box_lines(box: HtmlElement) -> set[str]:
 def drop_marked_boxes(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """`blocks` without the lines that stand in an author or promotion box of the page.
 
-    A subheading stays when only a promotion box repeats it: the name of a product heads
-    its section of the text and recurs in the box that sells it.
+    A subheading stays when the page also shows it outside the promotion boxes: the
+    name of a product heads its section of the text and recurs in the box that sells
+    it. A heading found only in such a box is the box's own ("Want to see it in
+    action?", "Try it free"), and goes with it.
     """
     boxes = _boxes(tree)
     if not boxes:
@@ -115,6 +126,7 @@ def drop_marked_boxes(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[
     block_keys.discard("")
     author: set[str] = set()
     promo: set[str] = set()
+    promo_boxes: set[HtmlElement] = set()
     for box, limit in boxes:
         whole = clean_visible(box.text_content())
         if len(whole) > limit:
@@ -123,12 +135,16 @@ def drop_marked_boxes(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[
         flat = comparison_key(whole)
         if any(key in flat for key in block_keys):
             (author if limit == AUTHOR_BOX_MAX_CHARS else promo).update(_box_lines(box))
+            if limit != AUTHOR_BOX_MAX_CHARS:
+                promo_boxes.add(box)
     if not author and not promo:
         return blocks
     kept: list[tuple[str, str]] = []
     for kind, text in blocks:
         key = comparison_key(text)
-        if key in author or (key in promo and kind != "head"):
+        if key in author:
+            continue
+        if key in promo and (kind != "head" or not stands_outside(tree, text, promo_boxes)):
             continue
         kept.append((kind, text))
     return kept

@@ -92,9 +92,10 @@ def widget_keys(widgets: list[HtmlElement]) -> set[str]:
     return keys
 
 
-def _stands_outside(tree: HtmlElement, text: str, widgets: set[HtmlElement]) -> bool:
+def stands_outside(tree: HtmlElement, text: str, widgets: set[HtmlElement]) -> bool:
     """Whether the opening of `text` is also in a text node of the page outside every
-    control: a table of contents' buttons and options repeat the subheadings."""
+    element of `widgets`: a table of contents' buttons and options repeat the
+    subheadings, a product's box repeats the heading of its section."""
     for node in _text_nodes(tree, text):
         el = node.getparent()
         if el is None or el.tag in _NOT_TEXT:
@@ -119,7 +120,7 @@ def drop_widget_lines(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[
     inside = set(widgets)
     kept: list[tuple[str, str]] = []
     for (kind, text), candidate in zip(blocks, candidates, strict=True):
-        if candidate and not _stands_outside(tree, text, inside):
+        if candidate and not stands_outside(tree, text, inside):
             continue
         kept.append((kind, text))
     return kept
