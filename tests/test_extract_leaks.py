@@ -1,5 +1,6 @@
 """Leaks of issue 13 that recur across sites: boilerplate the body keeps besides the head and
 tail rules (ingest/extract/boxes.py, chrome.py, head.py, tail.py and the phrase tables),
+teaser cards after the story (teasers.py),
 on small hand-written pages and blocks in English, German, Spanish, French and Polish.
 Each case comes with the text of the article that looks like it and must stay."""
 
@@ -12,7 +13,12 @@ from ingest.core.boilerplate import is_boilerplate
 from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.chrome import drop_placeholders
 from ingest.extract.tail import cut_link_list
+from ingest.extract.teasers import drop_teaser_cards
 
+PROSE_EN = (
+    "The council approved the budget on Tuesday after a long debate, with more money for "
+    "schools, bike lanes and buses than in any year before, the mayor said."
+)
 PROSE_DE = (
     "Der Stadtrat hat am Dienstag nach einer langen Debatte den Haushalt für das kommende "
     "Jahr beschlossen. Die Schulen bekommen mehr Geld als in jedem Jahr zuvor."
@@ -155,3 +161,61 @@ def test_a_byline_or_credit_glued_to_its_label_is_boilerplate_names_of_things_st
         assert is_boilerplate(line), line
     for line in ("ByteDance", "Portugal", "Paris", "CreditRepair", "BYU Cougars", "By the river"):
         assert not is_boilerplate(line), line
+
+
+# --- teaser cards after the story -------------------------------------------------------------
+
+TEASERS_FR = (
+    "La marche en pleine conscience aide à calmer le stress du quotidien",
+    "Dormir mieux grâce à une routine simple avant le coucher",
+    "Les bienfaits de la respiration profonde pour le cœur",
+)
+TEASERS_EN = (
+    "Breathing, exercise and mindfulness can help you unwind after work",
+    "Different yoga poses may help you feel more balanced",
+    "Sounds of nature might cancel out disruptive noises",
+)
+
+
+LONG_EN = PROSE_EN + " " + PROSE_EN  # a paragraph of prose: the story's last one
+
+
+def _grid(card_class: str, summaries: tuple[str, ...], tag: str = "div") -> str:
+    return "".join(
+        f'<{tag} class="{card_class}"><a href="/article-{n}">Article {n}</a>'
+        f"<p>{summary}</p></{tag}>"
+        for n, summary in enumerate(summaries)
+    )
+
+
+def test_the_summaries_of_teaser_cards_under_the_story_are_dropped() -> None:
+    tree = _tree(
+        f"<html><body><article><p>{PROSE_ES}</p><p>{LONG_EN}</p></article>"
+        f'<section><div class="grid">{_grid("card", TEASERS_EN)}</div>'
+        f'<div class="grid">{_grid("teaser teaser--small", TEASERS_FR, "article")}</div>'
+        f"</section></body></html>"
+    )
+    blocks = [("p", PROSE_ES), ("p", LONG_EN)] + [("p", t) for t in TEASERS_EN + TEASERS_FR]
+    assert drop_teaser_cards(tree, blocks) == [("p", PROSE_ES), ("p", LONG_EN)]
+
+
+def test_slides_of_the_story_lists_of_links_and_lines_above_the_end_stay() -> None:
+    # the story's own slides: the first card holds the story's paragraph of prose
+    slides = _grid("slide", (LONG_EN, *TEASERS_FR[:2]))
+    # a column of links under a heading is no teaser; nor are a list's items
+    links = "".join(
+        '<div class="col"><h3>Städte</h3><a href="/a">Berlin</a> <a href="/b">Köln</a></div>'
+        for _ in range(3)
+    )
+    items = "".join(f'<li><a href="/x">Mehr</a><p>{t}</p></li>' for t in TEASERS_EN)
+    tree = _tree(
+        f"<html><body><article><p>{PROSE_DE}</p>{slides}</article>{links}<ul>{items}</ul>"
+        f'<div class="grid">{_grid("card", TEASERS_EN[:1] + TEASERS_FR[2:] * 2)}</div>'
+        f"</body></html>"
+    )
+    story = [("p", PROSE_DE), ("p", LONG_EN), ("p", TEASERS_FR[0]), ("p", TEASERS_FR[1])]
+    tail = [("p", "Städte"), ("item", TEASERS_EN[1])]
+    assert drop_teaser_cards(tree, story + tail) == story + tail
+    # a card's summary above the story's last paragraph is the story's
+    above = [("p", TEASERS_EN[0]), ("p", LONG_EN), ("p", "Fin.")]
+    assert drop_teaser_cards(tree, above) == above

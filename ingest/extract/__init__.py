@@ -3,7 +3,8 @@
 trafilatura finds the main text; the modules of this package turn its XML body into
 one-line paragraphs (blocks), take back an intro it dropped (intro), a "Key takeaways"
 box (summary) and the FAQ the page shows (faq), drop the boilerplate (boilerplate) and
-the author and promotion boxes (boxes) it lets through, read the page metadata we need
+the author and promotion boxes (boxes) and the teaser cards under the story (teasers)
+it lets through, read the page metadata we need
 straight from the markup (meta) and flag "page not found" shells answering 200
 (errorpage).
 
@@ -59,6 +60,7 @@ from ingest.extract.meta import (
 from ingest.extract.resplit import resplit_flat_body
 from ingest.extract.summary import restore_summary
 from ingest.extract.tail import cut_link_list, trim_tail
+from ingest.extract.teasers import drop_teaser_cards
 
 __all__ = ["EMPTY", "extract_page", "extract_text"]
 
@@ -165,9 +167,9 @@ def _extract_page(
 
 def drop_chrome(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Widget labels, slideshows, template tokens, card labels and photo credits
-    (chrome.py)."""
+    (chrome.py), then the teaser cards after the story (teasers.py)."""
     blocks = drop_slideshows(drop_placeholders(drop_widget_lines(tree, blocks)))
-    return drop_credits(tree, drop_card_labels(tree, blocks))
+    return drop_teaser_cards(tree, drop_credits(tree, drop_card_labels(tree, blocks)))
 
 
 # trafilatura's fallbacks (readability, jusText) and its comparison with them are a third
