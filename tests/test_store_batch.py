@@ -27,7 +27,8 @@ from ingest.pipeline.deduplicate import (
     store_together,
 )
 from storage import batch as batch_module
-from storage import files
+from storage import files, writes
+from storage.models import Article, ArticleSource
 from storage.store import Store
 from tests.test_store import NOW, draft, unwritten
 
@@ -129,10 +130,10 @@ def test_a_batch_that_fails_is_stored_one_by_one(
     entry is stored on its own, so only the one at fault fails."""
     real = batch_module.insert_new
 
-    def refuse_the_second(*args: Any) -> Any:
+    def refuse_the_second(*args: Any, **kwargs: Any) -> Any:
         if args[1].canonical_url.endswith("/2"):
             raise StorageError("database error while trying to store articles: refused")
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(batch_module, "insert_new", refuse_the_second)
     results = store_together(store, [composed(draft(n)) for n in range(1, 4)])
@@ -159,3 +160,31 @@ def test_the_pipeline_stores_the_articles_composed_together_in_one_transaction(
     assert [r.created for r in results] == [True] * many
     assert len(seen) == 4  # two batches: the first full, the rest within the window
     assert store.count_articles() == many and unwritten(store) == []
+
+
+def test_a_story_new_and_rewritten_in_one_batch_is_marked_once_until_its_file_is_written(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new articles' marks are inserted together before the commit; one that a rewrite
+    in the same batch marked already stays marked once (no duplicate-key failure)."""
+
+    def full_disk(path: Path, content: str | bytes, mode: int = 0o644) -> None:
+        raise OSError(28, "No space left on device")
+
+    two = draft(2)
+    longer = (*two.paragraphs, "A paragraph added to the story later.")
+    entries = [composed(draft(1)), composed(two), composed(replace(two, paragraphs=longer))]
+    monkeypatch.setattr(files, "write_atomic", full_disk)
+    results = store_together(store, entries)
+    assert [r.reason for r in results if isinstance(r, SaveResult)] == ["new", "new", "updated"]
+    assert sorted(unwritten(store)) == sorted({r.article_id for r in results})  # type: ignore[union-attr]
+
+
+def test_a_new_article_and_its_source_are_inserted_with_every_column() -> None:
+    """The rows are plain dicts (storage/writes.py): a column added to the models must be
+    given a value there too, as the ORM objects did."""
+    article = writes._article(draft(1), "0123456789abcdef", 0, NOW)  # noqa: SLF001
+    assert set(article) == {c.name for c in Article.__table__.columns}  # type: ignore[attr-defined]
+    source = writes._source("0123456789abcdef", "f", "k", None, "https://s.example/", NOW)  # noqa: SLF001
+    columns = {c.name for c in ArticleSource.__table__.columns}  # type: ignore[attr-defined]
+    assert set(source) == columns - {"id"}
