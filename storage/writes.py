@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, text, update
@@ -244,14 +245,19 @@ class ArticleWrites(StoreBase):
         the error text by article id, for the files that could not be written or marked."""
         errors: dict[str, str] = {}
         written: list[str] = []
+        paths: list[Path] = []
         for article in articles:
+            path = self.path_of(article)
             try:
-                files.write_atomic(self.path_of(article), self.render(article))
+                files.write_atomic(path, self.render(article), sync_folder=False)
                 written.append(article.id)
+                paths.append(path)
             except OSError as exc:
-                errors[article.id] = f"cannot write {self.path_of(article)}: {exc.strerror or exc}"
+                errors[article.id] = f"cannot write {path}: {exc.strerror or exc}"
         if not written:
             return errors
+        # The renames made durable, once for each folder, before any mark is deleted.
+        files.sync_folders(paths)
         try:
             with self._write_core("mark files written") as conn:
                 # one DELETE, no SELECT, no ORM session: this runs for every stored article

@@ -109,7 +109,7 @@ def test_a_batch_is_one_commit_of_rows_and_one_of_marks(store: Store) -> None:
 def test_files_a_batch_could_not_write_stay_marked_and_are_repaired(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full_disk(path: Path, content: str | bytes, mode: int = 0o644) -> None:
+    def full_disk(path: Path, content: str | bytes, mode: int = 0o644, **_: Any) -> None:
         raise OSError(28, "No space left on device")
 
     real = files.write_atomic
@@ -168,7 +168,7 @@ def test_a_story_new_and_rewritten_in_one_batch_is_marked_once_until_its_file_is
     """The new articles' marks are inserted together before the commit; one that a rewrite
     in the same batch marked already stays marked once (no duplicate-key failure)."""
 
-    def full_disk(path: Path, content: str | bytes, mode: int = 0o644) -> None:
+    def full_disk(path: Path, content: str | bytes, mode: int = 0o644, **_: Any) -> None:
         raise OSError(28, "No space left on device")
 
     two = draft(2)
@@ -188,3 +188,25 @@ def test_a_new_article_and_its_source_are_inserted_with_every_column() -> None:
     source = writes._source("0123456789abcdef", "f", "k", None, "https://s.example/", NOW)  # noqa: SLF001
     columns = {c.name for c in ArticleSource.__table__.columns}  # type: ignore[attr-defined]
     assert set(source) == columns - {"id"}
+
+
+def test_a_batch_syncs_each_folder_once_after_its_files_and_before_their_marks_go(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renames are made durable by one fsync of each folder (not one per file), and
+    only then are the marks deleted: a crash before leaves them for `repair_files`."""
+    synced: list[tuple[Path, int, list[str]]] = []
+    real = files._fsync_dir  # noqa: SLF001
+
+    def fsync_dir(folder: Path) -> None:
+        synced.append((folder, len(list(folder.glob("*.txt"))), unwritten(store)))
+        real(folder)
+
+    monkeypatch.setattr(files, "_fsync_dir", fsync_dir)
+    may = replace(draft(9), published=draft(9).published.replace(month=5))
+    results = store_together(store, [composed(draft(n)) for n in range(1, 4)] + [composed(may)])
+    assert [r.reason for r in results if isinstance(r, SaveResult)] == ["new"] * 4
+    assert sorted((f.name, n, len(marks)) for f, n, marks in synced) == [
+        ("2022-05", 1, 4), ("2022-11", 3, 4)
+    ]  # fmt: skip
+    assert unwritten(store) == []
