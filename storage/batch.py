@@ -32,12 +32,15 @@ from ingest.core.types import ArticleDraft
 from storage import fingerprints
 from storage.fingerprints import SameStory
 from storage.models import Article
+from storage.session import ArticleFile
 from storage.writes import (
     BY_URL,
     NEXT_SEQ,
     ArticleWrites,
+    NewArticle,
     insert_new,
     lock_dedup,
+    mark_unwritten,
     merge_source_in,
     rewrite,
 )
@@ -52,7 +55,10 @@ class ArticleBatch:
         self.max_updates = max_updates
         self._next_seq: int | None = None
         # The articles whose files are written after the commit: the last state of each.
-        self.to_write: dict[str, Article] = {}
+        self.to_write: dict[str, ArticleFile] = {}
+        # The new articles, their files marked unwritten together before the commit (one
+        # statement for the batch, not one each: the marks are only read after a crash).
+        self._new_ids: list[str] = []
         # After the batch: the file errors by article id (`ArticleWrites.write_files`).
         self.file_errors: dict[str, str] = {}
 
@@ -74,14 +80,24 @@ class ArticleBatch:
         dedup_on: bool = True,
         entry_version: datetime | None = None,
         veto: str | None = None,
-    ) -> Article:
+    ) -> NewArticle:
         """A new article, its URL and story looked up already in this batch."""
         if self._next_seq is None:  # nobody else inserts until the commit: counted here on
             self._next_seq = int(self._s.connection().execute(NEXT_SEQ).scalar_one())
-        article = insert_new(self._s, draft, fp, now, self._next_seq, dedup_on, entry_version, veto)
+        article = insert_new(
+            self._s, draft, fp, now, self._next_seq, dedup_on, entry_version, veto, mark=False
+        )
         self._next_seq += 1
+        self._new_ids.append(article.id)
         self.to_write[article.id] = article
         return article
+
+    def mark_new_unwritten(self) -> None:
+        """Mark the new articles' files unwritten, in the batch's transaction (before its
+        commit, so a row is never durable without its mark); a mark that a rewrite in
+        the batch made already stays."""
+        if self._new_ids:
+            mark_unwritten(self._s, self._new_ids)
 
     def rewrite_article(
         self,
@@ -124,6 +140,7 @@ class BatchWrites(ArticleWrites):
                 lock_dedup(s)
                 batch = ArticleBatch(s, self.thresholds, self.max_updates)
                 yield batch
+                batch.mark_new_unwritten()
         except IntegrityError as exc:
             raise StorageError(f"a concurrent writer got in first: {exc.orig}") from exc
         batch.file_errors = self.write_files(list(batch.to_write.values()))

@@ -6,6 +6,7 @@ import hashlib
 import os
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 ARTICLES_DIR = "articles"
@@ -25,11 +26,15 @@ def relative_path(month: str, seq: int, id_: str) -> str:
     return f"{ARTICLES_DIR}/{month}/{file_name(seq, id_)}"
 
 
-def write_atomic(path: Path, content: str | bytes, mode: int = 0o644) -> None:
+def write_atomic(
+    path: Path, content: str | bytes, mode: int = 0o644, *, sync_folder: bool = True
+) -> None:
     """Write via a temporary file in the same folder, fsync, then rename over `path`.
 
     A reader or a crash sees the old file or the new one, never half of one. Text is
-    written as UTF-8 bytes, exactly (no newline translation).
+    written as UTF-8 bytes, exactly (no newline translation). `sync_folder` False: the
+    rename is durable only once the caller has run `sync_folders` on its folder (one
+    folder fsync for many files, where each cost about a fifth of writing one).
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,7 +51,15 @@ def write_atomic(path: Path, content: str | bytes, mode: int = 0o644) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if sync_folder:
+        _fsync_dir(path.parent)
+
+
+def sync_folders(paths: Iterable[Path]) -> None:
+    """Make the renames of `write_atomic(..., sync_folder=False)` durable: one fsync for
+    each distinct folder of `paths`."""
+    for folder in dict.fromkeys(path.parent for path in paths):
+        _fsync_dir(folder)
 
 
 def _fsync_dir(folder: Path) -> None:

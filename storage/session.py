@@ -11,22 +11,30 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
-from sqlalchemy import insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from ingest.core import dedup
 from ingest.core.errors import StorageError
 from ingest.core.redact import redact
 from storage import document
 from storage.db import create_schema, make_engine
-from storage.models import Article
 
 T = TypeVar("T")
 _CHUNK = 500  # bound the size of IN (...) lists
+
+
+class ArticleFile(document.Stored, Protocol):
+    """What writing an article's file reads: the ORM's Article, or a new article's
+    fields (storage/writes.py NewArticle)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def path(self) -> str: ...
 
 
 def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -103,21 +111,12 @@ class StoreBase:
         except SQLAlchemyError as err:
             raise _database_error(what, err) from err
 
-    def render(self, article: Article) -> str:
+    def render(self, article: document.Stored) -> str:
         """The article's document text, rebuilt from the database."""
         return document.render(document.of_stored(article), self.title_max_chars)
 
-    def path_of(self, article: Article) -> Path:
+    def path_of(self, article: ArticleFile) -> Path:
         return self.root / article.path
-
-
-def insert_row(s: Session, row: SQLModel) -> None:
-    """INSERT a new row through Core, in the session's transaction (a database-made key,
-    left None, is left to the database). The object stays out of the session."""
-    table = type(row).__table__  # type: ignore[attr-defined]
-    values = {c.name: getattr(row, c.name) for c in table.columns}
-    values = {k: v for k, v in values.items() if v is not None or not table.c[k].primary_key}
-    s.connection().execute(insert(table), values)
 
 
 def _database_error(what: str, err: SQLAlchemyError) -> StorageError:

@@ -14,7 +14,10 @@ file never exists without its article row, and is only written while it is marke
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,7 +33,7 @@ from ingest.core.urls import site_of
 from storage import files, fingerprints, site_memory
 from storage.fingerprints import SameStory
 from storage.models import Article, ArticleSource, SkippedEntry, UnwrittenFile, to_utc
-from storage.session import StoreBase, insert_row
+from storage.session import ArticleFile, StoreBase
 
 _SAVE_RETRIES = 8
 # pg_advisory_xact_lock key of lock_dedup (no colon: text() would read a bind parameter)
@@ -54,6 +57,28 @@ _THIS_SOURCE = (_SOURCES.c.feed == bindparam("b_feed")) & (
 )
 _SOURCE_ID = select(_SOURCES.c.id).where(_THIS_SOURCE)
 _MOVE_VERSION = update(_SOURCES).where(_THIS_SOURCE).values(entry_version=bindparam("b_version"))
+# A new article's row and a new source's, from plain dicts: an SQLModel object costs an
+# instrumented attribute set per column to build and a getattr per column to insert, more
+# CPU than the INSERT itself (a fifth of storing an article). Built once.
+_INSERT_ARTICLE = insert(_ARTICLES)
+_INSERT_SOURCE = insert(_SOURCES)
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article just inserted (`insert_new`): what its file and the caller need of it."""
+
+    id: str
+    seq: int
+    path: str
+    month: str
+    title: str
+    lead: str | None
+    body: str
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(p for p in self.body.split("\n") if p)  # as Article.paragraphs
 
 
 class ArticleWrites(StoreBase):
@@ -90,7 +115,7 @@ class ArticleWrites(StoreBase):
         dedup_on: bool = True,
         entry_version: datetime | None = None,
         veto: str | None = None,
-    ) -> Article | None:
+    ) -> NewArticle | None:
         """Store a new article: its row, band rows and first source, in one transaction.
 
         `veto`: why the closest stored story was not merged, recorded on the source.
@@ -176,10 +201,10 @@ class ArticleWrites(StoreBase):
                 this = {"b_feed": feed, "b_entry_key": entry_key}
                 if s.connection().execute(_SOURCE_ID, this).first():
                     return False
-                source = _source(article_id, feed, entry_key, guid, url, now)
-                source.match_rule = "canonical_url"
-                source.entry_version = to_utc(entry_version) if entry_version else None
-                insert_row(s, source)
+                version = to_utc(entry_version) if entry_version else None
+                row = _source(article_id, feed, entry_key, guid, url, now)
+                row.update(match_rule="canonical_url", entry_version=version)
+                s.connection().execute(_INSERT_SOURCE, row)
             return True
         except IntegrityError:
             return False  # a concurrent poll recorded it first
@@ -211,23 +236,28 @@ class ArticleWrites(StoreBase):
             except IntegrityError:
                 continue
 
-    def write_file(self, article: Article) -> str | None:
+    def write_file(self, article: ArticleFile) -> str | None:
         """Write the article's file and mark it written; return the error text on failure."""
         return self.write_files([article]).get(article.id)
 
-    def write_files(self, articles: Sequence[Article]) -> dict[str, str]:
+    def write_files(self, articles: Sequence[ArticleFile]) -> dict[str, str]:
         """Write these articles' files, then mark those written in one statement; return
         the error text by article id, for the files that could not be written or marked."""
         errors: dict[str, str] = {}
         written: list[str] = []
+        paths: list[Path] = []
         for article in articles:
+            path = self.path_of(article)
             try:
-                files.write_atomic(self.path_of(article), self.render(article))
+                files.write_atomic(path, self.render(article), sync_folder=False)
                 written.append(article.id)
+                paths.append(path)
             except OSError as exc:
-                errors[article.id] = f"cannot write {self.path_of(article)}: {exc.strerror or exc}"
+                errors[article.id] = f"cannot write {path}: {exc.strerror or exc}"
         if not written:
             return errors
+        # The renames made durable, once for each folder, before any mark is deleted.
+        files.sync_folders(paths)
         try:
             with self._write_core("mark files written") as conn:
                 # one DELETE, no SELECT, no ORM session: this runs for every stored article
@@ -246,20 +276,26 @@ def insert_new(
     dedup_on: bool,
     entry_version: datetime | None,
     veto: str | None,
-) -> Article:
+    mark: bool = True,
+) -> NewArticle:
     """A new article's row, band rows, site memory and first source, in `s`'s transaction,
-    with its file marked unwritten; the caller holds the dedup lock and has looked."""
+    with its file marked unwritten (`mark` False: the caller marks it, before the commit);
+    the caller holds the dedup lock and has looked."""
     id_ = files.article_id(draft.canonical_url)
-    article = _article(draft, id_, seq, now)
-    article.update_count = 0
-    fingerprints.set_columns(article, fp, on=dedup_on)
-    insert_row(s, article)  # the row first: band rows refer to it
-    s.connection().execute(_MARK_NEW_UNWRITTEN, {"article_id": id_})
+    row = _article(draft, id_, seq, now)
+    row.update(
+        update_count=0,
+        text_hash=fp.text_hash if fp else None,
+        dedup_version=dedup.SCHEME_VERSION if dedup_on else 0,
+    )  # as fingerprints.set_columns
+    s.connection().execute(_INSERT_ARTICLE, row)  # the row first: band rows refer to it
+    if mark:
+        s.connection().execute(_MARK_NEW_UNWRITTEN, {"article_id": id_})
     fingerprints.insert_bands(s, id_, fp, on=dedup_on)
     site = site_of(draft.canonical_url)
     site_memory.remember(s, site, site_noise_candidates(draft.paragraphs))
     merge_source_in(s, id_, draft, "new", None, now, entry_version, veto)
-    return article
+    return NewArticle(id_, seq, row["path"], row["month"], row["title"], row["lead"], row["body"])
 
 
 def rewrite(
@@ -333,39 +369,46 @@ def merge_source_in(
         if version is not None:
             s.connection().execute(_MOVE_VERSION, {**this, "b_version": version})
         return
-    source = _source(article_id, draft.feed_name, draft.entry_key, draft.guid, draft.url, now)
-    source.match_rule, source.similarity, source.entry_version = rule, similarity, version
-    source.veto = veto[:500] if veto else None
-    insert_row(s, source)
+    row = _source(article_id, draft.feed_name, draft.entry_key, draft.guid, draft.url, now)
+    row.update(match_rule=rule, similarity=similarity, entry_version=version)
+    row["veto"] = veto[:500] if veto else None
+    s.connection().execute(_INSERT_SOURCE, row)
 
 
 def _source(
     article_id: str, feed: str, entry_key: str, guid: str | None, url: str, now: datetime
-) -> ArticleSource:
-    return ArticleSource(
-        article_id=article_id, feed=feed, entry_key=entry_key, guid=guid, url=url,
-        seen_at=to_utc(now),
-    )  # fmt: skip
+) -> dict[str, Any]:
+    """A new source's row, every column but the database-made id."""
+    return {
+        "article_id": article_id, "feed": feed, "entry_key": entry_key, "guid": guid,
+        "url": url, "seen_at": to_utc(now), "match_rule": None, "similarity": None,
+        "veto": None, "entry_version": None,
+    }  # fmt: skip
 
 
-def _article(draft: ArticleDraft, id_: str, seq: int, now: datetime) -> Article:
+def _article(draft: ArticleDraft, id_: str, seq: int, now: datetime) -> dict[str, Any]:
+    """A new article's row, every column (those of dedup set by the caller)."""
     offset = draft.published.utcoffset()
     month = month_of(draft.published)
-    return Article(
-        id=id_,
-        seq=seq,
-        canonical_url=draft.canonical_url,
-        url=draft.url,
-        feed=draft.feed_name,
-        title=draft.title,
-        lead=draft.lead,
-        body="\n".join(draft.paragraphs),
-        published=to_utc(draft.published),
-        utc_offset_minutes=int(offset.total_seconds() // 60) if offset else 0,
-        month=month,
-        date_inferred=draft.date_inferred,
-        language=draft.language,
-        text_source=draft.text_source,
-        path=files.relative_path(month, seq, id_),
-        fetched_at=to_utc(now),
-    )
+    return {
+        "id": id_,
+        "seq": seq,
+        "canonical_url": draft.canonical_url,
+        "url": draft.url,
+        "feed": draft.feed_name,
+        "title": draft.title,
+        "lead": draft.lead,
+        "body": "\n".join(draft.paragraphs),
+        "published": to_utc(draft.published),
+        "utc_offset_minutes": int(offset.total_seconds() // 60) if offset else 0,
+        "month": month,
+        "date_inferred": draft.date_inferred,
+        "language": draft.language,
+        "text_source": draft.text_source,
+        "path": files.relative_path(month, seq, id_),
+        "fetched_at": to_utc(now),
+        "updated_at": None,
+        "text_hash": None,
+        "dedup_version": None,
+        "update_count": None,
+    }

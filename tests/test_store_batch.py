@@ -27,7 +27,8 @@ from ingest.pipeline.deduplicate import (
     store_together,
 )
 from storage import batch as batch_module
-from storage import files
+from storage import files, writes
+from storage.models import Article, ArticleSource
 from storage.store import Store
 from tests.test_store import NOW, draft, unwritten
 
@@ -108,7 +109,7 @@ def test_a_batch_is_one_commit_of_rows_and_one_of_marks(store: Store) -> None:
 def test_files_a_batch_could_not_write_stay_marked_and_are_repaired(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def full_disk(path: Path, content: str | bytes, mode: int = 0o644) -> None:
+    def full_disk(path: Path, content: str | bytes, mode: int = 0o644, **_: Any) -> None:
         raise OSError(28, "No space left on device")
 
     real = files.write_atomic
@@ -129,10 +130,10 @@ def test_a_batch_that_fails_is_stored_one_by_one(
     entry is stored on its own, so only the one at fault fails."""
     real = batch_module.insert_new
 
-    def refuse_the_second(*args: Any) -> Any:
+    def refuse_the_second(*args: Any, **kwargs: Any) -> Any:
         if args[1].canonical_url.endswith("/2"):
             raise StorageError("database error while trying to store articles: refused")
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(batch_module, "insert_new", refuse_the_second)
     results = store_together(store, [composed(draft(n)) for n in range(1, 4)])
@@ -159,3 +160,53 @@ def test_the_pipeline_stores_the_articles_composed_together_in_one_transaction(
     assert [r.created for r in results] == [True] * many
     assert len(seen) == 4  # two batches: the first full, the rest within the window
     assert store.count_articles() == many and unwritten(store) == []
+
+
+def test_a_story_new_and_rewritten_in_one_batch_is_marked_once_until_its_file_is_written(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new articles' marks are inserted together before the commit; one that a rewrite
+    in the same batch marked already stays marked once (no duplicate-key failure)."""
+
+    def full_disk(path: Path, content: str | bytes, mode: int = 0o644, **_: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    two = draft(2)
+    longer = (*two.paragraphs, "A paragraph added to the story later.")
+    entries = [composed(draft(1)), composed(two), composed(replace(two, paragraphs=longer))]
+    monkeypatch.setattr(files, "write_atomic", full_disk)
+    results = store_together(store, entries)
+    assert [r.reason for r in results if isinstance(r, SaveResult)] == ["new", "new", "updated"]
+    assert sorted(unwritten(store)) == sorted({r.article_id for r in results})  # type: ignore[union-attr]
+
+
+def test_a_new_article_and_its_source_are_inserted_with_every_column() -> None:
+    """The rows are plain dicts (storage/writes.py): a column added to the models must be
+    given a value there too, as the ORM objects did."""
+    article = writes._article(draft(1), "0123456789abcdef", 0, NOW)  # noqa: SLF001
+    assert set(article) == {c.name for c in Article.__table__.columns}  # type: ignore[attr-defined]
+    source = writes._source("0123456789abcdef", "f", "k", None, "https://s.example/", NOW)  # noqa: SLF001
+    columns = {c.name for c in ArticleSource.__table__.columns}  # type: ignore[attr-defined]
+    assert set(source) == columns - {"id"}
+
+
+def test_a_batch_syncs_each_folder_once_after_its_files_and_before_their_marks_go(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renames are made durable by one fsync of each folder (not one per file), and
+    only then are the marks deleted: a crash before leaves them for `repair_files`."""
+    synced: list[tuple[Path, int, list[str]]] = []
+    real = files._fsync_dir  # noqa: SLF001
+
+    def fsync_dir(folder: Path) -> None:
+        synced.append((folder, len(list(folder.glob("*.txt"))), unwritten(store)))
+        real(folder)
+
+    monkeypatch.setattr(files, "_fsync_dir", fsync_dir)
+    may = replace(draft(9), published=draft(9).published.replace(month=5))
+    results = store_together(store, [composed(draft(n)) for n in range(1, 4)] + [composed(may)])
+    assert [r.reason for r in results if isinstance(r, SaveResult)] == ["new"] * 4
+    assert sorted((f.name, n, len(marks)) for f, n, marks in synced) == [
+        ("2022-05", 1, 4), ("2022-11", 3, 4)
+    ]  # fmt: skip
+    assert unwritten(store) == []

@@ -38,6 +38,7 @@ from ingest.core.types import ArticleDraft
 from storage.batch import ArticleBatch
 from storage.fingerprints import SameStory
 from storage.models import Article
+from storage.session import ArticleFile
 from storage.store import Store
 
 # Decisions tried again when another process stored the same URL in between.
@@ -161,7 +162,7 @@ def _carry_out_decision(
     now: datetime,
     dedup_on: bool,
     version: datetime | None,
-) -> SaveResult | Article | None:
+) -> SaveResult | ArticleFile | None:
     """The write `decision` asks for: a merged source's result, or the article whose file
     is to be written (None: another process stored the URL meanwhile)."""
     if decision.action is Action.ADD_SOURCE:
