@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -170,3 +172,32 @@ def test_workers_1_a_stuck_task_does_not_hold_up_the_next(monkeypatch: pytest.Mo
     started = time.monotonic()
     assert asyncio.run(go()) == 36
     assert time.monotonic() - started < 2.5
+
+
+def test_naming_the_pool_tasks_loads_no_parser_in_the_main_process() -> None:
+    # The event loop imports the tasks only to name them to the pool (pickled by
+    # reference); lxml, feed parsing and composing load where they run: the workers.
+    probe = (
+        "import sys\n"
+        "from ingest.pipeline.prepare import parse_feed, prepare\n"
+        "heavy = ('lxml', 'ingest.compose', 'ingest.feeds', 'ingest.extract', 'trafilatura')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root,
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert out.strip() == "[]"
+
+
+def test_the_pool_parses_a_feed(tmp_path: Path) -> None:
+    from ingest.pipeline.prepare import parse_feed
+
+    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+           b"<item><title>A</title><link>http://e.org/a</link></item></channel></rss>")  # fmt: skip
+    ctx = context(tmp_path)
+    try:
+        feed = asyncio.run(ctx.cpu(parse_feed, "http://e.org/f", rss, None, stage="parse"))
+    finally:
+        stop_cpu_pool(ctx.cpu_pool)
+    assert feed.title == "T" and [e.link for e in feed.entries] == ["http://e.org/a"]
