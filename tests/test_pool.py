@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -181,3 +182,32 @@ def test_a_new_worker_has_what_fingerprinting_imports_lazily(tmp_path: Path) -> 
     """numpy imports numpy.ma at the first np.unique: in the forkserver, not per worker."""
     ctx = context(tmp_path)
     assert run(ctx, ctx.cpu(imported, "numpy.ma", stage="extract"))
+
+
+def test_naming_the_pool_tasks_loads_no_parser_in_the_main_process() -> None:
+    # The event loop imports the tasks only to name them to the pool (pickled by
+    # reference); lxml, feed parsing and composing load where they run: the workers.
+    probe = (
+        "import sys\n"
+        "from ingest.pipeline.prepare import parse_feed, prepare\n"
+        "heavy = ('lxml', 'ingest.compose', 'ingest.feeds', 'ingest.extract', 'trafilatura')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=root,
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert out.strip() == "[]"
+
+
+def test_the_pool_parses_a_feed(tmp_path: Path) -> None:
+    from ingest.pipeline.prepare import parse_feed
+
+    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+           b"<item><title>A</title><link>http://e.org/a</link></item></channel></rss>")  # fmt: skip
+    ctx = context(tmp_path)
+    try:
+        feed = asyncio.run(ctx.cpu(parse_feed, "http://e.org/f", rss, None, stage="parse"))
+    finally:
+        stop_cpu_pool(ctx.cpu_pool)
+    assert feed.title == "T" and [e.link for e in feed.entries] == ["http://e.org/a"]

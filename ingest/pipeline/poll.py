@@ -105,7 +105,7 @@ async def poll_feed(spec: FeedSpec, ctx: Context) -> FeedReport:
         if fetched.not_modified:
             report.status = PollStatus.NOT_MODIFIED
         else:
-            from ingest.feeds import parse_feed
+            from ingest.pipeline.prepare import parse_feed
 
             # the Store, opened (on the storage thread) while the feed is parsed
             feed, _ = await asyncio.gather(

@@ -1,17 +1,31 @@
-"""One entry's CPU work, run in the extraction pool: page -> extract -> compose -> fingerprint.
+"""The extraction pool's tasks: a feed's parse, and one entry's CPU work (page -> extract
+-> compose -> fingerprint).
 
 A module of its own, light to import: the pool's forkserver preloads it (with
 ingest.feeds), so workers carry trafilatura but not the database, HTTP or CLI layers.
+The event loop names these functions to the pool (pickled by reference, so imported
+there too) but never runs them: what they run is imported inside them, which keeps
+lxml, feed parsing and composing (~8 MB and 0.1 s of CPU) out of the main process;
+the workers have it preloaded (runtime.EXTRACTION_MODULES).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ingest.compose import compose, without_site_noise
 from ingest.config import FeedSpec
-from ingest.core.dedup import Fingerprint, fingerprint
-from ingest.core.types import ArticleDraft, EntryData
+from ingest.core.types import ArticleDraft, EntryData, FeedData
+
+if TYPE_CHECKING:
+    from ingest.core.dedup import Fingerprint
+
+
+def parse_feed(url: str, body: bytes, content_type: str | None = None) -> FeedData:
+    """ingest.feeds.parse_feed, in the pool."""
+    from ingest.feeds import parse_feed
+
+    return parse_feed(url, body, content_type)
 
 
 def prepare(
@@ -31,6 +45,8 @@ def prepare(
     """
     # Imported here: trafilatura and its dependencies cost the main process ~40 MB and a
     # third of a second of start-up, and with a process pool only the workers extract.
+    from ingest.compose import compose, without_site_noise
+    from ingest.core.dedup import fingerprint
     from ingest.extract import extract_page
     from ingest.extract.overrides import apply_overrides
 

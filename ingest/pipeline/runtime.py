@@ -439,7 +439,12 @@ class Context:
 
 # What the CPU-bound stages import (prepare.py imports them lazily, for the main process'
 # sake): imported up front where they run, in threads (workers: 1) or preloaded workers.
-EXTRACTION_MODULES = ("ingest.extract", "ingest.extract.overrides", "ingest.feeds")
+EXTRACTION_MODULES = (
+    "ingest.extract",
+    "ingest.extract.overrides",
+    "ingest.feeds",
+    "ingest.compose",
+)
 
 
 def make_cpu_pool(workers: int | None) -> pebble.ProcessPool | None:
