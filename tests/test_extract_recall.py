@@ -227,3 +227,65 @@ def test_a_list_of_links_or_one_whose_neighbours_are_apart_is_not() -> None:
         blocks[2],
     ]
     assert restore_lists(_list_page(plain), apart) == apart
+
+
+PROSE_DE = [
+    "Der Stadtrat hat am Dienstagabend nach langer Debatte einen Haushalt beschlossen, der "
+    "deutlich mehr Geld für Schulen, Radwege und den Busverkehr vorsieht als im Vorjahr.",
+    "Die Opposition kritisierte vor allem den Anstieg der Schulden und nannte drei Gründe:",
+    "Der Bürgermeister verteidigte den Entwurf mit den gestiegenen Baukosten und den "
+    "Zuschüssen des Landes, die es nur mit einem Eigenanteil der Stadt gibt. Die Abstimmung "
+    "über den Nachtragshaushalt folgt im Herbst.",
+]
+# headings come back only above the story's last long paragraph (restore_headings)
+PROSE_PT_LONG = [
+    *PROSE_PT[:2],
+    PROSE_PT[2] + " A votação final do orçamento suplementar fica marcada para o outono.",
+]
+TERMS_DE = [
+    ("Schulden", "Sie steigen zwei Jahre in Folge, auf den höchsten Stand seit 2010"),
+    ("Bauzeit", "Die Arbeiten beginnen zu spät"),
+    ("Kitas", "Es fehlen Plätze in allen Stadtteilen"),
+]
+TERMS_PT = [
+    ("Dívida", "Sobe dois anos seguidos e chega ao nível mais alto desde 2010"),
+    ("Obras", "Começam tarde demais"),
+    ("Creches", "Faltam vagas em todos os bairros"),
+]
+
+
+def _headed_list_page(prose: list[str], heading: str, terms: list[tuple[str, str]]) -> str:
+    items = "".join(f"<li><strong>{term}</strong><br>{text}</li>" for term, text in terms)
+    return (
+        f"<html><body><article><p>{prose[0]}</p><p>{prose[1]}</p><h3>{heading}</h3>"
+        f"<ul>{items}</ul><p>{prose[2]}</p></article></body></html>"
+    )
+
+
+def test_a_list_dropped_with_its_subheading_comes_back_under_it() -> None:
+    for prose, heading, terms in (
+        (PROSE_DE, "Die drei Kritikpunkte", TERMS_DE),
+        (PROSE_PT_LONG, "Os três pontos da oposição", TERMS_PT),
+    ):
+        tree = lxml.html.fromstring(_headed_list_page(prose, heading, terms))
+        blocks = [("p", p) for p in prose]
+        # a line break between an item's term and its text is a space, not glue
+        items = [("item", f"{term} {text}") for term, text in terms]
+        assert restore_headings(tree, restore_lists(tree, blocks)) == [
+            *blocks[:2],
+            ("head", heading),
+            *items,
+            blocks[2],
+        ]
+
+
+def test_a_headed_list_whose_neighbours_are_apart_in_the_body_is_not() -> None:
+    tree = lxml.html.fromstring(_headed_list_page(PROSE_DE, "Die drei Kritikpunkte", TERMS_DE))
+    # the body keeps something between the paragraphs around the heading and its list
+    apart = [
+        ("p", PROSE_DE[0]),
+        ("p", PROSE_DE[1]),
+        ("p", "Ein Zitat aus der Debatte, das der Extraktor behalten hat."),
+        ("p", PROSE_DE[2]),
+    ]
+    assert restore_lists(tree, apart) == apart
