@@ -289,3 +289,35 @@ def test_a_headed_list_whose_neighbours_are_apart_in_the_body_is_not() -> None:
         ("p", PROSE_DE[2]),
     ]
     assert restore_lists(tree, apart) == apart
+
+
+def _boxed_list_page(prose: list[str], items: list[str], between: str) -> str:
+    listed = "".join(f"<li>{item}</li>" for item in items)
+    return (
+        f"<html><body><article><p>{prose[0]}</p><p>{prose[1]}</p>"
+        f"<div class='rich-text'><ul>{listed}</ul></div>{between}"
+        f"<p>{prose[2]}</p></article></body></html>"
+    )
+
+
+ITEMS_DE = ["Die Schulden steigen", "Die Bauarbeiten beginnen zu spät", "Es fehlen Kitaplätze"]
+PICTURE_BOX = "<div class='image'><img src='/bild.jpg' alt=''></div>"
+
+
+def test_a_list_ending_its_box_before_a_picture_is_put_back() -> None:
+    for prose, items in ((PROSE_DE, ITEMS_DE), (PROSE_PT, ITEMS_PT)):
+        tree = lxml.html.fromstring(_boxed_list_page(prose, items, PICTURE_BOX))
+        blocks = [("p", p) for p in prose]
+        assert restore_lists(tree, blocks) == [
+            *blocks[:2],
+            *(("item", item) for item in items),
+            blocks[2],
+        ]
+
+
+def test_a_boxed_list_followed_by_a_line_of_its_own_is_not() -> None:
+    # a short line after the box (a label, a date) may be what the body left out
+    label = "<div class='label'>Anzeige</div>"
+    tree = lxml.html.fromstring(_boxed_list_page(PROSE_DE, ITEMS_DE, PICTURE_BOX + label))
+    blocks = [("p", p) for p in PROSE_DE]
+    assert restore_lists(tree, blocks) == blocks

@@ -23,6 +23,7 @@ from ingest.extract.headings import HEADING_TAGS, MIN_PROBE_CHARS, PROBE_CHARS, 
 MIN_ITEMS, MAX_ITEMS = 2, 30
 ITEM_MAX_CHARS = 1000
 LINK_SHARE = 0.5  # of an item's text, linked elsewhere: a list of teasers or a menu
+WRAPPERS_LEFT = 2  # a list ending (starting) its box: what follows (precedes) the box
 _NOT_CONTENT = frozenset({"nav", "aside", "footer", "form", "header", "figure"})
 
 
@@ -57,9 +58,39 @@ def _items(lst: HtmlElement) -> list[str] | None:
     return items if MIN_ITEMS <= len(items) <= MAX_ITEMS else None
 
 
+def _after_list(lst: HtmlElement) -> str | None:
+    """The probe of the text right after the list: past elements without text (a
+    picture's box), and out of wrappers the list ends."""
+    el = lst
+    for _ in range(WRAPPERS_LEFT + 1):
+        for sibling in el.itersiblings():
+            probe = _probe(sibling)
+            if probe is not None:
+                return probe
+            if not isinstance(sibling.tag, str) or sibling.tag in PAGE_SKIP_TAGS:
+                continue
+            if leading_text(sibling):
+                return None  # a short line (a label, a date): no paragraph follows
+        parent = el.getparent()
+        if parent is None:
+            return None
+        el = parent
+    return None
+
+
 def _before_list(lst: HtmlElement, body: str) -> HtmlElement | None:
-    """The element before the list, past a subheading of the list that the body lacks."""
-    before = lst.getprevious()
+    """The element before the list, out of wrappers the list starts and past a
+    subheading of the list that the body lacks."""
+    el = lst
+    before = el.getprevious()
+    for _ in range(WRAPPERS_LEFT):
+        if before is not None:
+            break
+        parent = el.getparent()
+        if parent is None:
+            return None
+        el = parent
+        before = el.getprevious()
     if before is not None and before.tag in HEADING_TAGS:
         key = comparison_key(clean_visible(before.text_content()))
         if key and key not in body:
@@ -79,7 +110,7 @@ def restore_lists(tree: HtmlElement, blocks: list[tuple[str, str]]) -> list[tupl
     body = comparison_key(" ".join(text for _, text in blocks))
     inserts: dict[int, list[str]] = {}
     for lst in tree.iter("ul", "ol"):
-        after = _probe(lst.getnext())
+        after = _after_list(lst)
         at = starts.get(after) if after is not None else None
         if not at or at in inserts:
             continue  # the cheap test first: most lists of a page are menus
