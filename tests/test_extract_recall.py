@@ -9,7 +9,7 @@ import lxml.html
 from lxml import etree
 
 from ingest.extract import extract_text
-from ingest.extract.blocks import body_blocks
+from ingest.extract.blocks import body_blocks, refill_blank_cells
 from ingest.extract.headings import restore_headings
 from ingest.extract.lists import restore_lists
 from ingest.extract.mend import reopen_early_end, space_glued_heading_parts
@@ -321,3 +321,40 @@ def test_a_boxed_list_followed_by_a_line_of_its_own_is_not() -> None:
     tree = lxml.html.fromstring(_boxed_list_page(PROSE_DE, ITEMS_DE, PICTURE_BOX + label))
     blocks = [("p", p) for p in PROSE_DE]
     assert restore_lists(tree, blocks) == blocks
+
+
+def _table_page(rows: list[tuple[str, str]]) -> lxml.html.HtmlElement:
+    cells = "".join(
+        f"<tr><td><span>{a}</span> </td><td><span>{b}</span></td></tr>" for a, b in rows
+    )
+    return lxml.html.fromstring(f"<html><body><table>{cells}</table></body></html>")
+
+
+def _blanked(rows: list[tuple[str, str]]) -> etree._Element:
+    """trafilatura's table: the first cell of each row emptied."""
+    return _body(
+        "<table>" + "".join(f"<row><cell/><cell>{b}</cell></row>" for _, b in rows) + "</table>"
+    )
+
+
+def test_table_cells_blanked_as_share_buttons_get_their_text_back() -> None:
+    for rows in (
+        [
+            ("LinkedIn", "2,50 € bis 7,00 €"),
+            ("Facebook", "0,50 € bis 3,00 €"),
+            ("Drucken", "0,20 €"),
+        ],
+        [("Twitter", "$0.50 to $2.00"), ("Email", "$0.10 per message"), ("Instagram", "$0.50")],
+    ):
+        body = _blanked(rows)
+        refill_blank_cells(_table_page(rows), body)
+        assert [text for _, text in body_blocks(body)] == [f"{a} {b}" for a, b in rows]
+
+
+def test_cells_blanked_for_another_reason_or_matched_twice_stay_blank() -> None:
+    # a comparison table's product cell (a picture and a link): not a share word
+    rows = [("Logitech MX Master 4 See It", "Our pick"), ("Twitter", "$0.50"), ("Xing", "$0.50")]
+    body = _blanked(rows)
+    refill_blank_cells(_table_page(rows), body)
+    # the product stays out; "$0.50" is the value of two page rows: whose label is unknown
+    assert [text for _, text in body_blocks(body)] == ["Our pick", "$0.50", "$0.50"]
