@@ -9,7 +9,7 @@ import lxml.html
 from lxml import etree
 
 from ingest.extract import extract_text
-from ingest.extract.blocks import body_blocks
+from ingest.extract.blocks import body_blocks, refill_blank_cells
 from ingest.extract.headings import restore_headings
 from ingest.extract.lists import restore_lists
 from ingest.extract.mend import reopen_early_end, space_glued_heading_parts
@@ -227,3 +227,134 @@ def test_a_list_of_links_or_one_whose_neighbours_are_apart_is_not() -> None:
         blocks[2],
     ]
     assert restore_lists(_list_page(plain), apart) == apart
+
+
+PROSE_DE = [
+    "Der Stadtrat hat am Dienstagabend nach langer Debatte einen Haushalt beschlossen, der "
+    "deutlich mehr Geld für Schulen, Radwege und den Busverkehr vorsieht als im Vorjahr.",
+    "Die Opposition kritisierte vor allem den Anstieg der Schulden und nannte drei Gründe:",
+    "Der Bürgermeister verteidigte den Entwurf mit den gestiegenen Baukosten und den "
+    "Zuschüssen des Landes, die es nur mit einem Eigenanteil der Stadt gibt. Die Abstimmung "
+    "über den Nachtragshaushalt folgt im Herbst.",
+]
+# headings come back only above the story's last long paragraph (restore_headings)
+PROSE_PT_LONG = [
+    *PROSE_PT[:2],
+    PROSE_PT[2] + " A votação final do orçamento suplementar fica marcada para o outono.",
+]
+TERMS_DE = [
+    ("Schulden", "Sie steigen zwei Jahre in Folge, auf den höchsten Stand seit 2010"),
+    ("Bauzeit", "Die Arbeiten beginnen zu spät"),
+    ("Kitas", "Es fehlen Plätze in allen Stadtteilen"),
+]
+TERMS_PT = [
+    ("Dívida", "Sobe dois anos seguidos e chega ao nível mais alto desde 2010"),
+    ("Obras", "Começam tarde demais"),
+    ("Creches", "Faltam vagas em todos os bairros"),
+]
+
+
+def _headed_list_page(prose: list[str], heading: str, terms: list[tuple[str, str]]) -> str:
+    items = "".join(f"<li><strong>{term}</strong><br>{text}</li>" for term, text in terms)
+    return (
+        f"<html><body><article><p>{prose[0]}</p><p>{prose[1]}</p><h3>{heading}</h3>"
+        f"<ul>{items}</ul><p>{prose[2]}</p></article></body></html>"
+    )
+
+
+def test_a_list_dropped_with_its_subheading_comes_back_under_it() -> None:
+    for prose, heading, terms in (
+        (PROSE_DE, "Die drei Kritikpunkte", TERMS_DE),
+        (PROSE_PT_LONG, "Os três pontos da oposição", TERMS_PT),
+    ):
+        tree = lxml.html.fromstring(_headed_list_page(prose, heading, terms))
+        blocks = [("p", p) for p in prose]
+        # a line break between an item's term and its text is a space, not glue
+        items = [("item", f"{term} {text}") for term, text in terms]
+        assert restore_headings(tree, restore_lists(tree, blocks)) == [
+            *blocks[:2],
+            ("head", heading),
+            *items,
+            blocks[2],
+        ]
+
+
+def test_a_headed_list_whose_neighbours_are_apart_in_the_body_is_not() -> None:
+    tree = lxml.html.fromstring(_headed_list_page(PROSE_DE, "Die drei Kritikpunkte", TERMS_DE))
+    # the body keeps something between the paragraphs around the heading and its list
+    apart = [
+        ("p", PROSE_DE[0]),
+        ("p", PROSE_DE[1]),
+        ("p", "Ein Zitat aus der Debatte, das der Extraktor behalten hat."),
+        ("p", PROSE_DE[2]),
+    ]
+    assert restore_lists(tree, apart) == apart
+
+
+def _boxed_list_page(prose: list[str], items: list[str], between: str) -> str:
+    listed = "".join(f"<li>{item}</li>" for item in items)
+    return (
+        f"<html><body><article><p>{prose[0]}</p><p>{prose[1]}</p>"
+        f"<div class='rich-text'><ul>{listed}</ul></div>{between}"
+        f"<p>{prose[2]}</p></article></body></html>"
+    )
+
+
+ITEMS_DE = ["Die Schulden steigen", "Die Bauarbeiten beginnen zu spät", "Es fehlen Kitaplätze"]
+PICTURE_BOX = "<div class='image'><img src='/bild.jpg' alt=''></div>"
+
+
+def test_a_list_ending_its_box_before_a_picture_is_put_back() -> None:
+    for prose, items in ((PROSE_DE, ITEMS_DE), (PROSE_PT, ITEMS_PT)):
+        tree = lxml.html.fromstring(_boxed_list_page(prose, items, PICTURE_BOX))
+        blocks = [("p", p) for p in prose]
+        assert restore_lists(tree, blocks) == [
+            *blocks[:2],
+            *(("item", item) for item in items),
+            blocks[2],
+        ]
+
+
+def test_a_boxed_list_followed_by_a_line_of_its_own_is_not() -> None:
+    # a short line after the box (a label, a date) may be what the body left out
+    label = "<div class='label'>Anzeige</div>"
+    tree = lxml.html.fromstring(_boxed_list_page(PROSE_DE, ITEMS_DE, PICTURE_BOX + label))
+    blocks = [("p", p) for p in PROSE_DE]
+    assert restore_lists(tree, blocks) == blocks
+
+
+def _table_page(rows: list[tuple[str, str]]) -> lxml.html.HtmlElement:
+    cells = "".join(
+        f"<tr><td><span>{a}</span> </td><td><span>{b}</span></td></tr>" for a, b in rows
+    )
+    return lxml.html.fromstring(f"<html><body><table>{cells}</table></body></html>")
+
+
+def _blanked(rows: list[tuple[str, str]]) -> etree._Element:
+    """trafilatura's table: the first cell of each row emptied."""
+    return _body(
+        "<table>" + "".join(f"<row><cell/><cell>{b}</cell></row>" for _, b in rows) + "</table>"
+    )
+
+
+def test_table_cells_blanked_as_share_buttons_get_their_text_back() -> None:
+    for rows in (
+        [
+            ("LinkedIn", "2,50 € bis 7,00 €"),
+            ("Facebook", "0,50 € bis 3,00 €"),
+            ("Drucken", "0,20 €"),
+        ],
+        [("Twitter", "$0.50 to $2.00"), ("Email", "$0.10 per message"), ("Instagram", "$0.50")],
+    ):
+        body = _blanked(rows)
+        refill_blank_cells(_table_page(rows), body)
+        assert [text for _, text in body_blocks(body)] == [f"{a} {b}" for a, b in rows]
+
+
+def test_cells_blanked_for_another_reason_or_matched_twice_stay_blank() -> None:
+    # a comparison table's product cell (a picture and a link): not a share word
+    rows = [("Logitech MX Master 4 See It", "Our pick"), ("Twitter", "$0.50"), ("Xing", "$0.50")]
+    body = _blanked(rows)
+    refill_blank_cells(_table_page(rows), body)
+    # the product stays out; "$0.50" is the value of two page rows: whose label is unknown
+    assert [text for _, text in body_blocks(body)] == ["Our pick", "$0.50", "$0.50"]

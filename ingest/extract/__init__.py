@@ -25,7 +25,7 @@ from trafilatura.utils import HTML_PARSER, load_html
 
 from ingest.core.text import clean_visible as clean_text
 from ingest.core.types import PageContent
-from ingest.extract.blocks import body_blocks
+from ingest.extract.blocks import body_blocks, refill_blank_cells
 from ingest.extract.boilerplate import filter_blocks
 from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.chrome import (
@@ -141,6 +141,8 @@ def _extract_page(
     lead = clean_text(info.description) or None
     site_name = clean_text(meta.get("og:site_name") or info.sitename) or None
     headlines = page_headlines(tree, meta)
+    if doc is not None and doc.body is not None:
+        refill_blank_cells(tree, doc.body)
     blocks = filter_blocks(body_blocks(doc.body if doc is not None else None))
     resplit = resplit_flat_body(tree, blocks)
     if resplit is not blocks:  # filtered again only when split anew (most pages are not)

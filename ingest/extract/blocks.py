@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+from trafilatura.utils import RE_FILTER as SHARE_WORDS  # what trafilatura blanks
 
 from ingest.core.html import split_blocks
 from ingest.core.text import clean_visible
@@ -159,6 +160,40 @@ def join_row_cells(body: etree._Element) -> None:
                 p.tag = "hi"  # inline: the cell's text flows into the row, spaced apart
                 p.text = " " + (p.text or "")
                 p.tail = " " + (p.tail or "")
+
+
+def _cell_texts(row: etree._Element, tags: tuple[str, ...]) -> list[str]:
+    return [clean_visible("".join(cell.itertext())) for cell in row if cell.tag in tags]
+
+
+def refill_blank_cells(page: etree._Element, body: etree._Element) -> None:
+    """Put back the text of table cells that trafilatura emptied. Its filter of share
+    buttons blanks any text that is only a network's or a medium's name ("LinkedIn",
+    "Email", "Print"); in a table that is data: the row's label ("LinkedIn $2.50"). A
+    row of the body with blank cells takes back those words from the page's row whose
+    other cells say the same, when there is one such row. Cells blanked for another
+    reason (a product's picture and link in a comparison table) stay blank."""
+    blank_rows = []
+    for row in body.iter("row"):
+        texts = _cell_texts(row, ("cell",))
+        if "" in texts and any(texts):
+            blank_rows.append((row, texts))
+    if not blank_rows:
+        return  # most pages: no lookup in the page at all
+    page_rows = [_cell_texts(tr, ("td", "th")) for tr in page.iter("tr")]
+    for row, texts in blank_rows:
+        matches = [
+            cells
+            for cells in page_rows
+            if len(cells) == len(texts)
+            and all(not text or text == cell for text, cell in zip(texts, cells, strict=True))
+        ]
+        if len(matches) != 1:
+            continue
+        cells = [cell for cell in row if cell.tag == "cell"]
+        for cell, text, found in zip(cells, texts, matches[0], strict=True):
+            if not text and SHARE_WORDS.match(found):
+                cell.text = found
 
 
 _ITEM_BLOCKS = frozenset({"p", "head", "list", "quote", "table", "code", "lb"})
