@@ -453,6 +453,26 @@ def test_sign_up_forms_trial_offers_and_review_links_are_widgets(line: str, widg
     assert is_boilerplate(line) is widget
 
 
+@pytest.mark.parametrize(
+    ("line", "prompt"),
+    [
+        ("Already a subscriber? Log in to keep reading.", True),
+        ("Start your subscription for $1 a week.", True),
+        ("This story is for subscribers only.", True),
+        ("Subscribe now and read on.", True),
+        ("Jetzt abonnieren und weiterlesen.", True),
+        ("Suscríbete para seguir leyendo.", True),
+        # prose about a service's subscription: the text of a review or a guide
+        ("The subscription costs $12.99 a month or $79.99 a year for unlimited access.", False),
+        ("Most streaming services now offer a cheaper subscription tier with adverts.", False),
+    ],
+)  # fmt: skip
+def test_subscription_prompt_is_a_widget_prose_about_a_subscription_is_not(
+    line: str, prompt: bool
+) -> None:
+    assert is_boilerplate(line) is prompt
+
+
 def test_previous_and_next_post_links_are_dropped_with_their_titles() -> None:
     blocks = [
         ("p", PROSE),

@@ -162,12 +162,17 @@ _BOILERPLATE = [
             re.I,
         ),
     ),
-    # paywall and subscription prompts
+    # paywall and subscription prompts. The English noun "subscription" only in a
+    # prompt's words ("Start your subscription"): a line of prose about a service's
+    # subscription ("The subscription costs $12.99 monthly") is the text. ("subscribe"
+    # also matches "subscriber": dropping that cost devdata a must-not snippet.)
     (
         200,
         re.compile(
-            r"(?:subscribe|subscription|subscriber|abonnieren|abonnement|suscr[ií]b|suscripci|"
-            r"abonne|abbona|subskrypc|prenumerat|assine|hazte miembro|\bunterstütze\b)",
+            r"(?:subscribe|abonnieren|abonnement|suscr[ií]b|suscripci|"
+            r"abonne|abbona|subskrypc|prenumerat|assine|hazte miembro|\bunterstütze\b|"
+            r"\b(?:start|get|buy|activate|your|a digital|requires? an?) (?:free |digital |paid )?"
+            r"subscription\b)",
             re.I,
         ),
     ),
