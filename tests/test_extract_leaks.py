@@ -14,18 +14,11 @@ from ingest.extract.boxes import drop_marked_boxes
 from ingest.extract.chrome import drop_placeholders
 from ingest.extract.tail import cut_link_list
 from ingest.extract.teasers import drop_teaser_cards
+from tests.test_extract_chrome import PROSE_DE, PROSE_ES
 
 PROSE_EN = (
     "The council approved the budget on Tuesday after a long debate, with more money for "
     "schools, bike lanes and buses than in any year before, the mayor said."
-)
-PROSE_DE = (
-    "Der Stadtrat hat am Dienstag nach einer langen Debatte den Haushalt für das kommende "
-    "Jahr beschlossen. Die Schulen bekommen mehr Geld als in jedem Jahr zuvor."
-)
-PROSE_ES = (
-    "El ayuntamiento aprobó el martes el presupuesto del próximo año tras un largo debate, "
-    "con más dinero para escuelas, carriles bici y autobuses que nunca."
 )
 
 
